@@ -1,0 +1,52 @@
+# ODOP Bazaar. `make run` and `make test` are all a fresh machine needs (see README.md).
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run install install-dev setup-db test lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --editable .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --editable '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+setup-db: install
+	mkdir -p var
+	$(BIN)/odop db upgrade
+	$(BIN)/odop seed reference
+	$(BIN)/odop seed demo
+
+run: setup-db
+	$(BIN)/odop serve --host $(HOST) --port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy app tests bench
+	$(BIN)/djlint templates --lint
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/djlint templates --reformat
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: install-dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,9 @@
+"""Imports every model module so Base.metadata is complete (Alembic, tests). Add new ones here."""
+
+from app import jobs
+from app.accounts import models as account_models
+from app.catalog import models as catalog_models
+from app.db import Base
+from app.sellers import models as seller_models
+
+__all__ = ["Base", "account_models", "catalog_models", "jobs", "seller_models"]

@@ -1,0 +1,227 @@
+"""Reference data (states, districts, ODOP products, GI tags, categories) and listings."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, TimestampMixin, str_enum
+
+if TYPE_CHECKING:
+    from app.sellers.models import Seller
+
+
+class State(Base):
+    __tablename__ = "states"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lgd_code: Mapped[int] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    name_hi: Mapped[str | None] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    is_union_territory: Mapped[bool] = mapped_column(default=False)
+
+    districts: Mapped[list[District]] = relationship(back_populates="state", lazy="raise")
+
+
+class District(Base):
+    """An LGD district, or an ODOP district created after the LGD export (``lgd_code`` empty).
+
+    District names repeat across states, so a district is addressed as (state, slug).
+    """
+
+    __tablename__ = "districts"
+    __table_args__ = (UniqueConstraint("state_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state_id: Mapped[int] = mapped_column(ForeignKey("states.id", ondelete="RESTRICT"), index=True)
+    lgd_code: Mapped[int | None] = mapped_column(unique=True)
+    census_2011_code: Mapped[int | None]
+    name: Mapped[str] = mapped_column(String(120))
+    name_hi: Mapped[str | None] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(120))
+
+    state: Mapped[State] = relationship(back_populates="districts", lazy="raise")
+    odop_products: Mapped[list[OdopProduct]] = relationship(
+        back_populates="district", lazy="raise", order_by="OdopProduct.id"
+    )
+
+
+class GoodsClass(enum.StrEnum):
+    HANDICRAFT = "handicraft"
+    AGRICULTURAL = "agricultural"
+    FOODSTUFF = "foodstuff"
+    MANUFACTURED = "manufactured"
+    NATURAL = "natural"
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_hi: Mapped[str | None] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class GiTag(Base):
+    """A registered Geographical Indication (GI Registry list)."""
+
+    __tablename__ = "gi_tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_hi: Mapped[str | None] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    goods_class: Mapped[GoodsClass] = mapped_column(str_enum(GoodsClass, "goods_class"), index=True)
+    goods_class_as_listed: Mapped[str] = mapped_column(String(120), default="")
+    country: Mapped[str] = mapped_column(String(80), default="India")
+    source_serial_no: Mapped[int | None]
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+
+    states: Mapped[list[State]] = relationship(
+        secondary="gi_tag_states", lazy="raise", order_by="GiTagState.position"
+    )
+
+
+class GiTagState(Base):
+    """The states a GI belongs to, the first listed (position 0) being its primary state."""
+
+    __tablename__ = "gi_tag_states"
+
+    gi_tag_id: Mapped[int] = mapped_column(
+        ForeignKey("gi_tags.id", ondelete="CASCADE"), primary_key=True
+    )
+    state_id: Mapped[int] = mapped_column(
+        ForeignKey("states.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class OdopSource(enum.StrEnum):
+    NATIONAL = "national"
+    PMFME = "pmfme"
+
+
+class OdopProduct(Base):
+    """A district's One District One Product entry, from the national or the PM-FME list."""
+
+    __tablename__ = "odop_products"
+    __table_args__ = (UniqueConstraint("district_id", "source", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(
+        ForeignKey("districts.id", ondelete="RESTRICT"), index=True
+    )
+    source: Mapped[OdopSource] = mapped_column(str_enum(OdopSource, "odop_source"))
+    name: Mapped[str] = mapped_column(String(200))
+    name_hi: Mapped[str | None] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200))
+    district_name_as_listed: Mapped[str] = mapped_column(String(120))
+    source_priority: Mapped[str | None] = mapped_column(String(20))
+    story: Mapped[str] = mapped_column(Text, default="")
+    gi_tag_id: Mapped[int | None] = mapped_column(ForeignKey("gi_tags.id"), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+
+    district: Mapped[District] = relationship(back_populates="odop_products", lazy="raise")
+    gi_tag: Mapped[GiTag | None] = relationship(lazy="raise")
+    category: Mapped[Category | None] = relationship(lazy="raise")
+
+
+class ListingStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    UNPUBLISHED = "unpublished"
+
+
+class Listing(TimestampMixin, Base):
+    """A seller's product offer. Prices are integer paise (INR minor units)."""
+
+    __tablename__ = "listings"
+    __table_args__ = (
+        Index("ix_listings_public_district", "district_id", "status", "published_at"),
+        Index("ix_listings_public_price", "status", "price_paise"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(220), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    title_hi: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    description_hi: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[ListingStatus] = mapped_column(
+        str_enum(ListingStatus, "listing_status"), default=ListingStatus.DRAFT
+    )
+    state_id: Mapped[int] = mapped_column(ForeignKey("states.id"), index=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    odop_product_id: Mapped[int | None] = mapped_column(ForeignKey("odop_products.id"), index=True)
+    gi_tag_id: Mapped[int | None] = mapped_column(ForeignKey("gi_tags.id"), index=True)
+    price_paise: Mapped[int] = mapped_column(BigInteger)
+    moq: Mapped[int] = mapped_column(default=1)
+    stock: Mapped[int] = mapped_column(default=0)
+    made_to_order: Mapped[bool] = mapped_column(default=False)
+    lead_time_days: Mapped[int] = mapped_column(default=3)
+    sku: Mapped[str | None] = mapped_column(String(64))
+    hsn_code: Mapped[str | None] = mapped_column(String(8))
+    gst_rate_bp: Mapped[int] = mapped_column(default=0)
+    weight_grams: Mapped[int | None]
+    dimensions_mm: Mapped[str | None] = mapped_column(String(40))
+    export_ready: Mapped[bool] = mapped_column(default=False, index=True)
+    hs_code: Mapped[str | None] = mapped_column(String(12))
+    ships_to: Mapped[list[str]] = mapped_column(JSON, default=list)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    published_at: Mapped[datetime | None]
+
+    seller: Mapped[Seller] = relationship(lazy="raise")
+    state: Mapped[State] = relationship(lazy="raise")
+    district: Mapped[District] = relationship(lazy="raise")
+    category: Mapped[Category | None] = relationship(lazy="raise")
+    odop_product: Mapped[OdopProduct | None] = relationship(lazy="raise")
+    gi_tag: Mapped[GiTag | None] = relationship(lazy="raise")
+    images: Mapped[list[ListingImage]] = relationship(
+        lazy="raise", order_by="ListingImage.position", cascade="all, delete-orphan"
+    )
+    price_tiers: Mapped[list[PriceTier]] = relationship(
+        lazy="raise", order_by="PriceTier.min_quantity", cascade="all, delete-orphan"
+    )
+
+    @property
+    def in_stock(self) -> bool:
+        return self.made_to_order or self.stock >= self.moq
+
+
+class ListingImage(Base):
+    __tablename__ = "listing_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    storage_key: Mapped[str] = mapped_column(String(255))
+    thumb_key: Mapped[str] = mapped_column(String(255))
+    width: Mapped[int]
+    height: Mapped[int]
+    alt: Mapped[str] = mapped_column(String(255), default="")
+
+
+class PriceTier(Base):
+    """Unit price from ``min_quantity`` upward (bulk pricing)."""
+
+    __tablename__ = "price_tiers"
+    __table_args__ = (UniqueConstraint("listing_id", "min_quantity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), index=True
+    )
+    min_quantity: Mapped[int]
+    price_paise: Mapped[int] = mapped_column(BigInteger)

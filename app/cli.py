@@ -1,0 +1,205 @@
+"""The `odop` command: serve, db, seed, worker, admin."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import PROJECT_ROOT, get_settings
+from app.db import make_engine, make_session_factory
+from app.errors import AppError
+
+app = typer.Typer(
+    help="ODOP Bazaar: storefront for India's One District One Product programme.",
+    no_args_is_help=True,
+)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+seed_app = typer.Typer(help="Reference and demo data.", no_args_is_help=True)
+admin_app = typer.Typer(help="Administration.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(seed_app, name="seed")
+app.add_typer(admin_app, name="admin")
+console = Console()
+T = TypeVar("T")
+
+
+def alembic_config() -> AlembicConfig:
+    return AlembicConfig(str(PROJECT_ROOT / "alembic.ini"))
+
+
+def run_in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction on the configured database, committing if it succeeds."""
+
+    async def runner() -> T:
+        engine = make_engine(get_settings().database_url)
+        try:
+            async with make_session_factory(engine)() as session, session.begin():
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(runner())
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT")] = 8000,
+    workers: Annotated[int, typer.Option(help="Uvicorn worker processes.")] = 1,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
+) -> None:
+    """Serve the storefront with uvicorn."""
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        access_log=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    alembic_command.upgrade(alembic_config(), revision)
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION ('base' for an empty database)."""
+    alembic_command.downgrade(alembic_config(), revision)
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the revision the database is at."""
+    alembic_command.current(alembic_config(), verbose=False)
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations differ."""
+    alembic_command.check(alembic_config())
+
+
+@seed_app.command("reference")
+def seed_reference() -> None:
+    """Load states, districts, ODOP products, GI tags and categories (idempotent upsert)."""
+    from app.catalog.reference_data import load_reference
+
+    report = run_in_session(load_reference)
+    table = Table("table", "inserted", "updated", "unchanged", title="Reference data")
+    for name, counts in sorted(report.counts.items()):
+        table.add_row(
+            name, str(counts["inserted"]), str(counts["updated"]), str(counts["unchanged"])
+        )
+    console.print(table)
+
+
+@seed_app.command("demo")
+def seed_demo(
+    listings: Annotated[
+        int, typer.Option(help="Total demo listings wanted (at least one per ODOP product).")
+    ] = 0,
+) -> None:
+    """Create clearly marked demo sellers and listings (adds only what is missing)."""
+    from app.demo_data import seed_demo as run_seed
+    from app.storage import LocalStorage
+
+    storage = LocalStorage(get_settings().media_dir / "public")
+    with _progress() as progress:
+        task = progress.add_task("Demo listings", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        report = run_in_session(lambda s: run_seed(s, storage, listings=listings, progress=advance))
+    console.print(
+        f"Demo data: {report.sellers} sellers, {report.gi_claims} verified GI claims, "
+        f"{report.listings} listings, {report.images} product images created."
+    )
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Run due jobs, then exit.")] = False,
+) -> None:
+    """Run background jobs (search sync, email, webhooks) in this process."""
+    from app.job_handlers import register_all
+    from app.jobs import JobRunner
+
+    register_all()
+    settings = get_settings()
+
+    async def main() -> None:
+        engine = make_engine(settings.database_url)
+        runner = JobRunner(make_session_factory(engine), poll_seconds=settings.job_poll_seconds)
+        try:
+            if once:
+                ran = await runner.run_until_idle()
+                console.print(f"Ran {ran} jobs.")
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            console.print(f"Worker {runner.worker_id} started.")
+            await runner.run_forever(stop)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+
+
+@admin_app.command("create")
+def admin_create(
+    email: Annotated[str, typer.Option(prompt=True)],
+    name: Annotated[str, typer.Option(prompt=True)] = "Administrator",
+    password: Annotated[
+        str | None, typer.Option(envvar="ODOP_ADMIN_PASSWORD", help="Prompted for when not given.")
+    ] = None,
+) -> None:
+    """Create a platform administrator account."""
+    from app.accounts.service import create_admin
+
+    secret = password or getpass.getpass("Password: ")
+    try:
+        user = run_in_session(lambda s: create_admin(s, email, secret, name))
+    except AppError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"Administrator {user.email} created.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

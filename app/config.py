@@ -1,0 +1,73 @@
+"""All settings in one place, read from ODOP_* environment variables (or a .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEVELOPMENT_SECRET_KEY = "development-secret-key-change-me"  # noqa: S105 - refused in production
+
+
+class InsecureProductionConfig(RuntimeError):
+    """Raised at start-up when production runs with a development default."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ODOP_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'odop.sqlite3'}"
+    database_echo: bool = False
+    base_url: str = "http://127.0.0.1:8000"
+    media_dir: Path = PROJECT_ROOT / "var" / "media"
+    mail_dir: Path = PROJECT_ROOT / "var" / "mail"
+    smtp_url: str = ""
+    mail_from: str = "ODOP Bazaar <no-reply@odop-bazaar.local>"
+    payment_provider: Literal["sandbox", "stripe", "offline"] = "sandbox"
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+    search_backend: Literal["database", "meilisearch"] | None = None
+    meili_url: str = ""
+    meili_api_key: str = ""
+    meili_index: str = "listings"
+    run_jobs_in_process: bool = True
+    job_poll_seconds: float = Field(default=1.0, gt=0)
+    job_max_attempts: int = Field(default=8, ge=1)
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def effective_search_backend(self) -> Literal["database", "meilisearch"]:
+        if self.search_backend is not None:
+            return self.search_backend
+        return "meilisearch" if self.meili_url else "database"
+
+    @model_validator(mode="after")
+    def refuse_development_defaults_in_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        problems = []
+        if self.secret_key == DEVELOPMENT_SECRET_KEY or len(self.secret_key) < 32:
+            problems.append("ODOP_SECRET_KEY must be set to a random value of 32+ characters")
+        if self.is_sqlite:
+            problems.append("ODOP_DATABASE_URL must point at PostgreSQL, not SQLite")
+        if self.payment_provider == "sandbox":
+            problems.append("ODOP_PAYMENT_PROVIDER=sandbox is for development only")
+        if problems:
+            raise InsecureProductionConfig("; ".join(problems))
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

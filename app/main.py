@@ -1,0 +1,204 @@
+"""The application factory: settings, database, job runner, middleware, routers, error pages."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from functools import cache
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
+
+from app.catalog import views as catalog_views
+from app.config import PROJECT_ROOT, Settings, get_settings
+from app.db import make_engine, make_session_factory
+from app.errors import AppError, NotFound
+from app.job_handlers import register_all
+from app.jobs import JobRunner
+from app.observability import RequestIdMiddleware, configure_logging
+from app.storage import LocalStorage
+from app.web import Templates, WebStateMiddleware, templates_of
+
+logger = logging.getLogger(__name__)
+STATIC_DIR = PROJECT_ROOT / "static"
+
+
+class CachedStaticFiles(StaticFiles):
+    """Static files with ETags (from Starlette) and a long cache for fingerprinted URLs."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code in (200, 304):
+            immutable = b"v=" in scope.get("query_string", b"")
+            response.headers["cache-control"] = (
+                "public, max-age=31536000, immutable" if immutable else "public, max-age=3600"
+            )
+        return response
+
+
+@cache
+def _static_fingerprint(path: str) -> str:
+    file = STATIC_DIR / path
+    return hashlib.sha256(file.read_bytes()).hexdigest()[:10] if file.is_file() else "0"
+
+
+def static_url(path: str) -> str:
+    return f"/static/{path}?v={_static_fingerprint(path)}"
+
+
+def attach_database(app: FastAPI, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    settings: Settings = app.state.settings
+    app.state.session_factory = session_factory
+    app.state.job_runner = JobRunner(session_factory, poll_seconds=settings.job_poll_seconds)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    engine = None
+    if getattr(app.state, "session_factory", None) is None:
+        engine = make_engine(settings.database_url, echo=settings.database_echo)
+        attach_database(app, make_session_factory(engine))
+    stop = asyncio.Event()
+    loop_task = None
+    if settings.run_jobs_in_process:
+        loop_task = asyncio.create_task(app.state.job_runner.run_forever(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        if loop_task is not None:
+            await loop_task
+        if engine is not None:
+            await engine.dispose()
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_response(
+    request: Request, status: int, code: str, message: str, **extra: Any
+) -> Response:
+    if _wants_json(request):
+        body: dict[str, Any] = {"error": {"code": code, "message": message}}
+        if extra.get("details") is not None:
+            body["error"]["details"] = extra["details"]
+        return JSONResponse(body, status_code=status)
+    return templates_of(request).render(
+        request,
+        "errors/error.html",
+        {
+            "status": status,
+            "message": message,
+            "suggestions": extra.get("suggestions") or [],
+            "request_id": getattr(request.state, "request_id", ""),
+        },
+        status_code=status,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> Response:
+        suggestions = exc.suggestions if isinstance(exc, NotFound) else []
+        return _error_response(
+            request,
+            exc.status_code,
+            exc.code,
+            exc.message,
+            details=exc.details,
+            suggestions=suggestions,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = "not_found" if exc.status_code == 404 else f"http_{exc.status_code}"
+        message = "We could not find that page" if exc.status_code == 404 else str(exc.detail)
+        return _error_response(request, exc.status_code, code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        details = [
+            {"location": list(err["loc"]), "message": err["msg"], "type": err["type"]}
+            for err in exc.errors()
+        ]
+        fields = ", ".join(".".join(str(p) for p in d["location"]) for d in details)
+        return _error_response(
+            request,
+            422,
+            "validation_failed",
+            f"Invalid request parameters: {fields}",
+            details=details,
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        logger.exception("unhandled error", exc_info=exc)
+        response = _error_response(
+            request, 500, "internal_error", "Something went wrong on our side. Please try again."
+        )
+        # This handler runs outside the request-id middleware, so echo the id here too.
+        response.headers["x-request-id"] = getattr(request.state, "request_id", "")
+        return response
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    session_factory: async_sessionmaker[AsyncSession] | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    register_all()
+    app = FastAPI(
+        title="ODOP Bazaar",
+        version="0.1.0",
+        description="One District One Product marketplace: catalog, sellers, orders, procurement.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.templates = Templates(settings)
+    app.state.templates.env.globals["static"] = static_url
+    app.state.public_storage = LocalStorage(settings.media_dir / "public")
+    app.state.private_storage = LocalStorage(settings.media_dir / "private")
+    app.state.session_factory = None
+    if session_factory is not None:
+        attach_database(app, session_factory)
+
+    app.add_middleware(WebStateMiddleware, settings=settings)
+    app.add_middleware(RequestIdMiddleware)
+    install_error_handlers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> Response:
+        try:
+            async with request.app.state.session_factory() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception as exc:
+            logger.warning("readiness check failed", exc_info=exc)
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
+    public_media = settings.media_dir / "public"
+    public_media.mkdir(parents=True, exist_ok=True)
+    app.mount("/media", CachedStaticFiles(directory=public_media), name="media")
+    app.include_router(catalog_views.router)
+    return app

@@ -1,0 +1,185 @@
+"""Server-rendered pages: the Jinja2 environment and filters, CSRF protection, flash messages."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import PROJECT_ROOT, Settings
+from app.errors import CsrfFailed
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+CSRF_COOKIE = "odop_csrf"
+CSRF_FIELD = "csrf_token"
+FLASH_COOKIE = "odop_flash"
+
+
+def format_inr(paise: int) -> str:
+    """Indian digit grouping: 123456789 paise -> '₹12,34,567.89'."""
+    sign = "-" if paise < 0 else ""
+    rupees, fraction = divmod(abs(paise), 100)
+    digits = str(rupees)
+    if len(digits) > 3:
+        head, tail = digits[:-3], digits[-3:]
+        groups: list[str] = []
+        while len(head) > 2:
+            groups.insert(0, head[-2:])
+            head = head[:-2]
+        if head:
+            groups.insert(0, head)
+        digits = ",".join([*groups, tail])
+    return f"{sign}₹{digits}.{fraction:02d}"
+
+
+def format_date(value: datetime | None, fmt: str = "%d %b %Y") -> str:
+    return value.strftime(fmt) if value else ""
+
+
+def build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "xml"]),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.filters["inr"] = format_inr
+    env.filters["date"] = format_date
+    return env
+
+
+def _sign(secret: str, payload: bytes) -> str:
+    return hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()[:32]
+
+
+def encode_signed(secret: str, value: Any) -> str:
+    payload = base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode())
+    return f"{payload.decode()}.{_sign(secret, payload)}"
+
+
+def decode_signed(secret: str, token: str) -> Any:
+    payload, _, signature = token.rpartition(".")
+    if not payload or not hmac.compare_digest(signature, _sign(secret, payload.encode())):
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(payload.encode()))
+    except ValueError:
+        return None
+
+
+class WebStateMiddleware:
+    """Gives each request a CSRF token (double-submit cookie) and carries flash messages
+    across the redirect of a post/redirect/get, both in cookies so no process keeps state."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        cookie_token = request.cookies.get(CSRF_COOKIE, "")
+        new_token = None if len(cookie_token) == 43 else secrets.token_urlsafe(32)
+        state = scope.setdefault("state", {})
+        state["csrf_token"] = new_token or cookie_token
+        incoming = request.cookies.get(FLASH_COOKIE)
+        state["flashes_in"] = (
+            (decode_signed(self.settings.secret_key, incoming) or []) if incoming else []
+        )
+        state["flashes_out"] = []
+        secure = "; Secure" if self.settings.env == "production" else ""
+
+        async def send_with_cookies(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if new_token:
+                    headers.append(
+                        "set-cookie",
+                        f"{CSRF_COOKIE}={new_token}; Path=/; HttpOnly; SameSite=Lax{secure}",
+                    )
+                outgoing = state["flashes_out"]
+                if outgoing:
+                    value = encode_signed(self.settings.secret_key, outgoing)
+                    headers.append(
+                        "set-cookie",
+                        f"{FLASH_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}",
+                    )
+                elif incoming and state.get("flashes_shown"):
+                    headers.append("set-cookie", f"{FLASH_COOKIE}=; Path=/; Max-Age=0")
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookies)
+
+
+def flash(request: Request, message: str, category: str = "info") -> None:
+    request.state.flashes_out.append({"message": message, "category": category})
+
+
+def take_flashes(request: Request) -> list[dict[str, str]]:
+    request.state.flashes_shown = True
+    flashes: list[dict[str, str]] = getattr(request.state, "flashes_in", [])
+    return flashes
+
+
+async def verify_csrf(request: Request) -> None:
+    """Dependency for HTML routers: every state-changing form must echo the CSRF cookie."""
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return
+    form = await request.form()
+    submitted = form.get(CSRF_FIELD)
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    if (
+        not isinstance(submitted, str)
+        or not expected
+        or not hmac.compare_digest(submitted, expected)
+    ):
+        raise CsrfFailed()
+
+
+class Templates:
+    """Renders templates with the request-scoped globals every page needs."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.env = build_environment()
+        self.settings = settings
+
+    def render(
+        self,
+        request: Request,
+        name: str,
+        context: dict[str, Any] | None = None,
+        *,
+        status_code: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> HTMLResponse:
+        values: dict[str, Any] = {
+            "request": request,
+            "url_for": request.app.url_path_for,
+            "csrf_token": getattr(request.state, "csrf_token", ""),
+            "flashes": take_flashes(request),
+            "settings": self.settings,
+            "current_path": request.url.path,
+        }
+        values.update(context or {})
+        html = self.env.get_template(name).render(values)
+        return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def templates_of(request: Request) -> Templates:
+    templates: Templates = request.app.state.templates
+    return templates

@@ -1,0 +1,88 @@
+"""A real server (uvicorn on a free port, its own SQLite database with reference and demo data)
+and Debian's Chromium driven by Playwright. Skipped where Chromium is missing, unless
+ODOP_REQUIRE_BROWSER is set (CI), where a missing browser fails the run."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("live")
+    env = {
+        **os.environ,
+        "ODOP_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'live.sqlite3'}",
+        "ODOP_MEDIA_DIR": str(folder / "media"),
+        "ODOP_MAIL_DIR": str(folder / "mail"),
+        "ODOP_LOG_LEVEL": "WARNING",
+    }
+    odop = [sys.executable, "-m", "app.cli"]
+    for args in (["db", "upgrade"], ["seed", "reference"], ["seed", "demo"]):
+        subprocess.run([*odop, *args], env=env, cwd=PROJECT, check=True, capture_output=True)
+    port = _free_port()
+    server = subprocess.Popen(
+        [*odop, "serve", "--port", str(port)], env=env, cwd=PROJECT, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the live server did not become ready")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("ODOP_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    opened = context.new_page()
+    yield opened
+    context.close()

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import httpx
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from app.config import Settings
+from app.db import make_engine
+from app.main import create_app
+
+
+async def test_healthz_reports_process_alive(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_checks_the_database(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+
+
+async def test_readyz_is_503_when_the_database_is_unreachable(settings: Settings) -> None:
+    engine = make_engine("postgresql+asyncpg://nobody@127.0.0.1:1/nowhere")
+    app = create_app(settings, session_factory=async_sessionmaker(engine))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        response = await c.get("/readyz")
+    await engine.dispose()
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+async def test_every_response_carries_a_request_id(client: httpx.AsyncClient) -> None:
+    first = await client.get("/healthz")
+    second = await client.get("/healthz", headers={"X-Request-ID": "proxy-given-id-123"})
+    assert len(first.headers["x-request-id"]) == 16
+    assert second.headers["x-request-id"] == "proxy-given-id-123"
+    hostile = await client.get("/healthz", headers={"X-Request-ID": "bad id\nwith newline"})
+    assert hostile.headers["x-request-id"] != "bad id\nwith newline"

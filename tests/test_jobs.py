@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.db import make_session_factory, utcnow
+from app.jobs import Job, JobRunner, JobStatus, backoff_delay, enqueue, job_handler
+
+CALLS: list[dict[str, Any]] = []
+FAILURES_LEFT: dict[str, int] = {}
+
+
+@job_handler("test.record")
+async def record(session: AsyncSession, payload: dict[str, Any]) -> None:
+    CALLS.append(payload)
+
+
+@job_handler("test.flaky")
+async def flaky(session: AsyncSession, payload: dict[str, Any]) -> None:
+    key = payload["key"]
+    if FAILURES_LEFT.get(key, 0) > 0:
+        FAILURES_LEFT[key] -= 1
+        raise ConnectionError("search server unreachable")
+    CALLS.append(payload)
+
+
+@job_handler("test.slow")
+async def slow(session: AsyncSession, payload: dict[str, Any]) -> None:
+    await asyncio.sleep(0.01)
+    CALLS.append(payload)
+
+
+@pytest.fixture(autouse=True)
+def _reset() -> None:
+    CALLS.clear()
+    FAILURES_LEFT.clear()
+
+
+async def _job(session: AsyncSession, job_id: int) -> Job:
+    session.expire_all()
+    job = await session.get(Job, job_id)
+    assert job is not None
+    return job
+
+
+async def test_a_job_exists_only_if_its_transaction_commits(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with session_factory() as session:
+        enqueue(session, "test.record", {"id": 1})
+        await session.rollback()
+    runner = JobRunner(session_factory)
+    assert await runner.run_until_idle() == 0
+    async with session_factory() as session:
+        enqueue(session, "test.record", {"id": 2})
+        await session.commit()
+    assert await runner.run_until_idle() == 1
+    assert CALLS == [{"id": 2}]
+
+
+async def test_failures_retry_with_backoff_then_succeed(
+    session_factory: async_sessionmaker[AsyncSession], db: AsyncSession
+) -> None:
+    FAILURES_LEFT["a"] = 1
+    job = enqueue(db, "test.flaky", {"key": "a"})
+    await db.commit()
+    runner = JobRunner(session_factory)
+    assert await runner.run_until_idle() == 1
+    failed = await _job(db, job.id)
+    assert failed.status == JobStatus.PENDING
+    assert failed.attempts == 1
+    assert "search server unreachable" in (failed.last_error or "")
+    assert failed.run_at > utcnow() + timedelta(seconds=1)
+    assert await runner.run_until_idle() == 0  # not due yet
+    failed.run_at = utcnow()
+    await db.commit()
+    assert await runner.run_until_idle() == 1
+    assert (await _job(db, job.id)).status == JobStatus.DONE
+    assert CALLS == [{"key": "a"}]
+
+
+async def test_a_job_that_keeps_failing_is_marked_dead(
+    session_factory: async_sessionmaker[AsyncSession], db: AsyncSession
+) -> None:
+    FAILURES_LEFT["b"] = 99
+    job = enqueue(db, "test.flaky", {"key": "b"}, max_attempts=2)
+    await db.commit()
+    runner = JobRunner(session_factory)
+    await runner.run_until_idle()
+    stored = await _job(db, job.id)
+    stored.run_at = utcnow()
+    await db.commit()
+    await runner.run_until_idle()
+    stored = await _job(db, job.id)
+    assert stored.status == JobStatus.DEAD
+    assert stored.attempts == 2
+
+
+async def test_a_job_whose_worker_died_is_claimed_again_after_its_lease(
+    session_factory: async_sessionmaker[AsyncSession], db: AsyncSession
+) -> None:
+    job = enqueue(db, "test.record", {"id": 7})
+    await db.commit()
+    crashed = JobRunner(session_factory, lease=timedelta(seconds=-1))
+    assert await crashed._claim() is not None  # claimed, then the worker "crashes"
+    survivor = JobRunner(session_factory)
+    assert await survivor.run_until_idle() == 1
+    assert (await _job(db, job.id)).status == JobStatus.DONE
+    assert CALLS == [{"id": 7}]
+
+
+async def test_a_live_lease_is_not_stolen(
+    session_factory: async_sessionmaker[AsyncSession], db: AsyncSession
+) -> None:
+    enqueue(db, "test.record", {"id": 8})
+    await db.commit()
+    assert await JobRunner(session_factory)._claim() is not None
+    assert await JobRunner(session_factory).run_until_idle() == 0
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    delays = [backoff_delay(n).total_seconds() for n in range(1, 15)]
+    assert delays[:3] == [2, 4, 8]
+    assert delays == sorted(delays)
+    assert delays[-1] == 3600
+
+
+def test_enqueueing_an_unknown_kind_fails_fast(db: AsyncSession) -> None:
+    with pytest.raises(ValueError, match="no handler"):
+        enqueue(db, "test.nope", {})
+
+
+async def test_concurrent_workers_never_run_a_job_twice(engine: AsyncEngine) -> None:
+    """Real commits on separate connections: four workers race over the same jobs."""
+    factory = make_session_factory(engine)
+    async with factory() as session, session.begin():
+        for n in range(60):
+            enqueue(session, "test.slow", {"n": n})
+    runners = [JobRunner(factory, worker_id=f"w{i}") for i in range(4)]
+    try:
+        if engine.dialect.name == "sqlite":
+            for runner in runners:  # SQLite serialises writers; interleave rather than race
+                await runner.run_one()
+            await runners[0].run_until_idle()
+        else:
+            await asyncio.gather(*(runner.run_until_idle() for runner in runners))
+        assert sorted(call["n"] for call in CALLS) == list(range(60))
+        async with factory() as session:
+            statuses = (
+                await session.scalars(select(Job.status).where(Job.kind == "test.slow"))
+            ).all()
+        assert set(statuses) == {JobStatus.DONE}
+    finally:
+        async with factory() as session, session.begin():
+            await session.execute(delete(Job).where(Job.kind == "test.slow"))
