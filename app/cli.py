@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
 from typing import Annotated, TypeVar
 
 import typer
@@ -27,9 +28,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 seed_app = typer.Typer(help="Reference and demo data.", no_args_is_help=True)
 admin_app = typer.Typer(help="Administration.", no_args_is_help=True)
+rates_app = typer.Typer(help="Exchange rates for foreign-currency prices.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 app.add_typer(admin_app, name="admin")
+app.add_typer(rates_app, name="rates")
 console = Console()
 T = TypeVar("T")
 
@@ -144,6 +147,48 @@ def seed_demo(
         f"Demo data: {report.sellers} sellers, {report.gi_claims} verified GI claims, "
         f"{report.listings} listings, {report.images} product images created."
     )
+
+
+@rates_app.command("set")
+def rates_set(
+    currency: str,
+    inr_per_unit: Annotated[str, typer.Argument(help="Rupees for one unit, e.g. 83.25")],
+    effective: Annotated[
+        str | None, typer.Option("--date", help="From this date on (YYYY-MM-DD); default today.")
+    ] = None,
+) -> None:
+    """Set how many rupees one unit of CURRENCY costs, from a date on."""
+    from app.catalog.currency import parse_rate, set_rate
+
+    settings = get_settings()
+    try:
+        day = date.fromisoformat(effective) if effective else datetime.now(UTC).date()
+        rate = run_in_session(
+            lambda s: set_rate(
+                s,
+                currency,
+                parse_rate(inr_per_unit),
+                day,
+                supported=settings.display_currencies,
+                source="odop rates set",
+            )
+        )
+    except (AppError, ValueError) as exc:
+        console.print(f"[red]{getattr(exc, 'message', exc)}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"1 {rate.currency} = ₹{rate.inr_per_unit} from {rate.effective_date}.")
+
+
+@rates_app.command("list")
+def rates_list() -> None:
+    """Show the rates in force today."""
+    from app.catalog.currency import current_rates
+
+    rates = run_in_session(lambda s: current_rates(s, datetime.now(UTC).date()))
+    table = Table("currency", "rupees per unit", "since", title="Exchange rates")
+    for code in sorted(rates):
+        table.add_row(code, str(rates[code].inr_per_unit), str(rates[code].effective_date))
+    console.print(table)
 
 
 @app.command()

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     run_jobs_in_process: bool = True
     job_poll_seconds: float = Field(default=1.0, gt=0)
     job_max_attempts: int = Field(default=8, ge=1)
+    display_currencies: list[str] = ["USD", "EUR", "GBP", "AED"]
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -11,11 +11,13 @@ import random
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.catalog import currency
 from app.catalog import repository as catalog_repository
 from app.catalog.models import (
     Category,
@@ -128,6 +130,7 @@ async def seed_demo(
     categories = {c.id: c for c in await catalog_repository.all_rows(session, Category)}
     districts = {d.id: d for d in await catalog_repository.all_rows(session, District)}
     sellers = await _ensure_sellers(session, products, categories, districts, report)
+    await _ensure_demo_rates(session)
     existing = await catalog_repository.count_demo_listings(session)
     target = max(listings, len(products))
     to_create = target - existing
@@ -153,6 +156,25 @@ async def seed_demo(
         if progress:
             progress(created, to_create)
     return report
+
+
+DEMO_RATES = {"USD": "84.50", "EUR": "97.80", "GBP": "111.60", "AED": "23.00"}
+
+
+async def _ensure_demo_rates(session: AsyncSession) -> None:
+    """Illustrative rates so currency switching works out of the box; marked as demo data."""
+    today = utcnow().date()
+    if await currency.current_rates(session, today):
+        return
+    for code, value in DEMO_RATES.items():
+        await currency.set_rate(
+            session,
+            code,
+            Decimal(value),
+            today,
+            supported=list(DEMO_RATES),
+            source="demo (illustrative, not a market rate)",
+        )
 
 
 async def _ensure_sellers(

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
+from app import preferences
 from app.catalog import views as catalog_views
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine, make_session_factory
@@ -200,5 +201,6 @@ def create_app(
     public_media = settings.media_dir / "public"
     public_media.mkdir(parents=True, exist_ok=True)
     app.mount("/media", CachedStaticFiles(directory=public_media), name="media")
+    app.include_router(preferences.router)
     app.include_router(catalog_views.router)
     return app

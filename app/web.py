@@ -16,8 +16,20 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.catalog.currency import BASE_CURRENCY
 from app.config import PROJECT_ROOT, Settings
 from app.errors import CsrfFailed
+from app.i18n import (
+    LANGUAGE_COOKIE,
+    LANGUAGES,
+    current_language,
+    localized_name,
+    negotiate,
+    reset_language,
+    set_language,
+    translations_for,
+)
+from app.preferences import selected_currency
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 CSRF_COOKIE = "odop_csrf"
@@ -55,7 +67,14 @@ def build_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda message: translations_for(current_language()).gettext(message),
+        ngettext=lambda singular, plural, n: translations_for(current_language()).ngettext(
+            singular, plural, n
+        ),
+        newstyle=True,
+    )
+    env.globals["localized"] = localized_name
     env.filters["inr"] = format_inr
     env.filters["date"] = format_date
     return env
@@ -81,8 +100,9 @@ def decode_signed(secret: str, token: str) -> Any:
 
 
 class WebStateMiddleware:
-    """Gives each request a CSRF token (double-submit cookie) and carries flash messages
-    across the redirect of a post/redirect/get, both in cookies so no process keeps state."""
+    """Per request: the language (saved choice or the browser's), a CSRF token (double-submit
+    cookie), and flash messages carried across the redirect of a post/redirect/get. All of it
+    lives in cookies, so no process keeps state another needs."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -103,6 +123,9 @@ class WebStateMiddleware:
         )
         state["flashes_out"] = []
         secure = "; Secure" if self.settings.env == "production" else ""
+        language_token = set_language(
+            negotiate(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
+        )
 
         async def send_with_cookies(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -123,7 +146,10 @@ class WebStateMiddleware:
                     headers.append("set-cookie", f"{FLASH_COOKIE}=; Path=/; Max-Age=0")
             await send(message)
 
-        await self.app(scope, receive, send_with_cookies)
+        try:
+            await self.app(scope, receive, send_with_cookies)
+        finally:
+            reset_language(language_token)
 
 
 def flash(request: Request, message: str, category: str = "info") -> None:
@@ -174,6 +200,10 @@ class Templates:
             "flashes": take_flashes(request),
             "settings": self.settings,
             "current_path": request.url.path,
+            "lang": current_language(),
+            "languages": LANGUAGES,
+            "currency": selected_currency(request),
+            "currencies": [BASE_CURRENCY, *self.settings.display_currencies],
         }
         values.update(context or {})
         html = self.env.get_template(name).render(values)

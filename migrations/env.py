@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from logging.config import fileConfig
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
 from app.all_models import Base
 from app.config import get_settings
-from app.db import make_engine
+from app.db import UtcDateTime, make_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -24,6 +25,13 @@ def _database_url() -> str:
     return url or get_settings().database_url
 
 
+def _render_item(type_: str, obj: Any, _context: Any) -> str | Literal[False]:
+    """Write our UTC datetime column type as the plain SQL type it stores."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -31,6 +39,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         transactional_ddl=True,  # SQLite too: app.db takes over its transaction handling
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -48,6 +48,11 @@ def run_migrations(connection: Connection, revision: str = "head", *, down: bool
         alembic_command.upgrade(config, revision)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: their sync Playwright loop must not interleave with async tests."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 async def database_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     """A fresh, empty database for this test session, dropped at the end."""

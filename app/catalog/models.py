@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, TimestampMixin, str_enum
+from app.db import Base, TimestampMixin, str_enum, utcnow
 
 if TYPE_CHECKING:
     from app.sellers.models import Seller
@@ -225,3 +225,21 @@ class PriceTier(Base):
     )
     min_quantity: Mapped[int]
     price_paise: Mapped[int] = mapped_column(BigInteger)
+
+
+class ExchangeRate(Base):
+    """How many rupees one unit of a foreign currency buys, from a date on (history is kept).
+
+    Stored as an integer number of millionths of a rupee so no float or database-specific
+    decimal type is involved; conversions use Decimal.
+    """
+
+    __tablename__ = "exchange_rates"
+    __table_args__ = (UniqueConstraint("currency", "effective_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), index=True)
+    inr_per_unit_micros: Mapped[int] = mapped_column(BigInteger)
+    effective_date: Mapped[date]
+    source: Mapped[str] = mapped_column(String(120), default="admin")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.catalog.models import District, Listing, ListingStatus, OdopProduct, State
+from app.catalog.models import (
+    District,
+    ExchangeRate,
+    Listing,
+    ListingStatus,
+    OdopProduct,
+    State,
+)
 from app.sellers.models import Seller, SellerStatus
 
 ModelT = TypeVar("ModelT")
@@ -123,3 +131,28 @@ async def count_demo_listings(session: AsyncSession) -> int:
     return (
         await session.scalar(select(func.count()).select_from(Listing).where(Listing.is_demo))
     ) or 0
+
+
+async def rate_on(session: AsyncSession, currency: str, day: date) -> ExchangeRate | None:
+    return await session.scalar(
+        select(ExchangeRate).where(
+            ExchangeRate.currency == currency, ExchangeRate.effective_date == day
+        )
+    )
+
+
+async def latest_rates(session: AsyncSession, today: date) -> list[ExchangeRate]:
+    latest = (
+        select(ExchangeRate.currency, func.max(ExchangeRate.effective_date).label("day"))
+        .where(ExchangeRate.effective_date <= today)
+        .group_by(ExchangeRate.currency)
+        .subquery()
+    )
+    rows = await session.scalars(
+        select(ExchangeRate).join(
+            latest,
+            (latest.c.currency == ExchangeRate.currency)
+            & (latest.c.day == ExchangeRate.effective_date),
+        )
+    )
+    return list(rows.all())

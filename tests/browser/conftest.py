@@ -68,8 +68,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module scope: Playwright's sync API runs its own event loop, which must not stay open
+    # while the async database tests run (tests/conftest.py also orders browser tests last).
     if not Path(CHROMIUM).exists():
         if os.environ.get("ODOP_REQUIRE_BROWSER"):
             pytest.fail(f"{CHROMIUM} is missing (apt-get install -y chromium)")
