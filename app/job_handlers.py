@@ -1,7 +1,8 @@
-"""Imports every module that registers job handlers, so a worker knows every job kind."""
+"""Imports every module that registers job handlers, so each process knows every job kind."""
 
 from __future__ import annotations
 
 
 def register_all() -> None:
-    """Handlers register themselves on import; later domains add their modules here."""
+    """Handlers register themselves on import; add each new module that defines some here."""
+    from app.catalog import events  # noqa: F401
