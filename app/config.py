@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     mail_dir: Path = PROJECT_ROOT / "var" / "mail"
     smtp_url: str = ""
     mail_from: str = "ODOP Bazaar <no-reply@odop-bazaar.local>"
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0)
+    session_idle_minutes: int = Field(default=720, ge=1)
+    session_absolute_hours: int = Field(default=168, ge=1)
+    password_reset_minutes: int = Field(default=60, ge=5)
+    email_token_hours: int = Field(default=48, ge=1)
+    sign_in_max_failures_per_account_hour: int = Field(default=100, ge=1)
+    sign_in_max_failures_per_ip_hour: int = Field(default=300, ge=1)
     payment_provider: Literal["sandbox", "stripe", "offline"] = "sandbox"
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""

@@ -5,4 +5,5 @@ from __future__ import annotations
 
 def register_all() -> None:
     """Handlers register themselves on import; add each new module that defines some here."""
+    from app.accounts import emails  # noqa: F401
     from app.catalog import events  # noqa: F401

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from functools import cache
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -20,10 +20,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
 from app import preferences
+from app.accounts import api as accounts_api
+from app.accounts import emails as accounts_emails
+from app.accounts import views as accounts_views
+from app.accounts.deps import require_user
+from app.accounts.errors import SignInRequired
 from app.catalog import views as catalog_views
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine, make_session_factory
 from app.errors import AppError, NotFound
+from app.mail import dev_router as dev_mail_router
 from app.job_handlers import register_all
 from app.jobs import JobRunner
 from app.observability import RequestIdMiddleware, configure_logging
@@ -182,6 +188,8 @@ def create_app(
     app.add_middleware(WebStateMiddleware, settings=settings)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
+    app.add_exception_handler(SignInRequired, accounts_views.sign_in_redirect)
+    accounts_emails.use_settings(settings)  # jobs run in this process use the app's settings
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -203,4 +211,9 @@ def create_app(
     app.mount("/media", CachedStaticFiles(directory=public_media), name="media")
     app.include_router(preferences.router)
     app.include_router(catalog_views.router)
+    app.include_router(accounts_views.public_router)
+    app.include_router(accounts_views.account_router, dependencies=[Depends(require_user)])
+    app.include_router(accounts_api.router, dependencies=[Depends(require_user)])
+    if settings.env != "production":
+        app.include_router(dev_mail_router)
     return app

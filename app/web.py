@@ -35,6 +35,7 @@ TEMPLATES_DIR = PROJECT_ROOT / "templates"
 CSRF_COOKIE = "odop_csrf"
 CSRF_FIELD = "csrf_token"
 FLASH_COOKIE = "odop_flash"
+SESSION_COOKIE = "odop_session"  # app/accounts: server-side session id
 
 
 def format_inr(paise: int) -> str:
@@ -200,6 +201,14 @@ class Templates:
             "flashes": take_flashes(request),
             "settings": self.settings,
             "current_path": request.url.path,
+            # The header shows "Account" or "Sign in" without a database query on every page:
+            # the user when a dependency loaded one, else whether a session cookie is present.
+            "current_user": getattr(request.state, "user", None),
+            "signed_in": (
+                request.state.user is not None
+                if hasattr(request.state, "user")
+                else SESSION_COOKIE in request.cookies
+            ),
             "lang": current_language(),
             "languages": LANGUAGES,
             "currency": selected_currency(request),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.accounts.models import User
 from app.catalog.reference_data import load_reference
 from app.cli import alembic_config
 from app.config import Settings
@@ -148,3 +149,17 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def is_postgres(database_url: str) -> bool:
     return database_url.startswith("postgresql")
+
+
+@pytest.fixture
+def sign_in(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> Callable[[User], Awaitable[str]]:
+    """``await sign_in(user)`` gives ``client`` a real session cookie for ``user`` (no password
+    check, no throttles); returns the session token. Make users with ``tests.factories.user``."""
+    from tests.helpers import start_session
+
+    async def sign_in_as(user: User) -> str:
+        return await start_session(client, db, settings, user)
+
+    return sign_in_as

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.models import Role, User
+from app.accounts.passwords import hash_password
 from app.catalog.models import District, Listing, ListingStatus, OdopProduct, State
 from app.db import utcnow
 from app.sellers.models import Seller, SellerStatus, SellerType
@@ -68,6 +70,47 @@ async def listing(session: AsyncSession, owner: Seller, **overrides: Any) -> Lis
     }
     values.update(overrides)
     obj = Listing(**values)
+    session.add(obj)
+    await session.flush()
+    return obj
+
+
+# Accounts ----------------------------------------------------------------------------------------
+# `user(db, ...)` makes an account; sign a client in with the `sign_in` fixture (tests/conftest.py):
+#     buyer = await factories.user(db)
+#     await sign_in(buyer)                      # `client` now carries a real session cookie
+# Post forms with tests/helpers.py `post_form(client, url, {...})` (adds the CSRF token).
+DEFAULT_PASSWORD = "plum-tiger-orbit-42"  # noqa: S105 - test accounts only
+_hashes: dict[str, str] = {}
+
+
+def password_hash(password: str = DEFAULT_PASSWORD) -> str:
+    """argon2id costs ~50 ms; each distinct password is hashed once per test run."""
+    if password not in _hashes:
+        _hashes[password] = hash_password(password)
+    return _hashes[password]
+
+
+async def user(
+    session: AsyncSession,
+    *,
+    role: Role = Role.BUYER,
+    password: str = DEFAULT_PASSWORD,
+    verified: bool = True,
+    **overrides: Any,
+) -> User:
+    n = next(_counter)
+    values: dict[str, Any] = {
+        "email": f"user{n}@example.test",
+        "display_name": f"Test User {n}",
+        "password_hash": password_hash(password),
+        "role": role,
+        "language": "en",
+        "email_verified_at": utcnow() if verified else None,
+        "password_changed_at": utcnow(),
+    }
+    values.update(overrides)
+    obj = User(**values)
     session.add(obj)
     await session.flush()
     return obj

@@ -1,0 +1,212 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import User, UserSession
+from app.accounts.tokens import digest
+from app.config import Settings
+from app.jobs import JobRunner
+from app.web import SESSION_COOKIE
+from tests import factories
+from tests.accounts.conftest import folder_bodies, link_in
+from tests.helpers import COOKIE_DOMAIN, post_form
+
+SignIn = Callable[[User], Awaitable[str]]
+
+
+async def test_register_signs_in_and_email_link_verifies_once(
+    client: httpx.AsyncClient, db: AsyncSession, jobs: JobRunner, settings: Settings
+) -> None:
+    response = await post_form(
+        client,
+        "/account/register",
+        {"display_name": "Meena Devi", "email": "Meena@Example.TEST", "password": "blue-loom-weaver-7"},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/account"
+    cookie = response.headers["set-cookie"]
+    assert f"{SESSION_COOKIE}=" in cookie and "HttpOnly" in cookie
+    assert "samesite=lax" in cookie.lower() and "Secure" not in cookie  # test env: no TLS
+    user = await db.scalar(select(User).where(User.email == "Meena@example.test"))
+    assert user is not None and user.email_verified_at is None
+    assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+    page = await client.get("/account")
+    assert page.status_code == 200 and "Meena Devi" in page.text
+    assert "Your email is not confirmed yet" in page.text
+
+    assert await jobs.run_until_idle() == 1
+    [(to, subject, body)] = folder_bodies(settings)
+    assert to == "Meena@example.test" and subject == "Confirm your email address"
+    link = link_in(body)
+    confirmed = await client.get(link)
+    assert confirmed.status_code == 303
+    await db.refresh(user)
+    assert user.email_verified_at is not None
+    assert (await client.get(link)).status_code == 404  # single use
+
+
+async def test_register_form_errors_keep_the_input(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    common = await post_form(
+        client,
+        "/account/register",
+        {"display_name": "Ravi", "email": "ravi@example.test", "password": "password123"},
+    )
+    assert common.status_code == 422
+    assert "too common" in common.text
+    assert 'value="ravi@example.test"' in common.text and 'value="Ravi"' in common.text
+    assert 'aria-invalid="true"' in common.text
+    short = await post_form(
+        client,
+        "/account/register",
+        {"display_name": "Ravi", "email": "ravi@example.test", "password": "x7!"},
+    )
+    assert short.status_code == 422 and "at least 8 characters" in short.text
+    existing = await factories.user(db)
+    await db.commit()
+    taken = await post_form(
+        client,
+        "/account/register",
+        {"display_name": "Ravi", "email": existing.email.upper(), "password": "blue-loom-weaver-7"},
+    )
+    assert taken.status_code == 422 and "already exists" in taken.text
+    assert SESSION_COOKIE not in client.cookies
+
+
+async def test_sign_in_rotates_the_session_and_follows_next(
+    client: httpx.AsyncClient, db: AsyncSession, sign_in: SignIn
+) -> None:
+    user = await factories.user(db)
+    old = await sign_in(user)
+    response = await post_form(
+        client,
+        "/account/sign-in",
+        {"email": user.email, "password": factories.DEFAULT_PASSWORD, "next": "/states/bihar"},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/states/bihar"
+    new = client.cookies[SESSION_COOKIE]
+    assert new != old and len(new) >= 43  # 256 random bits, base64url
+    hashes = set(
+        await db.scalars(select(UserSession.token_hash).where(UserSession.user_id == user.id))
+    )
+    assert hashes == {digest(new)}  # the old session is gone; only a hash is stored
+
+
+async def test_anonymous_account_page_redirects_to_sign_in_with_next(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/account?tab=tokens")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/account/sign-in?next=/account%3Ftab%3Dtokens"
+    page = await client.get(response.headers["location"])
+    assert 'name="next" value="/account?tab=tokens"' in page.text
+
+
+async def test_unsafe_next_is_ignored(client: httpx.AsyncClient, db: AsyncSession) -> None:
+    user = await factories.user(db)
+    await db.commit()
+    response = await post_form(
+        client,
+        "/account/sign-in",
+        {"email": user.email, "password": factories.DEFAULT_PASSWORD, "next": "//evil.test/x"},
+    )
+    assert response.headers["location"] == "/"
+
+
+async def test_sign_out_ends_the_session_on_the_server(
+    client: httpx.AsyncClient, db: AsyncSession, sign_in: SignIn
+) -> None:
+    user = await factories.user(db)
+    token = await sign_in(user)
+    assert (await client.get("/account")).status_code == 200
+    response = await post_form(client, "/account/sign-out")
+    assert response.status_code == 303
+    assert await db.scalar(select(UserSession).where(UserSession.user_id == user.id)) is None
+    client.cookies.set(SESSION_COOKIE, token, domain=COOKIE_DOMAIN)  # a stolen copy of the cookie is worthless now
+    assert (await client.get("/account")).status_code == 303
+
+
+async def test_idle_and_absolute_timeouts(
+    client: httpx.AsyncClient, db: AsyncSession, sign_in: SignIn, settings: Settings
+) -> None:
+    user = await factories.user(db)
+    token = await sign_in(user)
+    row = await db.scalar(select(UserSession).where(UserSession.token_hash == digest(token)))
+    assert row is not None
+    row.last_seen_at -= timedelta(minutes=settings.session_idle_minutes, seconds=1)
+    await db.commit()
+    assert (await client.get("/account")).status_code == 303  # idle too long
+
+    token = await sign_in(user)
+    row = await db.scalar(select(UserSession).where(UserSession.token_hash == digest(token)))
+    assert row is not None
+    assert row.expires_at - row.created_at == timedelta(hours=settings.session_absolute_hours)
+    assert (await client.get("/account")).status_code == 200
+    row.expires_at = row.created_at  # still fresh by the idle clock, but past its lifetime
+    await db.commit()
+    assert (await client.get("/account")).status_code == 303
+
+
+async def test_unknown_email_and_wrong_password_look_the_same(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    user = await factories.user(db, email="known@example.test")
+    await db.commit()
+    started = time.perf_counter()
+    wrong = await post_form(
+        client, "/account/sign-in", {"email": user.email, "password": "not-the-password"}
+    )
+    wrong_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    unknown = await post_form(
+        client, "/account/sign-in", {"email": "nobody@example.test", "password": "not-the-password"}
+    )
+    unknown_seconds = time.perf_counter() - started
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.text.replace("known@", "nobody@") == unknown.text
+    assert "The email or password is not correct." in wrong.text
+    # Both ran argon2 (the unknown email against a dummy hash): similar time, within noise.
+    assert 0.25 < unknown_seconds / wrong_seconds < 4
+
+
+async def test_sign_in_without_csrf_token_is_refused(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    user = await factories.user(db)
+    await db.commit()
+    await client.get("/account/sign-in")
+    response = await client.post(
+        "/account/sign-in", data={"email": user.email, "password": factories.DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 403
+    forged = await client.post(
+        "/account/sign-in",
+        data={"email": user.email, "password": factories.DEFAULT_PASSWORD, "csrf_token": "x" * 43},
+    )
+    assert forged.status_code == 403
+    assert SESSION_COOKIE not in client.cookies
+
+
+async def test_header_links_to_sign_in_or_account(
+    client: httpx.AsyncClient, db: AsyncSession, sign_in: SignIn
+) -> None:
+    assert 'href="/account/sign-in">Sign in</a>' in (await client.get("/")).text
+    await sign_in(await factories.user(db))
+    assert 'href="/account">Your account</a>' in (await client.get("/")).text
+
+
+async def test_admin_create_service_still_works(db: AsyncSession) -> None:
+    from app.accounts.service import create_admin
+
+    admin = await create_admin(db, "Root@Example.TEST", "saffron-kite-river-9", "Root")
+    assert admin.is_admin and admin.email == "Root@example.test"
+    assert admin.email_verified_at is not None

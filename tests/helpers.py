@@ -1,0 +1,47 @@
+"""Helpers for page tests.
+
+    response = await post_form(client, "/account/sign-in", {"email": ..., "password": ...})
+
+``post_form`` fetches a page first when the client has no CSRF cookie yet, then posts the form
+with the token, as a browser would. ``start_session`` signs a client in without a password check
+(the ``sign_in`` fixture in tests/conftest.py wraps it).
+"""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import service
+from app.accounts.models import User
+from app.config import Settings
+from app.web import CSRF_COOKIE, SESSION_COOKIE
+
+# httpx files cookies of http://testserver under "testserver.local"; set ours there too.
+COOKIE_DOMAIN = "testserver.local"
+
+
+async def csrf_token(client: httpx.AsyncClient) -> str:
+    token = client.cookies.get(CSRF_COOKIE)
+    if not token:
+        await client.get("/healthz")
+        await client.get("/account/sign-in")
+        token = client.cookies.get(CSRF_COOKIE)
+    assert token, "the app did not set a CSRF cookie"
+    return token
+
+
+async def post_form(
+    client: httpx.AsyncClient, url: str, data: dict[str, str | list[str]] | None = None
+) -> httpx.Response:
+    return await client.post(url, data={**(data or {}), "csrf_token": await csrf_token(client)})
+
+
+async def start_session(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, user: User
+) -> str:
+    """Create a real server-side session for ``user`` and give ``client`` its cookie."""
+    token = await service.start_session(db, settings, user, service.Client(ip="127.0.0.1"))
+    await db.commit()
+    client.cookies.set(SESSION_COOKIE, token, domain=COOKIE_DOMAIN)
+    return token
