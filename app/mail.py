@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from fastapi import APIRouter, Path as PathParam, Request
+from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 
 from app.config import Settings
@@ -51,8 +52,8 @@ def build_message(settings: Settings, mail: Mail) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain="odop-bazaar")
-    message["Content-Language"] = mail.language
     message.set_content(mail.text, charset="utf-8")
+    message["Content-Language"] = mail.language  # after set_content, which drops Content-*
     return message
 
 
@@ -116,7 +117,7 @@ class StoredMail:
 def read_folder_message(path: Path) -> StoredMail:
     parsed = BytesParser(policy=email.policy.default).parsebytes(path.read_bytes())
     body_part = parsed.get_body(preferencelist=("plain",))
-    body = body_part.get_content() if body_part is not None else ""  # type: ignore[attr-defined]
+    body = body_part.get_content() if body_part is not None else ""
     return StoredMail(
         name=path.name,
         to=str(parsed["To"]),

@@ -29,9 +29,9 @@ from app.catalog import views as catalog_views
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine, make_session_factory
 from app.errors import AppError, NotFound
-from app.mail import dev_router as dev_mail_router
 from app.job_handlers import register_all
 from app.jobs import JobRunner
+from app.mail import dev_router as dev_mail_router
 from app.observability import RequestIdMiddleware, configure_logging
 from app.storage import LocalStorage
 from app.web import Templates, WebStateMiddleware, templates_of

@@ -80,7 +80,7 @@ async def listing(session: AsyncSession, owner: Seller, **overrides: Any) -> Lis
 #     buyer = await factories.user(db)
 #     await sign_in(buyer)                      # `client` now carries a real session cookie
 # Post forms with tests/helpers.py `post_form(client, url, {...})` (adds the CSRF token).
-DEFAULT_PASSWORD = "plum-tiger-orbit-42"  # noqa: S105 - test accounts only
+DEFAULT_PASSWORD = "plum-tiger-orbit-42"
 _hashes: dict[str, str] = {}
 
 

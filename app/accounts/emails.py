@@ -87,9 +87,7 @@ async def compose(
         )
         link = f"{base}/account/verify/{secret}"
         note = _("If you did not create an account, you can ignore this email.")
-        return Mail(
-            user.email, subject, f"{greeting}\n\n{body}\n{link}\n\n{note}\n\n{signature}\n"
-        )
+        return Mail(user.email, subject, f"{greeting}\n\n{body}\n{link}\n\n{note}\n\n{signature}\n")
     if kind == RESET_PASSWORD:
         minutes = settings.password_reset_minutes
         secret = await _new_token(
@@ -103,9 +101,7 @@ async def compose(
         )
         link = f"{base}/account/reset/{secret}"
         note = _("If this was not you, ignore this email: your password stays as it is.")
-        return Mail(
-            user.email, subject, f"{greeting}\n\n{body}\n{link}\n\n{note}\n\n{signature}\n"
-        )
+        return Mail(user.email, subject, f"{greeting}\n\n{body}\n{link}\n\n{note}\n\n{signature}\n")
     if kind == CHANGE_EMAIL:
         new_email = str(payload["new_email"])
         secret = await _new_token(
@@ -119,16 +115,17 @@ async def compose(
         body = _("To use this address for your ODOP Bazaar account, open this link:")
         link = f"{base}/account/verify/{secret}"
         note = _("If you did not ask for this, you can ignore this email.")
-        return Mail(
-            new_email, subject, f"{greeting}\n\n{body}\n{link}\n\n{note}\n\n{signature}\n"
-        )
+        return Mail(new_email, subject, f"{greeting}\n\n{body}\n{link}\n\n{note}\n\n{signature}\n")
     if kind == PASSWORD_CHANGED:
         subject = _("Your password was changed")
         body = _(
             "The password of your ODOP Bazaar account was just changed, and every other "
             "signed-in device was signed out."
         )
-        note = _("If this was not you, reset your password now: %(link)s", link=f"{base}/account/forgot-password")
+        note = _(
+            "If this was not you, reset your password now: %(link)s",
+            link=f"{base}/account/forgot-password",
+        )
         return Mail(user.email, subject, f"{greeting}\n\n{body}\n\n{note}\n\n{signature}\n")
     raise ValueError(f"unknown account email kind {kind!r}")
 

@@ -130,8 +130,11 @@ async def register(
     )
     flash(
         request,
-        _("Welcome, %(name)s! We sent a link to %(email)s: open it to confirm your email.",
-          name=user.display_name, email=user.email),
+        _(
+            "Welcome, %(name)s! We sent a link to %(email)s: open it to confirm your email.",
+            name=user.display_name,
+            email=user.email,
+        ),
     )
     response = _redirect(request.app.url_path_for("account_settings"))
     set_session_cookie(request, response, token)
@@ -351,13 +354,19 @@ async def change_email(
         )
     except FieldError as exc:
         return await _render_settings(
-            request, session, user, values={"new_email": new_email}, errors=_errors(exc),
+            request,
+            session,
+            user,
+            values={"new_email": new_email},
+            errors=_errors(exc),
             status=422,
         )
     flash(
         request,
-        _("We sent a link to %(email)s. Your email changes when you open it.",
-          email=new_email.strip()),
+        _(
+            "We sent a link to %(email)s. Your email changes when you open it.",
+            email=new_email.strip(),
+        ),
     )
     return _redirect(request.app.url_path_for("account_settings"))
 
@@ -382,7 +391,11 @@ async def language(
         return await _render_settings(request, session, user, errors=_errors(exc), status=422)
     response = _redirect(request.app.url_path_for("account_settings"))
     response.set_cookie(
-        LANGUAGE_COOKIE, language, max_age=ONE_YEAR, httponly=True, samesite="lax",
+        LANGUAGE_COOKIE,
+        language,
+        max_age=ONE_YEAR,
+        httponly=True,
+        samesite="lax",
         secure=_secure(request),
     )
     flash(request, _("Your language is saved."))
@@ -403,7 +416,11 @@ async def create_token(
         )
     except FieldError as exc:
         return await _render_settings(
-            request, session, user, values={"token_name": token_name}, errors=_errors(exc),
+            request,
+            session,
+            user,
+            values={"token_name": token_name},
+            errors=_errors(exc),
             status=422,
         )
     # Shown once, on this response (not via a redirect, which would carry it in a cookie).

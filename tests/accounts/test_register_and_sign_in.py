@@ -26,7 +26,11 @@ async def test_register_signs_in_and_email_link_verifies_once(
     response = await post_form(
         client,
         "/account/register",
-        {"display_name": "Meena Devi", "email": "Meena@Example.TEST", "password": "blue-loom-weaver-7"},
+        {
+            "display_name": "Meena Devi",
+            "email": "Meena@Example.TEST",
+            "password": "blue-loom-weaver-7",
+        },
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/account"
@@ -131,7 +135,9 @@ async def test_sign_out_ends_the_session_on_the_server(
     response = await post_form(client, "/account/sign-out")
     assert response.status_code == 303
     assert await db.scalar(select(UserSession).where(UserSession.user_id == user.id)) is None
-    client.cookies.set(SESSION_COOKIE, token, domain=COOKIE_DOMAIN)  # a stolen copy of the cookie is worthless now
+    client.cookies.set(
+        SESSION_COOKIE, token, domain=COOKIE_DOMAIN
+    )  # a stolen copy of the cookie is worthless now
     assert (await client.get("/account")).status_code == 303
 
 
