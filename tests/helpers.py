@@ -24,7 +24,6 @@ COOKIE_DOMAIN = "testserver.local"
 async def csrf_token(client: httpx.AsyncClient) -> str:
     token = client.cookies.get(CSRF_COOKIE)
     if not token:
-        await client.get("/healthz")
         await client.get("/account/sign-in")
         token = client.cookies.get(CSRF_COOKIE)
     assert token, "the app did not set a CSRF cookie"

@@ -92,6 +92,8 @@ async def require_user(request: Request, user: OptionalUser) -> User:
     if user is None:
         if is_api(request):
             raise Unauthorized(_("Send a valid API token: Authorization: Bearer odop_..."))
+        if request.method not in ("GET", "HEAD"):  # a form post cannot be replayed by GET
+            raise SignInRequired("")
         query = f"?{request.url.query}" if request.url.query else ""
         raise SignInRequired(request.url.path + query)
     return user

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -23,7 +24,7 @@ from app.errors import AppError
 from app.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
 from app.i18n import gettext as _
 from app.preferences import ONE_YEAR, safe_next
-from app.web import SESSION_COOKIE, encode_signed, flash, templates_of, verify_csrf
+from app.web import CSRF_COOKIE, SESSION_COOKIE, encode_signed, flash, templates_of, verify_csrf
 
 public_router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 account_router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -81,6 +82,8 @@ async def sign_in_redirect(request: Request, exc: Exception) -> Response:
     """Exception handler for ``SignInRequired`` (installed in app/main.py)."""
     assert isinstance(exc, SignInRequired)
     path = request.app.url_path_for("account_sign_in")
+    if not exc.next_path:
+        return _redirect(path)
     return _redirect(f"{path}?next={quote(exc.next_path, safe='/')}")
 
 
@@ -201,6 +204,15 @@ async def sign_in(
     response = _redirect(target)
     set_session_cookie(request, response, signed.session_token)
     _set_device_cookie(request, response, signed.user, signed.device_id)
+    # A fresh CSRF token with the fresh session: a token planted before sign-in is useless after.
+    response.set_cookie(
+        CSRF_COOKIE,
+        secrets.token_urlsafe(32),
+        httponly=True,
+        secure=_secure(request),
+        samesite="lax",
+        path="/",
+    )
     return response
 
 

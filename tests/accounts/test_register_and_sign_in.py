@@ -12,10 +12,10 @@ from app.accounts.models import User, UserSession
 from app.accounts.tokens import digest
 from app.config import Settings
 from app.jobs import JobRunner
-from app.web import SESSION_COOKIE
+from app.web import CSRF_COOKIE, SESSION_COOKIE
 from tests import factories
 from tests.accounts.conftest import folder_bodies, link_in
-from tests.helpers import COOKIE_DOMAIN, post_form
+from tests.helpers import COOKIE_DOMAIN, csrf_token, post_form
 
 SignIn = Callable[[User], Awaitable[str]]
 
@@ -90,6 +90,7 @@ async def test_sign_in_rotates_the_session_and_follows_next(
 ) -> None:
     user = await factories.user(db)
     old = await sign_in(user)
+    csrf_before = await csrf_token(client)
     response = await post_form(
         client,
         "/account/sign-in",
@@ -103,6 +104,8 @@ async def test_sign_in_rotates_the_session_and_follows_next(
         await db.scalars(select(UserSession.token_hash).where(UserSession.user_id == user.id))
     )
     assert hashes == {digest(new)}  # the old session is gone; only a hash is stored
+    assert client.cookies.get(CSRF_COOKIE, domain=COOKIE_DOMAIN) != csrf_before  # rotated too
+    assert (await post_form(client, "/account/language", {"language": "en"})).status_code == 303
 
 
 async def test_anonymous_account_page_redirects_to_sign_in_with_next(
@@ -113,6 +116,12 @@ async def test_anonymous_account_page_redirects_to_sign_in_with_next(
     assert response.headers["location"] == "/account/sign-in?next=/account%3Ftab%3Dtokens"
     page = await client.get(response.headers["location"])
     assert 'name="next" value="/account?tab=tokens"' in page.text
+
+
+async def test_anonymous_form_post_redirects_to_plain_sign_in(client: httpx.AsyncClient) -> None:
+    response = await post_form(client, "/account/language", {"language": "hi"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/account/sign-in"
 
 
 async def test_unsafe_next_is_ignored(client: httpx.AsyncClient, db: AsyncSession) -> None:
