@@ -176,16 +176,21 @@ async def test_unknown_email_and_wrong_password_look_the_same(
 ) -> None:
     user = await factories.user(db, email="known@example.test")
     await db.commit()
-    started = time.perf_counter()
-    wrong = await post_form(
-        client, "/account/sign-in", {"email": user.email, "password": "not-the-password"}
+
+    async def timed(email: str) -> tuple[httpx.Response, float]:
+        started = time.perf_counter()
+        response = await post_form(
+            client, "/account/sign-in", {"email": email, "password": "not-the-password"}
+        )
+        return response, time.perf_counter() - started
+
+    # Best of two each, to damp noise from other processes on a shared machine.
+    (wrong, wrong_a), (_, wrong_b) = await timed(user.email), await timed(user.email)
+    (unknown, unknown_a), (_, unknown_b) = (
+        await timed("nobody@example.test"),
+        await timed("nobody@example.test"),
     )
-    wrong_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    unknown = await post_form(
-        client, "/account/sign-in", {"email": "nobody@example.test", "password": "not-the-password"}
-    )
-    unknown_seconds = time.perf_counter() - started
+    wrong_seconds, unknown_seconds = min(wrong_a, wrong_b), min(unknown_a, unknown_b)
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.text.replace("known@", "nobody@") == unknown.text
     assert "The email or password is not correct." in wrong.text
