@@ -28,10 +28,12 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 seed_app = typer.Typer(help="Reference and demo data.", no_args_is_help=True)
 admin_app = typer.Typer(help="Administration.", no_args_is_help=True)
+accounts_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 rates_app = typer.Typer(help="Exchange rates for foreign-currency prices.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 app.add_typer(admin_app, name="admin")
+app.add_typer(accounts_app, name="accounts")
 app.add_typer(rates_app, name="rates")
 console = Console()
 T = TypeVar("T")
@@ -240,6 +242,15 @@ def admin_create(
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from exc
     console.print(f"Administrator {user.email} created.")
+
+
+@accounts_app.command("purge")
+def accounts_purge() -> None:
+    """Delete expired sessions, spent or expired emailed links and old sign-in counters."""
+    from app.accounts.service import purge
+
+    counts = run_in_session(lambda s: purge(s, get_settings()))
+    console.print(", ".join(f"{name}: {n} deleted" for name, n in counts.items()))
 
 
 def main() -> None:

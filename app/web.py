@@ -145,6 +145,13 @@ class WebStateMiddleware:
                     )
                 elif incoming and state.get("flashes_shown"):
                     headers.append("set-cookie", f"{FLASH_COOKIE}=; Path=/; Max-Age=0")
+                # app/accounts found the session cookie expired or unknown: drop it, unless
+                # this response sets a new one (a sign-in).
+                if state.get("stale_session") and not any(
+                    value.startswith(f"{SESSION_COOKIE}=")
+                    for value in headers.getlist("set-cookie")
+                ):
+                    headers.append("set-cookie", f"{SESSION_COOKIE}=; Path=/; Max-Age=0")
             await send(message)
 
         try:

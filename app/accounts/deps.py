@@ -81,6 +81,8 @@ async def optional_user(request: Request, session: SessionDep) -> User | None:
             found_session = await service.session_user(session, settings, cookie)
             if found_session is not None:
                 request.state.user_session, user = found_session
+            else:
+                request.state.stale_session = True  # app/web.py deletes the cookie
     request.state.user = user
     return user
 

@@ -186,3 +186,26 @@ async def delete_stale_throttles(session: AsyncSession, now: datetime) -> None:
     await session.execute(
         delete(SignInThrottle).where(SignInThrottle.window_started_at <= now - 2 * WINDOW)
     )
+
+
+# Housekeeping ------------------------------------------------------------------------------------
+
+
+async def purge(session: AsyncSession, now: datetime, idle_cutoff: datetime) -> dict[str, int]:
+    """Delete expired sessions, spent or expired emailed tokens, and old throttle counters."""
+    results = {
+        "sessions": await session.execute(
+            delete(UserSession).where(
+                (UserSession.expires_at <= now) | (UserSession.last_seen_at <= idle_cutoff)
+            )
+        ),
+        "email_tokens": await session.execute(
+            delete(EmailToken).where(
+                (EmailToken.expires_at <= now) | EmailToken.used_at.is_not(None)
+            )
+        ),
+        "throttles": await session.execute(
+            delete(SignInThrottle).where(SignInThrottle.window_started_at <= now - WINDOW)
+        ),
+    }
+    return {name: int(result.rowcount) for name, result in results.items()}  # type: ignore[attr-defined]

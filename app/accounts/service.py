@@ -487,3 +487,15 @@ async def api_token_user(session: AsyncSession, secret: str) -> tuple[ApiToken, 
 
 async def count_sessions(session: AsyncSession, user: User) -> int:
     return await repository.count_sessions(session, user.id)
+
+
+async def sign_out_other_sessions(session: AsyncSession, user: User, current: UserSession) -> None:
+    await repository.delete_sessions_of(session, user.id, except_id=current.id)
+
+
+async def purge(session: AsyncSession, settings: Settings) -> dict[str, int]:
+    """`odop accounts purge` (run it daily): expired sessions, spent tokens, old counters."""
+    now = utcnow()
+    return await repository.purge(
+        session, now, now - timedelta(minutes=settings.session_idle_minutes)
+    )

@@ -352,6 +352,14 @@ async def change_password(
     return response
 
 
+@account_router.post("/account/sessions/others", name="account_sign_out_others")
+async def sign_out_others(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    current = request.state.user_session
+    await service.sign_out_other_sessions(session, user, current)
+    flash(request, _("Every other device is signed out."))
+    return _redirect(request.app.url_path_for("account_settings"))
+
+
 @account_router.post("/account/email", name="account_change_email")
 async def change_email(
     request: Request,

@@ -5,17 +5,20 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import select
+from fastapi import FastAPI
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import repository, service
 from app.accounts.models import User, UserSession
 from app.accounts.tokens import digest
 from app.config import Settings
+from app.db import utcnow
 from app.jobs import JobRunner
 from app.web import CSRF_COOKIE, SESSION_COOKIE
 from tests import factories
 from tests.accounts.conftest import folder_bodies, link_in
-from tests.helpers import COOKIE_DOMAIN, csrf_token, post_form
+from tests.helpers import COOKIE_DOMAIN, csrf_token, post_form, start_session
 
 SignIn = Callable[[User], Awaitable[str]]
 
@@ -230,3 +233,58 @@ async def test_admin_create_service_still_works(db: AsyncSession) -> None:
     admin = await create_admin(db, "Root@Example.TEST", "saffron-kite-river-9", "Root")
     assert admin.is_admin and admin.email == "Root@example.test"
     assert admin.email_verified_at is not None
+
+
+async def test_stale_session_cookie_is_dropped(
+    client: httpx.AsyncClient, db: AsyncSession, sign_in: SignIn
+) -> None:
+    user = await factories.user(db)
+    token = await sign_in(user)
+    await db.execute(delete(UserSession).where(UserSession.token_hash == digest(token)))
+    await db.commit()
+    response = await client.get("/account")
+    assert response.status_code == 303
+    assert f"{SESSION_COOKIE}=; Path=/; Max-Age=0" in response.headers["set-cookie"]
+    assert 'href="/account/sign-in">Sign in</a>' in (await client.get("/")).text
+
+
+async def test_sign_out_other_devices_keeps_this_one(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, sign_in: SignIn, settings: Settings
+) -> None:
+    user = await factories.user(db)
+    await sign_in(user)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as phone:
+        await start_session(phone, db, settings, user)
+        page = await client.get("/account")
+        assert "Devices signed in to this account: 2." in page.text
+        assert (await post_form(client, "/account/sessions/others")).status_code == 303
+        assert (await phone.get("/account")).status_code == 303
+        assert (await client.get("/account")).status_code == 200
+
+
+async def test_sign_in_page_in_hindi(client: httpx.AsyncClient) -> None:
+    await client.get("/preferences/language?lang=hi&next=/")
+    page = await client.get("/account/sign-in")
+    assert '<html lang="hi">' in page.text
+    assert "पासवर्ड भूल गए?" in page.text and "साइन इन करें" in page.text
+
+
+async def test_purge_deletes_expired_sessions_spent_tokens_and_old_counters(
+    db: AsyncSession, settings: Settings
+) -> None:
+    user = await factories.user(db)
+    live = await service.start_session(db, settings, user, service.Client(ip="127.0.0.1"))
+    old = await service.start_session(db, settings, user, service.Client(ip="127.0.0.1"))
+    row = await db.scalar(select(UserSession).where(UserSession.token_hash == digest(old)))
+    assert row is not None
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    await db.flush()
+    await repository.record_failure(db, ["k" * 64], utcnow() - timedelta(hours=3))
+    counts = await service.purge(db, settings)
+    assert counts["sessions"] == 1 and counts["throttles"] == 1
+    remaining = set(
+        await db.scalars(select(UserSession.token_hash).where(UserSession.user_id == user.id))
+    )
+    assert remaining == {digest(live)}
