@@ -37,3 +37,28 @@ async def test_every_response_carries_a_request_id(client: httpx.AsyncClient) ->
     assert second.headers["x-request-id"] == "proxy-given-id-123"
     hostile = await client.get("/healthz", headers={"X-Request-ID": "bad id\nwith newline"})
     assert hostile.headers["x-request-id"] != "bad id\nwith newline"
+
+
+def test_log_lines_are_json_with_the_request_id() -> None:
+    import json
+    import logging
+
+    from app.observability import JsonFormatter, request_id_var
+
+    token = request_id_var.set("abc123def456")
+    try:
+        record = logging.makeLogRecord(
+            {
+                "name": "odop.access",
+                "levelno": 20,
+                "levelname": "INFO",
+                "msg": "request",
+                "status": 200,
+            }
+        )
+        entry = json.loads(JsonFormatter().format(record))
+    finally:
+        request_id_var.reset(token)
+    assert entry["request_id"] == "abc123def456"
+    assert entry["message"] == "request"
+    assert entry["status"] == 200

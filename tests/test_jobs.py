@@ -158,3 +158,25 @@ async def test_concurrent_workers_never_run_a_job_twice(engine: AsyncEngine) -> 
     finally:
         async with factory() as session, session.begin():
             await session.execute(delete(Job).where(Job.kind == "test.slow"))
+
+
+async def test_the_in_process_loop_runs_committed_jobs_promptly(engine: AsyncEngine) -> None:
+    session_factory = make_session_factory(engine)  # real commits: the loop runs concurrently
+    runner = JobRunner(session_factory, poll_seconds=30)  # only a wake-up can make it prompt
+    stop = asyncio.Event()
+    loop = asyncio.create_task(runner.run_forever(stop))
+    try:
+        async with session_factory() as session:
+            enqueue(session, "test.record", {"id": 99})
+            await session.commit()
+        runner.wake()
+        for _ in range(200):
+            if CALLS:
+                break
+            await asyncio.sleep(0.01)
+        assert CALLS == [{"id": 99}]
+    finally:
+        stop.set()
+        await asyncio.wait_for(loop, timeout=5)
+        async with session_factory() as session, session.begin():
+            await session.execute(delete(Job).where(Job.kind == "test.record"))
