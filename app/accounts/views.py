@@ -29,6 +29,7 @@ from app.web import CSRF_COOKIE, SESSION_COOKIE, encode_signed, flash, templates
 public_router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 account_router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
+# Defaults of "" so an empty field re-renders the form with a field error instead of a 422 page.
 Email = Annotated[str, Form(max_length=320)]
 Password = Annotated[str, Form(max_length=1024)]
 NO_STORE = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
@@ -112,9 +113,9 @@ async def register_form(request: Request, user: OptionalUser) -> Response:
 async def register(
     request: Request,
     session: SessionDep,
-    display_name: Annotated[str, Form(max_length=200)],
-    email: Email,
-    password: Password,
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    email: Email = "",
+    password: Password = "",
 ) -> Response:
     values = {"display_name": display_name, "email": email}
     try:
@@ -178,11 +179,21 @@ async def sign_in_form(
 async def sign_in(
     request: Request,
     session: SessionDep,
-    email: Email,
-    password: Password,
+    email: Email = "",
+    password: Password = "",
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     values = {"email": email, "next": safe_next(next) if next else ""}
+    missing = {
+        field: message
+        for field, value, message in (
+            ("email", email, _("Enter your email.")),
+            ("password", password, _("Enter your password.")),
+        )
+        if not value.strip()
+    }
+    if missing:
+        return _render_sign_in(request, values, missing, 422)
     try:
         signed = await service.sign_in(
             session,
@@ -247,7 +258,7 @@ async def forgot_password_form(request: Request) -> HTMLResponse:
 
 
 @public_router.post("/account/forgot-password")
-async def forgot_password(request: Request, session: SessionDep, email: Email) -> Response:
+async def forgot_password(request: Request, session: SessionDep, email: Email = "") -> Response:
     await service.request_password_reset(session, email)
     flash(
         request,
@@ -280,7 +291,7 @@ async def reset_form(request: Request, session: SessionDep, token: str) -> Respo
 
 @public_router.post("/account/reset/{token}")
 async def reset(
-    request: Request, session: SessionDep, token: str, new_password: Password
+    request: Request, session: SessionDep, token: str, new_password: Password = ""
 ) -> Response:
     try:
         await service.reset_password(session, token, new_password)
@@ -331,8 +342,8 @@ async def change_password(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    current_password: Password,
-    new_password: Password,
+    current_password: Password = "",
+    new_password: Password = "",
 ) -> Response:
     try:
         token = await service.change_password(
@@ -365,8 +376,8 @@ async def change_email(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    new_email: Email,
-    email_password: Password,
+    new_email: Email = "",
+    email_password: Password = "",
 ) -> Response:
     try:
         await service.request_email_change(
@@ -403,7 +414,7 @@ async def language(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    language: Annotated[str, Form(max_length=8)],
+    language: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     try:
         await service.set_language(session, user, language)
@@ -427,7 +438,7 @@ async def create_token(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    token_name: Annotated[str, Form(max_length=200)],
+    token_name: Annotated[str, Form(max_length=200)] = "",
     scopes: Annotated[list[str] | None, Form(max_length=20)] = None,
 ) -> Response:
     try:

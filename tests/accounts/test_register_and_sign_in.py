@@ -288,3 +288,13 @@ async def test_purge_deletes_expired_sessions_spent_tokens_and_old_counters(
         await db.scalars(select(UserSession.token_hash).where(UserSession.user_id == user.id))
     )
     assert remaining == {digest(live)}
+
+
+async def test_empty_forms_re_render_with_field_errors(client: httpx.AsyncClient) -> None:
+    sign_in_page = await post_form(client, "/account/sign-in", {"next": "/account"})
+    assert sign_in_page.status_code == 422
+    assert "Enter your email." in sign_in_page.text and "Enter your password." in sign_in_page.text
+    register_page = await post_form(client, "/account/register", {"email": "a@example.test"})
+    assert register_page.status_code == 422
+    assert "Enter your name." in register_page.text
+    assert 'value="a@example.test"' in register_page.text
