@@ -328,9 +328,10 @@ class ListingPage:
 
 
 async def listing_page(
-    session: AsyncSession, query: ListingQuery, limit: int = PAGE_SIZE
+    session: AsyncSession, query: ListingQuery, limit: int | None = None
 ) -> ListingPage:
     """A page of public listings: one query for the rows (+ batched children), one for GI claims."""
+    limit = limit or PAGE_SIZE
     rows = await repository.public_listings(session, query, limit + 1)
     listings = rows[:limit]
     next_cursor = encode_cursor(query.sort, listings[-1]) if len(rows) > limit else None
