@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog import currency, service
+from tests import factories
 from tests.catalog.conftest import Catalog
 
 USD = "odop_currency"
@@ -216,3 +217,18 @@ async def test_pages_are_gzipped_and_static_files_cached(client: httpx.AsyncClie
         "/static/css/site.css?v=1", headers={"if-none-match": css.headers["etag"]}
     )
     assert again.status_code == 304
+
+
+async def test_a_full_district_page_stays_under_100_kb_before_images(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    owner = await factories.seller(db)
+    for n in range(service.PAGE_SIZE + 1):
+        await factories.listing(db, owner, title=f"Hand-blown glass lamp number {n} " * 4)
+    await db.commit()
+    page = await client.get("/states/uttar-pradesh/firozabad")
+    assert len(cards(page.text)) == service.PAGE_SIZE
+    assert "<script" not in page.text
+    stylesheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page.text)
+    css = [await client.get(href) for href in stylesheets]
+    assert len(page.content) + sum(len(c.content) for c in css) <= 100_000
