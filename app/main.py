@@ -214,7 +214,9 @@ def create_app(
     app.mount("/media", CachedStaticFiles(directory=public_media), name="media")
     app.include_router(preferences.router)
     # Catalog (issue 3): cached aggregates, gzip, pages, SEO, rates admin and the JSON API.
-    app.state.catalog_cache = TtlCache(settings.catalog_cache_seconds)
+    app.state.catalog_cache = TtlCache(
+        settings.catalog_cache_seconds, sessions=lambda: app.state.session_factory
+    )
     app.add_middleware(GZipMiddleware, minimum_size=800)
     app.include_router(catalog_views.router)
     app.include_router(catalog_api.router)

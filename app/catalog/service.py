@@ -57,20 +57,21 @@ class Counts:
 
 
 async def counts(session: AsyncSession, cache: TtlCache) -> Counts:
-    async def compute() -> Counts:
-        per_district = await repository.public_listing_counts_by_district(session)
-        by_state: dict[int, int] = {}
-        for state_id, n in per_district.values():
-            by_state[state_id] = by_state.get(state_id, 0) + n
-        return Counts(
-            by_district={d: n for d, (_, n) in per_district.items()},
-            by_state=by_state,
-            by_gi=await repository.public_listing_counts_by_gi(session),
-            by_category=await repository.public_listing_counts_by_category(session),
-            districts_by_state=await repository.district_counts_by_state(session),
-        )
+    return await cache.get("counts", _compute_counts, session)
 
-    return await cache.get("counts", compute)
+
+async def _compute_counts(session: AsyncSession) -> Counts:
+    per_district = await repository.public_listing_counts_by_district(session)
+    by_state: dict[int, int] = {}
+    for state_id, n in per_district.values():
+        by_state[state_id] = by_state.get(state_id, 0) + n
+    return Counts(
+        by_district={d: n for d, (_, n) in per_district.items()},
+        by_state=by_state,
+        by_gi=await repository.public_listing_counts_by_gi(session),
+        by_category=await repository.public_listing_counts_by_category(session),
+        districts_by_state=await repository.district_counts_by_state(session),
+    )
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,8 @@ class Home:
 
 
 async def home(session: AsyncSession, cache: TtlCache) -> Home:
-    totals = await counts(session, cache)
-
-    async def compute() -> Home:
+    async def compute(session: AsyncSession) -> Home:
+        totals = await counts(session, cache)
         states = [
             Place(
                 s.slug,
@@ -128,7 +128,7 @@ async def home(session: AsyncSession, cache: TtlCache) -> Home:
             ],
         )
 
-    return await cache.get("home", compute)
+    return await cache.get("home", compute, session)
 
 
 def _district_place(district: District, count: int) -> Place:
@@ -389,10 +389,10 @@ class Prices:
 async def rates(session: AsyncSession, cache: TtlCache) -> dict[str, fx.Rate]:
     today = utcnow().date()
 
-    async def compute() -> dict[str, fx.Rate]:
+    async def compute(session: AsyncSession) -> dict[str, fx.Rate]:
         return await fx.current_rates(session, today)
 
-    return await cache.get(f"rates:{today.isoformat()}", compute)
+    return await cache.get(f"rates:{today.isoformat()}", compute, session)
 
 
 async def prices(
