@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.catalog import schemas, service
+from app.catalog.cache import TtlCache
 from app.catalog.deps import CacheDep
 from app.catalog.models import Category, District, GiTag, Listing, State
 from app.catalog.repository import ListingQuery
@@ -55,23 +56,23 @@ def _listing_fields(listing: Listing, gi_verified: bool) -> dict[str, object]:
     }
 
 
-async def _state_param(session: SessionDep, slug: str | None) -> State | None:
+async def _state_param(session: SessionDep, cache: TtlCache, slug: str | None) -> State | None:
     if slug is None:
         return None
-    state = await service.find_state(session, slug)
+    state = await service.find_state(session, cache, slug)
     if state is None:
         raise ValidationFailed(f"Unknown state “{slug}”; see /api/v1/states.")
     return state
 
 
 async def _district_param(
-    session: SessionDep, state: State | None, slug: str | None
+    session: SessionDep, cache: TtlCache, state: State | None, slug: str | None
 ) -> District | None:
     if slug is None:
         return None
     if state is None:
         raise ValidationFailed("`district` needs `state`: district names repeat across states.")
-    district = await service.find_district(session, state, slug)
+    district = await service.find_district(session, cache, state, slug)
     if district is None:
         raise ValidationFailed(
             f"Unknown district “{slug}” in {state.name}; see /api/v1/states/{state.slug}/districts."
@@ -105,7 +106,7 @@ async def list_states(
 async def list_districts(
     session: SessionDep, cache: CacheDep, state: str, _: Annotated[schemas.NoQuery, Query()]
 ) -> list[schemas.DistrictOut]:
-    found = await service.get_state(session, state)
+    found = await service.get_state(session, cache, state)
     return [
         schemas.DistrictOut(
             slug=d.slug,
@@ -122,10 +123,10 @@ async def list_districts(
 
 @router.get("/odop-products", response_model=list[schemas.OdopProductOut], summary="ODOP products")
 async def list_odop_products(
-    session: SessionDep, query: Annotated[schemas.OdopProductQuery, Query()]
+    session: SessionDep, cache: CacheDep, query: Annotated[schemas.OdopProductQuery, Query()]
 ) -> list[schemas.OdopProductOut]:
-    state = await _state_param(session, query.state)
-    district = await _district_param(session, state, query.district)
+    state = await _state_param(session, cache, query.state)
+    district = await _district_param(session, cache, state, query.district)
     products = await service.odop_products(
         session,
         state_id=state.id if state else None,
@@ -150,7 +151,7 @@ async def list_odop_products(
 async def list_gi_tags(
     session: SessionDep, cache: CacheDep, query: Annotated[schemas.GiQuery, Query()]
 ) -> schemas.GiPage:
-    state = await _state_param(session, query.state)
+    state = await _state_param(session, cache, query.state)
     tags, pages = await service.gi_directory(
         session, cache, state=state, goods_class=query.goods_class, page=query.page
     )
@@ -193,11 +194,11 @@ async def list_categories(
 
 @router.get("/listings", response_model=schemas.ListingPageOut, summary="Public listings")
 async def list_listings(
-    session: SessionDep, query: Annotated[schemas.ListingsQuery, Query()]
+    session: SessionDep, cache: CacheDep, query: Annotated[schemas.ListingsQuery, Query()]
 ) -> schemas.ListingPageOut:
-    state = await _state_param(session, query.state)
-    district = await _district_param(session, state, query.district)
-    gi = await service.find_gi(session, query.gi) if query.gi else None
+    state = await _state_param(session, cache, query.state)
+    district = await _district_param(session, cache, state, query.district)
+    gi = await service.find_gi(session, cache, query.gi) if query.gi else None
     if query.gi and gi is None:
         raise ValidationFailed(f"Unknown GI “{query.gi}”; see /api/v1/gi-tags.")
     category = await service.find_category(session, query.category) if query.category else None

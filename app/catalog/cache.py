@@ -38,8 +38,13 @@ class TtlCache:
         self._locks: dict[str, asyncio.Lock] = {}
         self._refreshing: dict[str, asyncio.Task[None]] = {}
 
-    async def get(self, key: str, compute: Compute[T], session: AsyncSession) -> T:
-        """The value of ``key``, computed with ``session`` only when there is none yet."""
+    async def get(
+        self, key: str, compute: Compute[T], session: AsyncSession, *, keep_none: bool = True
+    ) -> T:
+        """The value of ``key``, computed with ``session`` only when there is none yet.
+
+        ``keep_none=False`` does not remember a None (a miss by a made-up slug must not grow
+        the cache)."""
         if self.seconds <= 0:
             return await compute(session)
         hit = self._values.get(key)
@@ -52,7 +57,8 @@ class TtlCache:
             hit = self._values.get(key)
             if hit is None:
                 hit = (self.clock() + self.seconds, await compute(session))
-                self._values[key] = hit
+                if hit[1] is not None or keep_none:
+                    self._values[key] = hit
             fresh: T = hit[1]
             return fresh
 

@@ -163,8 +163,12 @@ def _gi_place(gi: GiTag, count: int) -> Place:
 # Look-ups with helpful 404s ----------------------------------------------------------------------
 
 
-async def get_state(session: AsyncSession, slug: str) -> State:
-    state = await repository.state_by_slug(session, slug)
+# States, districts and GIs change only when reference data is reloaded, so the pages keep them
+# (fully loaded, read only) in the catalog cache instead of querying them on every request.
+
+
+async def get_state(session: AsyncSession, cache: TtlCache, slug: str) -> State:
+    state = await find_state(session, cache, slug)
     if state is None:
         suggestions = near_matches(slug, await repository.state_names(session))
         raise NotFound(
@@ -174,16 +178,27 @@ async def get_state(session: AsyncSession, slug: str) -> State:
     return state
 
 
-async def find_state(session: AsyncSession, slug: str) -> State | None:
-    return await repository.state_by_slug(session, slug)
+async def find_state(session: AsyncSession, cache: TtlCache, slug: str) -> State | None:
+    async def compute(session: AsyncSession) -> State | None:
+        return await repository.state_by_slug(session, slug)
+
+    return await cache.get(f"state:{slug}", compute, session, keep_none=False)
 
 
-async def find_district(session: AsyncSession, state: State, slug: str) -> District | None:
-    return await repository.district_by_slug(session, state.id, slug)
+async def find_district(
+    session: AsyncSession, cache: TtlCache, state: State, slug: str
+) -> District | None:
+    async def compute(session: AsyncSession) -> District | None:
+        return await repository.district_by_slug(session, state.id, slug)
+
+    return await cache.get(f"district:{state.id}:{slug}", compute, session, keep_none=False)
 
 
-async def find_gi(session: AsyncSession, slug: str) -> GiTag | None:
-    return await repository.gi_tag_by_slug(session, slug)
+async def find_gi(session: AsyncSession, cache: TtlCache, slug: str) -> GiTag | None:
+    async def compute(session: AsyncSession) -> GiTag | None:
+        return await repository.gi_tag_by_slug(session, slug)
+
+    return await cache.get(f"gi:{slug}", compute, session, keep_none=False)
 
 
 async def find_category(session: AsyncSession, slug: str) -> Category | None:
@@ -204,8 +219,8 @@ async def odop_products(
     return await repository.odop_products(session, state_id=state_id, district_id=district_id)
 
 
-async def get_district(session: AsyncSession, state: State, slug: str) -> District:
-    district = await repository.district_by_slug(session, state.id, slug)
+async def get_district(session: AsyncSession, cache: TtlCache, state: State, slug: str) -> District:
+    district = await find_district(session, cache, state, slug)
     if district is None:
         suggestions = near_matches(
             slug, await repository.district_names_in_state(session, state.id)
@@ -217,8 +232,8 @@ async def get_district(session: AsyncSession, state: State, slug: str) -> Distri
     return district
 
 
-async def get_gi(session: AsyncSession, slug: str) -> GiTag:
-    gi = await repository.gi_tag_by_slug(session, slug)
+async def get_gi(session: AsyncSession, cache: TtlCache, slug: str) -> GiTag:
+    gi = await find_gi(session, cache, slug)
     if gi is None:
         suggestions = near_matches(slug, await repository.gi_names(session))
         raise NotFound(
@@ -282,8 +297,13 @@ async def gi_directory(
     return [(g, totals.by_gi.get(g.id, 0)) for g in tags], max(1, -(-total // GI_PAGE_SIZE))
 
 
-async def odop_products_of_gi(session: AsyncSession, gi: GiTag) -> list[OdopProduct]:
-    return await repository.odop_products_of_gi(session, gi.id)
+async def odop_products_of_gi(
+    session: AsyncSession, cache: TtlCache, gi: GiTag
+) -> list[OdopProduct]:
+    async def compute(session: AsyncSession) -> list[OdopProduct]:
+        return await repository.odop_products_of_gi(session, gi.id)
+
+    return await cache.get(f"gi-odop:{gi.id}", compute, session)
 
 
 # Listing pages -----------------------------------------------------------------------------------

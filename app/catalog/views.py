@@ -78,7 +78,7 @@ async def home(
 async def state_page(
     request: Request, session: SessionDep, cache: CacheDep, state_slug: str
 ) -> HTMLResponse:
-    state = await service.get_state(session, state_slug)
+    state = await service.get_state(session, cache, state_slug)
     districts = await service.districts_of_state(session, cache, state)
     return _render(request, "catalog/state.html", {"state": state, "districts": districts})
 
@@ -93,8 +93,8 @@ async def district_page(
     state_slug: str,
     district_slug: str,
 ) -> HTMLResponse:
-    state = await service.get_state(session, state_slug)
-    district = await service.get_district(session, state, district_slug)
+    state = await service.get_state(session, cache, state_slug)
+    district = await service.get_district(session, cache, state, district_slug)
     page = await service.listing_page(
         session, _listing_query(filters, prices, district_id=district.id)
     )
@@ -122,7 +122,7 @@ async def gi_index(
     state: str | None = None,
     goods_class: str | None = None,
 ) -> HTMLResponse:
-    chosen_state = await service.find_state(session, state) if state else None
+    chosen_state = await service.find_state(session, cache, state) if state else None
     chosen_class = GoodsClass(goods_class) if goods_class in set(GoodsClass) else None
     tags, pages = await service.gi_directory(
         session, cache, state=chosen_state, goods_class=chosen_class, page=page
@@ -147,13 +147,14 @@ async def gi_index(
 async def gi_page(
     request: Request,
     session: SessionDep,
+    cache: CacheDep,
     prices: PricesDep,
     filters: PageFiltersDep,
     gi_slug: str,
 ) -> HTMLResponse:
-    gi = await service.get_gi(session, gi_slug)
+    gi = await service.get_gi(session, cache, gi_slug)
     page = await service.listing_page(session, _listing_query(filters, prices, gi_tag_id=gi.id))
-    products = await service.odop_products_of_gi(session, gi)
+    products = await service.odop_products_of_gi(session, cache, gi)
     return _render(
         request,
         "catalog/gi.html",
