@@ -270,11 +270,12 @@ async def get_listing(session: AsyncSession, slug: str) -> Listing:
 async def districts_of_state(
     session: AsyncSession, cache: TtlCache, state: State
 ) -> list[tuple[District, int]]:
+    async def compute(session: AsyncSession) -> list[District]:
+        return await repository.districts_of_state(session, state.id)
+
     totals = await counts(session, cache)
-    return [
-        (d, totals.by_district.get(d.id, 0))
-        for d in await repository.districts_of_state(session, state.id)
-    ]
+    districts = await cache.get(f"state-districts:{state.id}", compute, session)
+    return [(d, totals.by_district.get(d.id, 0)) for d in districts]
 
 
 async def gi_directory(
