@@ -327,8 +327,11 @@ async def public_listing_slugs_like(session: AsyncSession, prefix: str, n: int) 
     rows = await session.scalars(
         select(Listing.slug)
         .where(
+            # The range lets the unique slug index find the rows; startswith keeps the answer
+            # exact under linguistic collations, which order hyphens loosely.
             Listing.slug >= prefix,
-            Listing.slug < prefix + "\x7f",
+            Listing.slug < prefix[:-1] + chr(ord(prefix[-1]) + 1),
+            Listing.slug.startswith(prefix, autoescape=True),
             public_listing_filter(),
         )
         .order_by(Listing.slug)
