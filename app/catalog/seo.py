@@ -88,7 +88,8 @@ async def sitemap_part(session: AsyncSession, settings: Settings, name: str) -> 
 def product_json_ld(settings: Settings, listing: Listing, *, gi_verified: bool) -> str:
     """schema.org Product with its offer, seller, place of origin and (when verified) its GI.
 
-    Returned as a string safe to embed in a <script> element ("</" cannot close it).
+    Returned as a string safe to embed in a <script> element: ``<``, ``>`` and ``&`` are
+    escaped as JSON unicode escapes, so nothing in it can close or confuse the element.
     """
     url = absolute(settings, f"/products/{listing.slug}")
     origin: dict[str, Any] = {
@@ -144,4 +145,9 @@ def product_json_ld(settings: Settings, listing: Listing, *, gi_verified: bool) 
         )
     if not data["additionalProperty"]:
         del data["additionalProperty"]
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    return (
+        json.dumps(data, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )

@@ -232,3 +232,24 @@ async def test_a_full_district_page_stays_under_100_kb_before_images(
     stylesheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page.text)
     css = [await client.get(href) for href in stylesheets]
     assert len(page.content) + sum(len(c.content) for c in css) <= 100_000
+
+
+async def test_json_ld_cannot_be_broken_out_of(client: httpx.AsyncClient, db: AsyncSession) -> None:
+    owner = await factories.seller(db, display_name="</script><script>alert(1)</script>")
+    await factories.listing(db, owner, slug="sneaky", title="Vase </script><b>bold</b>")
+    await db.commit()
+    html = (await client.get("/products/sneaky")).text
+    block = html.split('<script type="application/ld+json">')[1].split("</script>")[0]
+    assert json.loads(block)["brand"]["name"] == "</script><script>alert(1)</script>"
+    assert "<script>alert(1)" not in html
+
+
+async def test_stock_states(client: httpx.AsyncClient, db: AsyncSession) -> None:
+    owner = await factories.seller(db)
+    await factories.listing(db, owner, slug="made", made_to_order=True, stock=0)
+    await factories.listing(db, owner, slug="gone", stock=0)
+    await db.commit()
+    made = (await client.get("/products/made")).text
+    gone = (await client.get("/products/gone")).text
+    assert "Made to order" in made and "schema.org/InStock" in made
+    assert "Out of stock" in gone and "schema.org/OutOfStock" in gone
