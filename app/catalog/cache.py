@@ -59,6 +59,8 @@ class TtlCache:
                 hit = (self.clock() + self.seconds, await compute(session))
                 if hit[1] is not None or keep_none:
                     self._values[key] = hit
+                else:
+                    self._locks.pop(key, None)
             fresh: T = hit[1]
             return fresh
 

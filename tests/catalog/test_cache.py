@@ -85,3 +85,14 @@ async def test_zero_seconds_turns_caching_off() -> None:
         return next(values)
 
     assert [await cache.get("k", compute, REQUEST_SESSION) for _ in range(3)] == [0, 1, 2]
+
+
+async def test_misses_are_not_remembered() -> None:
+    cache = TtlCache(60)
+
+    async def nothing(session: AsyncSession) -> None:
+        return None
+
+    for n in range(3):
+        assert await cache.get(f"made-up-{n}", nothing, REQUEST_SESSION, keep_none=False) is None
+    assert cache._values == {} and cache._locks == {}
