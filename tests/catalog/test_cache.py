@@ -90,7 +90,7 @@ async def test_zero_seconds_turns_caching_off() -> None:
 async def test_misses_are_not_remembered() -> None:
     cache = TtlCache(60)
 
-    async def nothing(session: AsyncSession) -> None:
+    async def nothing(session: AsyncSession) -> str | None:
         return None
 
     for n in range(3):
