@@ -137,6 +137,7 @@ async def test_product_page_shows_everything_a_buyer_needs(
         'href="/gi/firozabad-glass"',
         'href="/states/uttar-pradesh/firozabad"',
         "Ordering opens soon",
+        'srcset="/media/demo/bangles-thumb.jpg 400w, /media/demo/bangles.jpg 800w"',
     ):
         assert expected in html, expected
     assert '<form method="post"' not in html  # no order form posting to a route that is not there
