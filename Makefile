@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-dev setup-db test lint format bench clean
+.PHONY: run install install-dev setup-db test lint format bench clean node-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,14 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/djlint templates --reformat
 
-test: lint
+# axe-core (accessibility checks in the browser tests), pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+node-deps: node_modules/.installed
+
+test: lint node-deps
 	$(BIN)/python -m pytest
 
 bench: install-dev

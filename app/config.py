@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     job_poll_seconds: float = Field(default=1.0, gt=0)
     job_max_attempts: int = Field(default=8, ge=1)
     display_currencies: list[str] = ["USD", "EUR", "GBP", "AED"]
+    # Catalog: how long home/state counts, featured places and rates are cached per process.
+    catalog_cache_seconds: float = Field(default=60.0, ge=0)
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -25,7 +26,9 @@ from app.accounts import emails as accounts_emails
 from app.accounts import views as accounts_views
 from app.accounts.deps import require_user
 from app.accounts.errors import SignInRequired
+from app.catalog import api as catalog_api
 from app.catalog import views as catalog_views
+from app.catalog.cache import TtlCache
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine, make_session_factory
 from app.errors import AppError, NotFound
@@ -210,7 +213,13 @@ def create_app(
     public_media.mkdir(parents=True, exist_ok=True)
     app.mount("/media", CachedStaticFiles(directory=public_media), name="media")
     app.include_router(preferences.router)
+    # Catalog (issue 3): cached aggregates, gzip, pages, SEO, rates admin and the JSON API.
+    app.state.catalog_cache = TtlCache(
+        settings.catalog_cache_seconds, sessions=lambda: app.state.session_factory
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=800)
     app.include_router(catalog_views.router)
+    app.include_router(catalog_api.router)
     app.include_router(accounts_views.public_router)
     app.include_router(accounts_views.account_router, dependencies=[Depends(require_user)])
     app.include_router(accounts_api.router, dependencies=[Depends(require_user)])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,7 +57,9 @@ def to_inr(minor: int, rate: Rate) -> int:
     return int((amount * 100).quantize(Decimal(1), ROUND_HALF_UP))
 
 
+@lru_cache(maxsize=20_000)
 def format_minor(minor: int, currency: str, language: str = "en") -> str:
+    """Babel re-parses the locale's pattern on every call; popular prices repeat, so cache."""
     amount = Decimal(minor) / 10 ** minor_units(currency)
     return str(format_currency(amount, currency, locale=BABEL_LOCALES.get(language, "en_IN")))
 

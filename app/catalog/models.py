@@ -144,9 +144,20 @@ class Listing(TimestampMixin, Base):
     """A seller's product offer. Prices are integer paise (INR minor units)."""
 
     __tablename__ = "listings"
+    # Public listing pages filter by one scope and the status, then order by a sort key and id
+    # (keyset pagination): one index per (scope, sort key) keeps every page a range scan.
     __table_args__ = (
-        Index("ix_listings_public_district", "district_id", "status", "published_at"),
-        Index("ix_listings_public_price", "status", "price_paise"),
+        *(
+            Index(f"ix_listings_pub_{name}_{sort}", *scope, "status", key, "id")
+            for name, scope in (
+                ("all", ()),
+                ("state", ("state_id",)),
+                ("district", ("district_id",)),
+                ("gi", ("gi_tag_id",)),
+                ("category", ("category_id",)),
+            )
+            for sort, key in (("newest", "published_at"), ("price", "price_paise"))
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, exists, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalog.models import (
+    Category,
     District,
     ExchangeRate,
+    GiTag,
+    GiTagState,
+    GoodsClass,
     Listing,
     ListingStatus,
     OdopProduct,
     State,
 )
-from app.sellers.models import Seller, SellerStatus
+from app.sellers.models import ClaimStatus, Seller, SellerGiClaim, SellerStatus
 
 ModelT = TypeVar("ModelT")
 
@@ -38,77 +43,91 @@ def public_listing_filter() -> Any:
     )
 
 
-async def states_with_counts(session: AsyncSession) -> list[tuple[State, int, int]]:
-    """Every state with its number of districts and of public listings."""
-    district_counts = (
-        select(District.state_id, func.count().label("n")).group_by(District.state_id).subquery()
+def verified_gi_filter() -> Any:
+    """The listing's GI is one its seller is verified as an authorised user of."""
+    return exists().where(
+        SellerGiClaim.seller_id == Listing.seller_id,
+        SellerGiClaim.gi_tag_id == Listing.gi_tag_id,
+        SellerGiClaim.status == ClaimStatus.VERIFIED,
     )
-    listing_counts = (
-        select(Listing.state_id, func.count().label("n"))
-        .where(public_listing_filter())
-        .group_by(Listing.state_id)
-        .subquery()
-    )
+
+
+# Reference data ----------------------------------------------------------------------------------
+
+
+async def states(session: AsyncSession) -> list[State]:
+    return list((await session.scalars(select(State).order_by(State.name))).all())
+
+
+async def district_counts_by_state(session: AsyncSession) -> dict[int, int]:
     rows = await session.execute(
-        select(
-            State,
-            func.coalesce(district_counts.c.n, 0),
-            func.coalesce(listing_counts.c.n, 0),
-        )
-        .outerjoin(district_counts, district_counts.c.state_id == State.id)
-        .outerjoin(listing_counts, listing_counts.c.state_id == State.id)
-        .order_by(State.name)
+        select(District.state_id, func.count()).group_by(District.state_id)
     )
-    return [(state, int(d), int(n)) for state, d, n in rows.all()]
+    return {state_id: int(n) for state_id, n in rows.all()}
+
+
+async def public_listing_counts_by_district(session: AsyncSession) -> dict[int, tuple[int, int]]:
+    """district id -> (state id, number of public listings): one pass over the public listings."""
+    rows = await session.execute(
+        select(Listing.district_id, Listing.state_id, func.count())
+        .where(public_listing_filter())
+        .group_by(Listing.district_id, Listing.state_id)
+    )
+    return {district_id: (state_id, int(n)) for district_id, state_id, n in rows.all()}
+
+
+async def public_listing_counts_by_gi(session: AsyncSession) -> dict[int, int]:
+    rows = await session.execute(
+        select(Listing.gi_tag_id, func.count())
+        .where(Listing.gi_tag_id.is_not(None), public_listing_filter(), verified_gi_filter())
+        .group_by(Listing.gi_tag_id)
+    )
+    return {gi_id: int(n) for gi_id, n in rows.all() if gi_id is not None}
+
+
+async def public_listing_counts_by_category(session: AsyncSession) -> dict[int, int]:
+    rows = await session.execute(
+        select(Listing.category_id, func.count())
+        .where(Listing.category_id.is_not(None), public_listing_filter())
+        .group_by(Listing.category_id)
+    )
+    return {category_id: int(n) for category_id, n in rows.all() if category_id is not None}
 
 
 async def state_by_slug(session: AsyncSession, slug: str) -> State | None:
     return await session.scalar(select(State).where(State.slug == slug))
 
 
-async def districts_with_products(
-    session: AsyncSession, state_id: int
-) -> list[tuple[District, int]]:
-    listing_counts = (
-        select(Listing.district_id, func.count().label("n"))
-        .where(public_listing_filter(), Listing.state_id == state_id)
-        .group_by(Listing.district_id)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(District, func.coalesce(listing_counts.c.n, 0))
-        .outerjoin(listing_counts, listing_counts.c.district_id == District.id)
+async def districts_of_state(session: AsyncSession, state_id: int) -> list[District]:
+    rows = await session.scalars(
+        select(District)
         .where(District.state_id == state_id)
         .options(selectinload(District.odop_products))
         .order_by(District.name)
     )
-    return [(district, int(n)) for district, n in rows.all()]
+    return list(rows.all())
+
+
+async def districts_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[District]:
+    if not ids:
+        return []
+    rows = await session.scalars(
+        select(District)
+        .where(District.id.in_(ids))
+        .options(joinedload(District.state), selectinload(District.odop_products))
+    )
+    return list(rows.unique().all())
 
 
 async def district_by_slug(session: AsyncSession, state_id: int, slug: str) -> District | None:
     return await session.scalar(
         select(District)
         .where(District.state_id == state_id, District.slug == slug)
-        .options(selectinload(District.odop_products).selectinload(OdopProduct.gi_tag))
-    )
-
-
-async def public_listings_in_district(
-    session: AsyncSession, district_id: int, *, limit: int, offset: int
-) -> tuple[list[Listing], int]:
-    where = (Listing.district_id == district_id) & public_listing_filter()
-    total = await session.scalar(select(func.count()).select_from(Listing).where(where)) or 0
-    listings = (
-        await session.scalars(
-            select(Listing)
-            .where(where)
-            .options(selectinload(Listing.images))
-            .order_by(Listing.published_at.desc(), Listing.id.desc())
-            .limit(limit)
-            .offset(offset)
+        .options(
+            selectinload(District.odop_products).selectinload(OdopProduct.gi_tag),
+            selectinload(District.odop_products).selectinload(OdopProduct.category),
         )
-    ).all()
-    return list(listings), total
+    )
 
 
 async def district_names_in_state(session: AsyncSession, state_id: int) -> list[tuple[str, str]]:
@@ -121,6 +140,249 @@ async def district_names_in_state(session: AsyncSession, state_id: int) -> list[
 async def state_names(session: AsyncSession) -> list[tuple[str, str]]:
     rows = await session.execute(select(State.slug, State.name))
     return [(slug, name) for slug, name in rows.all()]
+
+
+async def odop_products(
+    session: AsyncSession, *, state_id: int | None = None, district_id: int | None = None
+) -> list[OdopProduct]:
+    query = (
+        select(OdopProduct)
+        .join(District, District.id == OdopProduct.district_id)
+        .options(
+            joinedload(OdopProduct.district).joinedload(District.state),
+            joinedload(OdopProduct.gi_tag),
+            joinedload(OdopProduct.category),
+        )
+        .order_by(District.name, OdopProduct.id)
+    )
+    if state_id is not None:
+        query = query.where(District.state_id == state_id)
+    if district_id is not None:
+        query = query.where(OdopProduct.district_id == district_id)
+    return list((await session.scalars(query)).unique().all())
+
+
+async def odop_products_of_gi(session: AsyncSession, gi_tag_id: int) -> list[OdopProduct]:
+    rows = await session.scalars(
+        select(OdopProduct)
+        .where(OdopProduct.gi_tag_id == gi_tag_id)
+        .options(joinedload(OdopProduct.district).joinedload(District.state))
+        .order_by(OdopProduct.id)
+    )
+    return list(rows.unique().all())
+
+
+async def categories(session: AsyncSession) -> list[Category]:
+    rows = await session.scalars(select(Category).order_by(Category.position, Category.name))
+    return list(rows.all())
+
+
+async def category_by_slug(session: AsyncSession, slug: str) -> Category | None:
+    return await session.scalar(select(Category).where(Category.slug == slug))
+
+
+def _gi_query(state_id: int | None, goods_class: GoodsClass | None) -> Select[GiTag]:
+    query = select(GiTag)
+    if state_id is not None:
+        query = query.where(
+            GiTag.id.in_(select(GiTagState.gi_tag_id).where(GiTagState.state_id == state_id))
+        )
+    if goods_class is not None:
+        query = query.where(GiTag.goods_class == goods_class)
+    return query
+
+
+async def gi_tags(
+    session: AsyncSession,
+    *,
+    state_id: int | None = None,
+    goods_class: GoodsClass | None = None,
+    limit: int,
+    offset: int,
+) -> tuple[list[GiTag], int]:
+    """A page of GI tags (reference data: at most a few thousand rows, so offsets are cheap)."""
+    query = _gi_query(state_id, goods_class)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(
+        query.options(selectinload(GiTag.states))
+        .order_by(GiTag.name, GiTag.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows.all()), int(total)
+
+
+async def gi_tags_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[GiTag]:
+    if not ids:
+        return []
+    rows = await session.scalars(
+        select(GiTag).where(GiTag.id.in_(ids)).options(selectinload(GiTag.states))
+    )
+    return list(rows.all())
+
+
+async def gi_tag_by_slug(session: AsyncSession, slug: str) -> GiTag | None:
+    return await session.scalar(
+        select(GiTag).where(GiTag.slug == slug).options(selectinload(GiTag.states))
+    )
+
+
+async def gi_names(session: AsyncSession) -> list[tuple[str, str]]:
+    rows = await session.execute(select(GiTag.slug, GiTag.name))
+    return [(slug, name) for slug, name in rows.all()]
+
+
+async def category_names(session: AsyncSession) -> list[tuple[str, str]]:
+    rows = await session.execute(select(Category.slug, Category.name))
+    return [(slug, name) for slug, name in rows.all()]
+
+
+# Listings ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListingQuery:
+    """Filters, order and keyset position of a listing page (ids resolved from slugs)."""
+
+    state_id: int | None = None
+    district_id: int | None = None
+    gi_tag_id: int | None = None
+    category_id: int | None = None
+    min_price_paise: int | None = None
+    max_price_paise: int | None = None
+    export_ready: bool | None = None
+    sort: str = "newest"  # newest | price_asc | price_desc
+    after: tuple[Any, int] | None = None  # (sort value, id) of the last row already shown
+
+
+SORT_COLUMNS: dict[str, tuple[Any, bool]] = {
+    "newest": (Listing.published_at, True),
+    "price_asc": (Listing.price_paise, False),
+    "price_desc": (Listing.price_paise, True),
+}
+
+
+def _card_options() -> list[Any]:
+    return [
+        selectinload(Listing.images),
+        joinedload(Listing.district),
+        joinedload(Listing.state),
+        joinedload(Listing.gi_tag),
+    ]
+
+
+async def public_listings(session: AsyncSession, query: ListingQuery, limit: int) -> list[Listing]:
+    """Up to ``limit`` public listings after ``query.after`` in the requested order.
+
+    Keyset pagination on (sort key, id): every page is an index range scan, however deep.
+    """
+    column, descending = SORT_COLUMNS[query.sort]
+    conditions: list[Any] = [public_listing_filter()]
+    if query.state_id is not None:
+        conditions.append(Listing.state_id == query.state_id)
+    if query.district_id is not None:
+        conditions.append(Listing.district_id == query.district_id)
+    if query.gi_tag_id is not None:
+        conditions += [Listing.gi_tag_id == query.gi_tag_id, verified_gi_filter()]
+    if query.category_id is not None:
+        conditions.append(Listing.category_id == query.category_id)
+    if query.min_price_paise is not None:
+        conditions.append(Listing.price_paise >= query.min_price_paise)
+    if query.max_price_paise is not None:
+        conditions.append(Listing.price_paise <= query.max_price_paise)
+    if query.export_ready is not None:
+        conditions.append(Listing.export_ready.is_(query.export_ready))
+    if query.after is not None:
+        value, last_id = query.after
+        position = tuple_(column, Listing.id)
+        bound = tuple_(literal(value, column.type), literal(last_id, Listing.id.type))
+        conditions.append(position < bound if descending else position > bound)
+    order = [column.desc(), Listing.id.desc()] if descending else [column, Listing.id]
+    rows = await session.scalars(
+        select(Listing)
+        .where(and_(*conditions))
+        .options(*_card_options())
+        .order_by(*order)
+        .limit(limit)
+    )
+    return list(rows.unique().all())
+
+
+async def public_listing_by_slug(session: AsyncSession, slug: str) -> Listing | None:
+    return await session.scalar(
+        select(Listing)
+        .where(Listing.slug == slug, public_listing_filter())
+        .options(
+            *_card_options(),
+            selectinload(Listing.price_tiers),
+            joinedload(Listing.category),
+            joinedload(Listing.odop_product),
+            joinedload(Listing.seller).joinedload(Seller.district),
+            joinedload(Listing.seller).joinedload(Seller.state),
+        )
+    )
+
+
+async def public_listing_slugs_like(session: AsyncSession, prefix: str, n: int) -> list[str]:
+    rows = await session.scalars(
+        select(Listing.slug)
+        .where(
+            # The range lets the unique slug index find the rows; startswith keeps the answer
+            # exact under linguistic collations, which order hyphens loosely.
+            Listing.slug >= prefix,
+            Listing.slug < prefix[:-1] + chr(ord(prefix[-1]) + 1),
+            Listing.slug.startswith(prefix, autoescape=True),
+            public_listing_filter(),
+        )
+        .order_by(Listing.slug)
+        .limit(n)
+    )
+    return list(rows.all())
+
+
+async def verified_gi_pairs(
+    session: AsyncSession, pairs: set[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    """Of the (seller id, GI id) pairs given, those whose GI claim an admin verified."""
+    if not pairs:
+        return set()
+    rows = await session.execute(
+        select(SellerGiClaim.seller_id, SellerGiClaim.gi_tag_id).where(
+            or_(
+                *(
+                    (SellerGiClaim.seller_id == seller_id) & (SellerGiClaim.gi_tag_id == gi_id)
+                    for seller_id, gi_id in sorted(pairs)
+                )
+            ),
+            SellerGiClaim.status == ClaimStatus.VERIFIED,
+        )
+    )
+    return {(seller_id, gi_id) for seller_id, gi_id in rows.all()}
+
+
+async def listing_id_bounds(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.max(Listing.id))) or 0)
+
+
+async def public_listing_sitemap_rows(
+    session: AsyncSession, first_id: int, last_id: int
+) -> list[tuple[str, datetime | None]]:
+    rows = await session.execute(
+        select(Listing.slug, Listing.updated_at)
+        .where(Listing.id >= first_id, Listing.id <= last_id, public_listing_filter())
+        .order_by(Listing.id)
+    )
+    return [(slug, updated) for slug, updated in rows.all()]
+
+
+async def district_paths(session: AsyncSession) -> list[tuple[str, str]]:
+    rows = await session.execute(
+        select(State.slug, District.slug).join(State, State.id == District.state_id)
+    )
+    return [(state, district) for state, district in rows.all()]
+
+
+# Demo data and rates -----------------------------------------------------------------------------
 
 
 async def odop_products_for_demo(session: AsyncSession) -> list[OdopProduct]:
@@ -154,5 +416,14 @@ async def latest_rates(session: AsyncSession, today: date) -> list[ExchangeRate]
             (latest.c.currency == ExchangeRate.currency)
             & (latest.c.day == ExchangeRate.effective_date),
         )
+    )
+    return list(rows.all())
+
+
+async def recent_rates(session: AsyncSession, limit: int) -> list[ExchangeRate]:
+    rows = await session.scalars(
+        select(ExchangeRate)
+        .order_by(ExchangeRate.effective_date.desc(), ExchangeRate.currency)
+        .limit(limit)
     )
     return list(rows.all())

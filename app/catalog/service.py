@@ -1,32 +1,30 @@
-"""Catalog rules: what buyers may see and how places are looked up."""
+"""Catalog rules: what buyers may see, how places are looked up, prices in the buyer's currency."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import difflib
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.catalog import currency as fx
 from app.catalog import repository
-from app.catalog.models import District, Listing, State
-from app.errors import NotFound
+from app.catalog.cache import TtlCache
+from app.catalog.models import Category, District, GiTag, GoodsClass, Listing, OdopProduct, State
+from app.catalog.repository import ListingQuery
+from app.db import utcnow
+from app.errors import NotFound, ValidationFailed
 
 PAGE_SIZE = 24
-
-
-@dataclass(frozen=True)
-class Page:
-    number: int
-    size: int
-    total: int
-
-    @property
-    def count(self) -> int:
-        return max(1, -(-self.total // self.size))
-
-    @property
-    def offset(self) -> int:
-        return (self.number - 1) * self.size
+GI_PAGE_SIZE = 60
+FEATURED = 8
+SORTS = ("newest", "price_asc", "price_desc")
 
 
 def near_matches(
@@ -44,8 +42,133 @@ def near_matches(
     return [(slug, by_slug[slug]) for slug in unique]
 
 
-async def get_state(session: AsyncSession, slug: str) -> State:
-    state = await repository.state_by_slug(session, slug)
+# Cached aggregates -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Public listing counts, computed in one pass per cache period (never per request)."""
+
+    by_district: dict[int, int]
+    by_state: dict[int, int]
+    by_gi: dict[int, int]
+    by_category: dict[int, int]
+    districts_by_state: dict[int, int]
+
+
+async def counts(session: AsyncSession, cache: TtlCache) -> Counts:
+    return await cache.get("counts", _compute_counts, session)
+
+
+async def _compute_counts(session: AsyncSession) -> Counts:
+    per_district = await repository.public_listing_counts_by_district(session)
+    by_state: dict[int, int] = {}
+    for state_id, n in per_district.values():
+        by_state[state_id] = by_state.get(state_id, 0) + n
+    return Counts(
+        by_district={d: n for d, (_, n) in per_district.items()},
+        by_state=by_state,
+        by_gi=await repository.public_listing_counts_by_gi(session),
+        by_category=await repository.public_listing_counts_by_category(session),
+        districts_by_state=await repository.district_counts_by_state(session),
+    )
+
+
+@dataclass(frozen=True)
+class Place:
+    """A detached, cacheable name with its Hindi form (``localized()`` reads ``name_hi``)."""
+
+    slug: str
+    name: str
+    name_hi: str | None
+    parent_slug: str = ""
+    parent_name: str = ""
+    parent_name_hi: str | None = None
+    detail: str = ""
+    detail_hi: str | None = None
+    count: int = 0
+    extra: int = 0
+
+
+@dataclass(frozen=True)
+class Home:
+    states: list[Place]
+    featured_districts: list[Place]
+    featured_gi: list[Place]
+    categories: list[Place]
+    goods_classes: list[str] = field(default_factory=lambda: [g.value for g in GoodsClass])
+
+
+async def home(session: AsyncSession, cache: TtlCache) -> Home:
+    async def compute(session: AsyncSession) -> Home:
+        totals = await counts(session, cache)
+        states = [
+            Place(
+                s.slug,
+                s.name,
+                s.name_hi,
+                count=totals.by_state.get(s.id, 0),
+                extra=totals.districts_by_state.get(s.id, 0),
+            )
+            for s in await repository.states(session)
+        ]
+        top_districts = sorted(totals.by_district, key=lambda d: (-totals.by_district[d], d))
+        districts = await repository.districts_by_ids(session, top_districts[:FEATURED])
+        districts.sort(key=lambda d: (-totals.by_district[d.id], d.id))
+        top_gi = sorted(totals.by_gi, key=lambda g: (-totals.by_gi[g], g))[:FEATURED]
+        gi_tags = await repository.gi_tags_by_ids(session, top_gi)
+        gi_tags.sort(key=lambda g: (-totals.by_gi[g.id], g.id))
+        return Home(
+            states=states,
+            featured_districts=[_district_place(d, totals.by_district[d.id]) for d in districts],
+            featured_gi=[_gi_place(g, totals.by_gi[g.id]) for g in gi_tags],
+            categories=[
+                Place(c.slug, c.name, c.name_hi, count=totals.by_category.get(c.id, 0))
+                for c in await repository.categories(session)
+            ],
+        )
+
+    return await cache.get("home", compute, session)
+
+
+def _district_place(district: District, count: int) -> Place:
+    product = district.odop_products[0] if district.odop_products else None
+    return Place(
+        district.slug,
+        district.name,
+        district.name_hi,
+        parent_slug=district.state.slug,
+        parent_name=district.state.name,
+        parent_name_hi=district.state.name_hi,
+        detail=product.name if product else "",
+        detail_hi=product.name_hi if product else None,
+        count=count,
+    )
+
+
+def _gi_place(gi: GiTag, count: int) -> Place:
+    first = gi.states[0] if gi.states else None
+    return Place(
+        gi.slug,
+        gi.name,
+        gi.name_hi,
+        parent_slug=first.slug if first else "",
+        parent_name=first.name if first else "",
+        parent_name_hi=first.name_hi if first else None,
+        detail=gi.goods_class.value,
+        count=count,
+    )
+
+
+# Look-ups with helpful 404s ----------------------------------------------------------------------
+
+
+# States, districts and GIs change only when reference data is reloaded, so the pages keep them
+# (fully loaded, read only) in the catalog cache instead of querying them on every request.
+
+
+async def get_state(session: AsyncSession, cache: TtlCache, slug: str) -> State:
+    state = await find_state(session, cache, slug)
     if state is None:
         suggestions = near_matches(slug, await repository.state_names(session))
         raise NotFound(
@@ -55,8 +178,49 @@ async def get_state(session: AsyncSession, slug: str) -> State:
     return state
 
 
-async def get_district(session: AsyncSession, state: State, slug: str) -> District:
-    district = await repository.district_by_slug(session, state.id, slug)
+async def find_state(session: AsyncSession, cache: TtlCache, slug: str) -> State | None:
+    async def compute(session: AsyncSession) -> State | None:
+        return await repository.state_by_slug(session, slug)
+
+    return await cache.get(f"state:{slug}", compute, session, keep_none=False)
+
+
+async def find_district(
+    session: AsyncSession, cache: TtlCache, state: State, slug: str
+) -> District | None:
+    async def compute(session: AsyncSession) -> District | None:
+        return await repository.district_by_slug(session, state.id, slug)
+
+    return await cache.get(f"district:{state.id}:{slug}", compute, session, keep_none=False)
+
+
+async def find_gi(session: AsyncSession, cache: TtlCache, slug: str) -> GiTag | None:
+    async def compute(session: AsyncSession) -> GiTag | None:
+        return await repository.gi_tag_by_slug(session, slug)
+
+    return await cache.get(f"gi:{slug}", compute, session, keep_none=False)
+
+
+async def find_category(session: AsyncSession, slug: str) -> Category | None:
+    return await repository.category_by_slug(session, slug)
+
+
+async def all_states(session: AsyncSession) -> list[State]:
+    return await repository.states(session)
+
+
+async def all_categories(session: AsyncSession) -> list[Category]:
+    return await repository.categories(session)
+
+
+async def odop_products(
+    session: AsyncSession, *, state_id: int | None, district_id: int | None
+) -> list[OdopProduct]:
+    return await repository.odop_products(session, state_id=state_id, district_id=district_id)
+
+
+async def get_district(session: AsyncSession, cache: TtlCache, state: State, slug: str) -> District:
+    district = await find_district(session, cache, state, slug)
     if district is None:
         suggestions = near_matches(
             slug, await repository.district_names_in_state(session, state.id)
@@ -68,11 +232,199 @@ async def get_district(session: AsyncSession, state: State, slug: str) -> Distri
     return district
 
 
-async def district_listings(
-    session: AsyncSession, district: District, page_number: int
-) -> tuple[list[Listing], Page]:
-    page_number = max(1, page_number)
-    listings, total = await repository.public_listings_in_district(
-        session, district.id, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE
+async def get_gi(session: AsyncSession, cache: TtlCache, slug: str) -> GiTag:
+    gi = await find_gi(session, cache, slug)
+    if gi is None:
+        suggestions = near_matches(slug, await repository.gi_names(session))
+        raise NotFound(
+            f"There is no registered GI called “{slug}”.",
+            suggestions=[(f"/gi/{s}", name) for s, name in suggestions],
+        )
+    return gi
+
+
+async def get_category(session: AsyncSession, slug: str) -> Category:
+    category = await repository.category_by_slug(session, slug)
+    if category is None:
+        suggestions = await repository.category_names(session)
+        raise NotFound(
+            f"There is no category called “{slug}”.",
+            suggestions=[(f"/categories/{s}", name) for s, name in near_matches(slug, suggestions)]
+            or [(f"/categories/{s}", name) for s, name in suggestions],
+        )
+    return category
+
+
+async def get_listing(session: AsyncSession, slug: str) -> Listing:
+    listing = await repository.public_listing_by_slug(session, slug)
+    if listing is None:
+        prefix = slug[: max(8, len(slug) // 2)]
+        similar = await repository.public_listing_slugs_like(session, prefix, 5)
+        raise NotFound(
+            "This product is not on sale here, or its address has changed.",
+            suggestions=[(f"/products/{s}", s.replace("-", " ")) for s in similar],
+        )
+    return listing
+
+
+async def districts_of_state(
+    session: AsyncSession, cache: TtlCache, state: State
+) -> list[tuple[District, int]]:
+    async def compute(session: AsyncSession) -> list[District]:
+        return await repository.districts_of_state(session, state.id)
+
+    totals = await counts(session, cache)
+    districts = await cache.get(f"state-districts:{state.id}", compute, session)
+    return [(d, totals.by_district.get(d.id, 0)) for d in districts]
+
+
+async def gi_directory(
+    session: AsyncSession,
+    cache: TtlCache,
+    *,
+    state: State | None,
+    goods_class: GoodsClass | None,
+    page: int,
+) -> tuple[list[tuple[GiTag, int]], int]:
+    """A page of GI tags with their verified listing counts, and the number of pages."""
+    totals = await counts(session, cache)
+    tags, total = await repository.gi_tags(
+        session,
+        state_id=state.id if state else None,
+        goods_class=goods_class,
+        limit=GI_PAGE_SIZE,
+        offset=(page - 1) * GI_PAGE_SIZE,
     )
-    return listings, Page(page_number, PAGE_SIZE, total)
+    return [(g, totals.by_gi.get(g.id, 0)) for g in tags], max(1, -(-total // GI_PAGE_SIZE))
+
+
+async def odop_products_of_gi(
+    session: AsyncSession, cache: TtlCache, gi: GiTag
+) -> list[OdopProduct]:
+    async def compute(session: AsyncSession) -> list[OdopProduct]:
+        return await repository.odop_products_of_gi(session, gi.id)
+
+    return await cache.get(f"gi-odop:{gi.id}", compute, session)
+
+
+# Listing pages -----------------------------------------------------------------------------------
+
+
+def encode_cursor(sort: str, listing: Listing) -> str:
+    value: Any = listing.published_at if sort == "newest" else listing.price_paise
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps([sort, value, listing.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(sort: str, cursor: str) -> tuple[Any, int]:
+    """The (sort value, id) in ``cursor``; ValidationFailed when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, value, last_id = json.loads(raw)
+        if cursor_sort != sort or not isinstance(last_id, int):
+            raise ValueError("cursor for another sort order")
+        if sort == "newest":
+            value = datetime.fromisoformat(value)
+            if value.tzinfo is None:
+                raise ValueError("naive datetime")
+        elif not isinstance(value, int):
+            raise ValueError("price is not an integer")
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ValidationFailed(
+            "The page cursor is not valid for this sort order; start from the first page."
+        ) from exc
+    return value, last_id
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    listings: list[Listing]
+    next_cursor: str | None
+    gi_verified: set[int]  # ids of listings whose GI badge the seller may show
+
+    def shows_gi(self, listing: Listing) -> bool:
+        return listing.id in self.gi_verified
+
+
+async def listing_page(
+    session: AsyncSession, query: ListingQuery, limit: int | None = None
+) -> ListingPage:
+    """A page of public listings: one query for the rows (+ batched children), one for GI claims."""
+    limit = limit or PAGE_SIZE
+    rows = await repository.public_listings(session, query, limit + 1)
+    listings = rows[:limit]
+    next_cursor = encode_cursor(query.sort, listings[-1]) if len(rows) > limit else None
+    return ListingPage(listings, next_cursor, await verified_gi_listing_ids(session, listings))
+
+
+async def verified_gi_listing_ids(session: AsyncSession, listings: list[Listing]) -> set[int]:
+    pairs = {(x.seller_id, x.gi_tag_id) for x in listings if x.gi_tag_id is not None}
+    verified = await repository.verified_gi_pairs(session, pairs)
+    return {x.id for x in listings if (x.seller_id, x.gi_tag_id) in verified}
+
+
+# Prices ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Formats INR paise in the buyer's currency; ``rate`` is None when showing rupees."""
+
+    currency: str
+    language: str
+    rate: fx.Rate | None
+
+    def minor(self, paise: int) -> int:
+        return fx.from_inr(paise, self.rate) if self.rate else paise
+
+    def __call__(self, paise: int) -> str:
+        code = self.currency if self.rate else fx.BASE_CURRENCY
+        return fx.format_minor(self.minor(paise), code, self.language)
+
+    def to_paise(self, amount: str | None) -> int | None:
+        """A price typed in the displayed currency (e.g. a filter bound) as INR paise."""
+        if amount is None or not amount.strip():
+            return None
+        try:
+            value = Decimal(amount.strip())
+        except InvalidOperation:
+            return None
+        if not value.is_finite() or value < 0:
+            return None
+        code = self.currency if self.rate else fx.BASE_CURRENCY
+        minor = int((value * 10 ** fx.minor_units(code)).to_integral_value(ROUND_HALF_UP))
+        return fx.to_inr(minor, self.rate) if self.rate else minor
+
+    @property
+    def rate_text(self) -> str:
+        """Rupees per unit without trailing zeros ("84.5", never "1E+2")."""
+        return format(self.rate.inr_per_unit.normalize(), "f") if self.rate else "1"
+
+    @property
+    def rate_date(self) -> date | None:
+        return self.rate.effective_date if self.rate else None
+
+
+async def rates(session: AsyncSession, cache: TtlCache) -> dict[str, fx.Rate]:
+    today = utcnow().date()
+
+    async def compute(session: AsyncSession) -> dict[str, fx.Rate]:
+        return await fx.current_rates(session, today)
+
+    return await cache.get(f"rates:{today.isoformat()}", compute, session)
+
+
+async def prices(
+    session: AsyncSession, cache: TtlCache, chosen_currency: str, language: str
+) -> Prices:
+    """Prices in the chosen currency, or in rupees when no rate is known for it yet."""
+    if chosen_currency == fx.BASE_CURRENCY:
+        return Prices(fx.BASE_CURRENCY, language, None)
+    rate = (await rates(session, cache)).get(chosen_currency)
+    return Prices(chosen_currency if rate else fx.BASE_CURRENCY, language, rate)
+
+
+async def rate_history(session: AsyncSession) -> list[fx.Rate]:
+    return [fx.Rate.of(row) for row in await repository.recent_rates(session, 40)]

@@ -1,58 +1,307 @@
-"""Catalog pages: home, a State/UT, a district."""
+"""Catalog pages: home, States/UTs, districts, GI tags, categories, products; rates admin."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from datetime import date
+from functools import lru_cache
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.catalog import repository, service
-from app.db import SessionDep
-from app.web import templates_of, verify_csrf
+from app.accounts.deps import AdminUser
+from app.catalog import currency, seo, service
+from app.catalog.deps import (
+    CacheDep,
+    PageFilters,
+    PageFiltersDep,
+    PageNumber,
+    PricesDep,
+    page_cursor,
+)
+from app.catalog.models import GoodsClass
+from app.catalog.repository import ListingQuery
+from app.config import Settings
+from app.db import SessionDep, utcnow
+from app.errors import ValidationFailed
+from app.i18n import gettext as _
+from app.web import flash, templates_of, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
 
-def _lenient_page(page: str | None = None) -> int:
-    """Pages ignore a malformed ?page= rather than failing; the API is strict instead."""
-    try:
-        return max(1, int(page or 1))
-    except ValueError:
-        return 1
+def _listing_query(filters: PageFilters, prices: service.Prices, **scope: Any) -> ListingQuery:
+    return ListingQuery(
+        **scope,
+        min_price_paise=prices.to_paise(filters.min_price),
+        max_price_paise=prices.to_paise(filters.max_price),
+        export_ready=True if filters.export_ready else None,
+        sort=filters.sort,
+        after=page_cursor(filters),
+    )
 
 
-PageNumber = Annotated[int, Depends(_lenient_page)]
+def product_path(slug: str) -> str:
+    """The product URL without ``url_for``, which walks every route: cards call it 24 times."""
+    return f"/products/{quote(slug)}"
+
+
+def _url_for(app: FastAPI) -> Callable[..., str]:
+    """``url_for`` memoised per app: Starlette tries every route in turn on each call, and a
+    home page links to ~80 places. Reference places are few, so the cache stays small."""
+    cached: Callable[..., str] | None = getattr(app.state, "catalog_url_for", None)
+    if cached is None:
+        cached = lru_cache(maxsize=8192)(app.url_path_for)
+        app.state.catalog_url_for = cached
+    return cached
+
+
+def _render(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
+    settings: Settings = request.app.state.settings
+    context.setdefault("canonical", seo.absolute(settings, request.url.path))
+    context["product_path"] = product_path
+    context["url_for"] = _url_for(request.app)
+    return templates_of(request).render(request, name, context)
 
 
 @router.get("/", response_class=HTMLResponse, name="home")
-async def home(request: Request, session: SessionDep) -> HTMLResponse:
-    states = await repository.states_with_counts(session)
-    return templates_of(request).render(request, "catalog/home.html", {"states": states})
+async def home(
+    request: Request, session: SessionDep, cache: CacheDep, prices: PricesDep
+) -> HTMLResponse:
+    data = await service.home(session, cache)
+    return _render(request, "catalog/home.html", {"home": data, "prices": prices})
 
 
 @router.get("/states/{state_slug}", response_class=HTMLResponse, name="state")
-async def state_page(request: Request, session: SessionDep, state_slug: str) -> HTMLResponse:
-    state = await service.get_state(session, state_slug)
-    districts = await repository.districts_with_products(session, state.id)
-    return templates_of(request).render(
-        request, "catalog/state.html", {"state": state, "districts": districts}
-    )
+async def state_page(
+    request: Request, session: SessionDep, cache: CacheDep, state_slug: str
+) -> HTMLResponse:
+    state = await service.get_state(session, cache, state_slug)
+    districts = await service.districts_of_state(session, cache, state)
+    return _render(request, "catalog/state.html", {"state": state, "districts": districts})
 
 
 @router.get("/states/{state_slug}/{district_slug}", response_class=HTMLResponse, name="district")
 async def district_page(
     request: Request,
     session: SessionDep,
+    cache: CacheDep,
+    prices: PricesDep,
+    filters: PageFiltersDep,
     state_slug: str,
     district_slug: str,
-    page: PageNumber,
 ) -> HTMLResponse:
-    state = await service.get_state(session, state_slug)
-    district = await service.get_district(session, state, district_slug)
-    listings, pagination = await service.district_listings(session, district, page)
-    return templates_of(request).render(
+    state = await service.get_state(session, cache, state_slug)
+    district = await service.get_district(session, cache, state, district_slug)
+    page = await service.listing_page(
+        session, _listing_query(filters, prices, district_id=district.id)
+    )
+    totals = await service.counts(session, cache)
+    return _render(
         request,
         "catalog/district.html",
-        {"state": state, "district": district, "listings": listings, "page": pagination},
+        {
+            "state": state,
+            "district": district,
+            "page": page,
+            "filters": filters,
+            "prices": prices,
+            "listing_count": totals.by_district.get(district.id, 0),
+        },
     )
+
+
+@router.get("/gi", response_class=HTMLResponse, name="gi_index")
+async def gi_index(
+    request: Request,
+    session: SessionDep,
+    cache: CacheDep,
+    page: PageNumber,
+    state: str | None = None,
+    goods_class: str | None = None,
+) -> HTMLResponse:
+    chosen_state = await service.find_state(session, cache, state) if state else None
+    chosen_class = GoodsClass(goods_class) if goods_class in set(GoodsClass) else None
+    tags, pages = await service.gi_directory(
+        session, cache, state=chosen_state, goods_class=chosen_class, page=page
+    )
+    home_data = await service.home(session, cache)
+    return _render(
+        request,
+        "catalog/gi_index.html",
+        {
+            "tags": tags,
+            "page_number": min(page, pages),
+            "pages": pages,
+            "states": home_data.states,
+            "chosen_state": chosen_state,
+            "chosen_class": chosen_class,
+            "goods_classes": list(GoodsClass),
+        },
+    )
+
+
+@router.get("/gi/{gi_slug}", response_class=HTMLResponse, name="gi")
+async def gi_page(
+    request: Request,
+    session: SessionDep,
+    cache: CacheDep,
+    prices: PricesDep,
+    filters: PageFiltersDep,
+    gi_slug: str,
+) -> HTMLResponse:
+    gi = await service.get_gi(session, cache, gi_slug)
+    page = await service.listing_page(session, _listing_query(filters, prices, gi_tag_id=gi.id))
+    products = await service.odop_products_of_gi(session, cache, gi)
+    return _render(
+        request,
+        "catalog/gi.html",
+        {"gi": gi, "page": page, "filters": filters, "prices": prices, "products": products},
+    )
+
+
+@router.get("/categories/{category_slug}", response_class=HTMLResponse, name="category")
+async def category_page(
+    request: Request,
+    session: SessionDep,
+    cache: CacheDep,
+    prices: PricesDep,
+    filters: PageFiltersDep,
+    category_slug: str,
+) -> HTMLResponse:
+    category = await service.get_category(session, category_slug)
+    page = await service.listing_page(
+        session, _listing_query(filters, prices, category_id=category.id)
+    )
+    home_data = await service.home(session, cache)
+    return _render(
+        request,
+        "catalog/category.html",
+        {
+            "category": category,
+            "categories": home_data.categories,
+            "page": page,
+            "filters": filters,
+            "prices": prices,
+        },
+    )
+
+
+@router.get("/products/{slug}", response_class=HTMLResponse, name="product")
+async def product_page(
+    request: Request, session: SessionDep, prices: PricesDep, slug: str
+) -> HTMLResponse:
+    listing = await service.get_listing(session, slug)
+    gi_verified = bool(await service.verified_gi_listing_ids(session, [listing]))
+    settings: Settings = request.app.state.settings
+    return _render(
+        request,
+        "catalog/product.html",
+        {
+            "listing": listing,
+            "gi_verified": gi_verified,
+            "prices": prices,
+            "json_ld": seo.product_json_ld(settings, listing, gi_verified=gi_verified),
+            "og_image": seo.absolute(settings, f"/media/{listing.images[0].storage_key}")
+            if listing.images
+            else None,
+        },
+    )
+
+
+# SEO ---------------------------------------------------------------------------------------------
+
+
+@router.get("/robots.txt", name="robots")
+async def robots(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    return Response(seo.robots_txt(settings), media_type="text/plain")
+
+
+@router.get("/sitemap.xml", name="sitemap")
+async def sitemap_index(request: Request, session: SessionDep) -> Response:
+    settings: Settings = request.app.state.settings
+    body = await seo.sitemap_index(session, settings)
+    return Response(body, media_type="application/xml")
+
+
+@router.get("/sitemaps/{name}.xml", name="sitemap_part")
+async def sitemap_part(request: Request, session: SessionDep, name: str) -> Response:
+    settings: Settings = request.app.state.settings
+    body = await seo.sitemap_part(session, settings, name)
+    return Response(body, media_type="application/xml")
+
+
+# Exchange rates (administrators) -----------------------------------------------------------------
+
+
+@router.get("/admin/rates", response_class=HTMLResponse, name="admin_rates")
+async def admin_rates(request: Request, session: SessionDep, user: AdminUser) -> HTMLResponse:
+    return await _rates_page(request, session, {})
+
+
+async def _rates_page(
+    request: Request,
+    session: SessionDep,
+    form: dict[str, str],
+    error: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
+    settings: Settings = request.app.state.settings
+    return templates_of(request).render(
+        request,
+        "catalog/admin_rates.html",
+        {
+            "current": await currency.current_rates(session, utcnow().date()),
+            "history": await service.rate_history(session),
+            "display_currencies": settings.display_currencies,
+            "form": {"currency": "", "rate": "", "effective_date": "", **form},
+            "error": error,
+            "today": utcnow().date(),
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/admin/rates", response_class=HTMLResponse, name="admin_rates_set")
+async def admin_rates_set(
+    request: Request,
+    session: SessionDep,
+    cache: CacheDep,
+    user: AdminUser,
+    currency_code: Annotated[str, Form(alias="currency", max_length=3)] = "",
+    rate: Annotated[str, Form(max_length=40)] = "",
+    effective_date: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    settings: Settings = request.app.state.settings
+    form = {"currency": currency_code, "rate": rate, "effective_date": effective_date}
+    try:
+        day = date.fromisoformat(effective_date) if effective_date else utcnow().date()
+    except ValueError:
+        return await _rates_page(
+            request, session, form, _("Give the date as YYYY-MM-DD."), status_code=422
+        )
+    try:
+        saved = await currency.set_rate(
+            session,
+            currency_code,
+            currency.parse_rate(rate),
+            day,
+            supported=settings.display_currencies,
+            source=f"admin:{user.id}",
+        )
+    except ValidationFailed as exc:
+        return await _rates_page(request, session, form, exc.message, status_code=422)
+    cache.clear()
+    flash(
+        request,
+        _(
+            "Saved: 1 %(code)s = ₹%(rate)s from %(day)s.",
+            code=saved.currency,
+            rate=format(saved.inr_per_unit.normalize(), "f"),
+            day=saved.effective_date.isoformat(),
+        ),
+    )
+    return RedirectResponse(request.url_for("admin_rates").path, status_code=303)
