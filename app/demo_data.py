@@ -1,7 +1,8 @@
 """The demo catalog: clearly marked demo sellers and listings derived from the ODOP list.
 
 Every ODOP product gets at least one listing; ``listings`` scales the catalog up (100,000 for
-benchmarks) with bulk inserts. Images are drawn here with Pillow, one per ODOP product.
+benchmarks) with bulk inserts in batches, then ANALYZE. Images are drawn here with Pillow, once per
+ODOP product and shared by all of its listings.
 """
 
 from __future__ import annotations
@@ -155,6 +156,7 @@ async def seed_demo(
         report.listings += len(batch)
         if progress:
             progress(created, to_create)
+    await catalog_repository.refresh_planner_statistics(session)
     return report
 
 

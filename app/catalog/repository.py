@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -131,6 +131,11 @@ async def count_demo_listings(session: AsyncSession) -> int:
     return (
         await session.scalar(select(func.count()).select_from(Listing).where(Listing.is_demo))
     ) or 0
+
+
+async def refresh_planner_statistics(session: AsyncSession) -> None:
+    """ANALYZE after a bulk load, so the query planner sees the new table sizes."""
+    await session.execute(text("ANALYZE"))
 
 
 async def rate_on(session: AsyncSession, currency: str, day: date) -> ExchangeRate | None:
