@@ -46,7 +46,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 bench: install-dev
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
