@@ -32,11 +32,11 @@ RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin odop 
     && printf '#!/bin/sh\nexec python -m app.cli "$@"\n' > /usr/local/bin/odop \
     && chmod 755 /usr/local/bin/odop
 WORKDIR /app
-COPY --chown=root:root alembic.ini pyproject.toml ./
-COPY --chown=root:root app ./app
-COPY --chown=root:root migrations ./migrations
-COPY --chown=root:root templates ./templates
-COPY --chown=root:root static ./static
+COPY alembic.ini pyproject.toml ./
+COPY app ./app
+COPY migrations ./migrations
+COPY templates ./templates
+COPY static ./static
 USER odop
 EXPOSE 8000
 VOLUME ["/data"]

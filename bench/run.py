@@ -306,7 +306,7 @@ def render(runs: list[Run]) -> Table:
         )
         for row in run.rows:
             if row.result is None:
-                table.add_row(run.database, row.target, "404", "", "", "", "not loaded: 404")
+                table.add_row(run.database, row.target, "-", "-", "-", "-", "404: not loaded")
                 continue
             r = row.result
             errors = sum(r.socket_errors.values())
