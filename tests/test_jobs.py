@@ -169,18 +169,33 @@ async def test_concurrent_workers_never_run_a_job_twice(engine: AsyncEngine) -> 
             await session.execute(delete(Job).where(Job.kind == "test.slow"))
 
 
+class ObservedRunner(JobRunner):
+    """Tells the test when the loop found nothing to do and is about to wait."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.went_idle = asyncio.Event()
+
+    async def run_one(self) -> bool:
+        ran = await super().run_one()
+        if not ran:
+            self.went_idle.set()
+        return ran
+
+
 async def test_the_in_process_loop_runs_committed_jobs_promptly(engine: AsyncEngine) -> None:
     session_factory = make_session_factory(engine)  # real commits: the loop runs concurrently
-    runner = JobRunner(session_factory, poll_seconds=120)  # only a wake-up can make it prompt
+    runner = ObservedRunner(session_factory, poll_seconds=120)  # only a wake-up can be prompt
     stop = asyncio.Event()
     SIGNALLED.clear()
     loop = asyncio.create_task(runner.run_forever(stop))
     try:
+        # Timeouts are generous for a loaded machine, yet far below the poll interval.
+        await asyncio.wait_for(runner.went_idle.wait(), timeout=30)  # now waiting for a wake-up
         async with session_factory() as session:
             job = enqueue(session, "test.signal", {"id": 99})
             await session.commit()
         runner.wake()
-        # Generous for a loaded machine, yet far below the poll interval: a lost wake-up fails.
         await asyncio.wait_for(SIGNALLED.wait(), timeout=30)
         assert CALLS == [{"id": 99}]
         async with session_factory() as session:
