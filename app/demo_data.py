@@ -146,11 +146,11 @@ async def seed_demo(
             index = existing + created + len(batch)
             product = products[index % len(products)]
             batch.append(_listing_values(rng, index, product, sellers, categories, districts, now))
-        ids = (
-            await session.scalars(
-                insert(Listing).returning(Listing.id, sort_by_parameter_order=True), batch
-            )
-        ).all()
+        # A plain executemany, then one lookup of the new ids: much faster than RETURNING rows.
+        await session.execute(insert(Listing), batch)
+        slugs = [str(values["slug"]) for values in batch]
+        id_of = await catalog_repository.listing_ids_by_slug(session, slugs)
+        ids = [id_of[slug] for slug in slugs]
         await _insert_children(session, rng, ids, batch, products, existing + created, images)
         created += len(batch)
         report.listings += len(batch)

@@ -133,6 +133,11 @@ async def count_demo_listings(session: AsyncSession) -> int:
     ) or 0
 
 
+async def listing_ids_by_slug(session: AsyncSession, slugs: Sequence[str]) -> dict[str, int]:
+    rows = await session.execute(select(Listing.slug, Listing.id).where(Listing.slug.in_(slugs)))
+    return {row.slug: row.id for row in rows}
+
+
 async def refresh_planner_statistics(session: AsyncSession) -> None:
     """ANALYZE after a bulk load, so the query planner sees the new table sizes."""
     await session.execute(text("ANALYZE"))
