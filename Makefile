@@ -53,7 +53,7 @@ test: lint node-deps
 	$(BIN)/python -m pytest
 
 bench: install-dev
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

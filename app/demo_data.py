@@ -1,7 +1,8 @@
 """The demo catalog: clearly marked demo sellers and listings derived from the ODOP list.
 
 Every ODOP product gets at least one listing; ``listings`` scales the catalog up (100,000 for
-benchmarks) with bulk inserts. Images are drawn here with Pillow, one per ODOP product.
+benchmarks) with bulk inserts in batches, then ANALYZE. Images are drawn here with Pillow, once per
+ODOP product and shared by all of its listings.
 """
 
 from __future__ import annotations
@@ -145,16 +146,17 @@ async def seed_demo(
             index = existing + created + len(batch)
             product = products[index % len(products)]
             batch.append(_listing_values(rng, index, product, sellers, categories, districts, now))
-        ids = (
-            await session.scalars(
-                insert(Listing).returning(Listing.id, sort_by_parameter_order=True), batch
-            )
-        ).all()
+        # A plain executemany, then one lookup of the new ids: much faster than RETURNING rows.
+        await session.execute(insert(Listing), batch)
+        slugs = [str(values["slug"]) for values in batch]
+        id_of = await catalog_repository.listing_ids_by_slug(session, slugs)
+        ids = [id_of[slug] for slug in slugs]
         await _insert_children(session, rng, ids, batch, products, existing + created, images)
         created += len(batch)
         report.listings += len(batch)
         if progress:
             progress(created, to_create)
+    await catalog_repository.refresh_planner_statistics(session)
     return report
 
 

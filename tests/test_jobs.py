@@ -35,6 +35,15 @@ async def slow(session: AsyncSession, payload: dict[str, Any]) -> None:
     CALLS.append(payload)
 
 
+SIGNALLED = asyncio.Event()
+
+
+@job_handler("test.signal")
+async def signal(session: AsyncSession, payload: dict[str, Any]) -> None:
+    CALLS.append(payload)
+    SIGNALLED.set()
+
+
 @pytest.fixture(autouse=True)
 def _reset() -> None:
     CALLS.clear()
@@ -160,23 +169,41 @@ async def test_concurrent_workers_never_run_a_job_twice(engine: AsyncEngine) -> 
             await session.execute(delete(Job).where(Job.kind == "test.slow"))
 
 
+class ObservedRunner(JobRunner):
+    """Tells the test when the loop found nothing to do and is about to wait."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.went_idle = asyncio.Event()
+
+    async def run_one(self) -> bool:
+        ran = await super().run_one()
+        if not ran:
+            self.went_idle.set()
+        return ran
+
+
 async def test_the_in_process_loop_runs_committed_jobs_promptly(engine: AsyncEngine) -> None:
     session_factory = make_session_factory(engine)  # real commits: the loop runs concurrently
-    runner = JobRunner(session_factory, poll_seconds=30)  # only a wake-up can make it prompt
+    runner = ObservedRunner(session_factory, poll_seconds=120)  # only a wake-up can be prompt
     stop = asyncio.Event()
+    SIGNALLED.clear()
     loop = asyncio.create_task(runner.run_forever(stop))
     try:
+        # Timeouts are generous for a loaded machine, yet far below the poll interval.
+        await asyncio.wait_for(runner.went_idle.wait(), timeout=30)  # now waiting for a wake-up
         async with session_factory() as session:
-            enqueue(session, "test.record", {"id": 99})
+            job = enqueue(session, "test.signal", {"id": 99})
             await session.commit()
         runner.wake()
-        for _ in range(200):
-            if CALLS:
-                break
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(SIGNALLED.wait(), timeout=30)
         assert CALLS == [{"id": 99}]
+        async with session_factory() as session:
+            ran = await session.get(Job, job.id)
+            assert ran is not None and ran.attempts == 1
+            assert ran.locked_by == runner.worker_id  # this loop claimed it, not another path
     finally:
         stop.set()
-        await asyncio.wait_for(loop, timeout=5)
+        await asyncio.wait_for(loop, timeout=30)
         async with session_factory() as session, session.begin():
-            await session.execute(delete(Job).where(Job.kind == "test.record"))
+            await session.execute(delete(Job).where(Job.kind == "test.signal"))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, exists, func, literal, or_, select, tuple_
+from sqlalchemy import Select, and_, exists, func, literal, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -393,6 +393,16 @@ async def count_demo_listings(session: AsyncSession) -> int:
     return (
         await session.scalar(select(func.count()).select_from(Listing).where(Listing.is_demo))
     ) or 0
+
+
+async def listing_ids_by_slug(session: AsyncSession, slugs: Sequence[str]) -> dict[str, int]:
+    rows = await session.execute(select(Listing.slug, Listing.id).where(Listing.slug.in_(slugs)))
+    return {row.slug: row.id for row in rows}
+
+
+async def refresh_planner_statistics(session: AsyncSession) -> None:
+    """ANALYZE after a bulk load, so the query planner sees the new table sizes."""
+    await session.execute(text("ANALYZE"))
 
 
 async def rate_on(session: AsyncSession, currency: str, day: date) -> ExchangeRate | None:

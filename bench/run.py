@@ -1,0 +1,401 @@
+"""Load the storefront and a bare ASGI hello-world with wrk, side by side, and compare.
+
+    make bench ARGS="--listings 100000 --duration 5 --db both"
+
+For each database (SQLite file under var/bench/, PostgreSQL database `odop_bench`) this prepares
+N demo listings (reusing a database that already has exactly N), starts `odop serve` (one
+worker, quiet logs, in-process jobs off) and bench/hello.py on free 127.0.0.1 ports, loads the
+hello-world and then each URL of bench/urls.py for a bounded time, and prints req/s, p50, p99,
+non-2xx responses and the ratio of req/s to the hello-world of the same run. A URL that answers
+404 (a page not built yet on this branch) is reported as such and not loaded. Results are also
+written to bench/results/<timestamp>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from app.catalog.models import Listing
+from app.catalog.repository import count_rows
+from app.config import PROJECT_ROOT
+from app.db import make_engine, make_session_factory
+from bench.urls import URL_NAMES, BenchUrl, resolve
+
+BENCH_DIR = Path(__file__).resolve().parent
+VAR_DIR = PROJECT_ROOT / "var" / "bench"
+RESULTS_DIR = BENCH_DIR / "results"
+REPORT_SCRIPT = BENCH_DIR / "report.lua"
+PG_DATABASE = "odop_bench"
+console = Console(width=None if sys.stdout.isatty() else 150)
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    duration_s: float
+    p50_ms: float
+    p99_ms: float
+    statuses: dict[int, int]
+    socket_errors: dict[str, int]
+
+    @property
+    def requests_per_second(self) -> float:
+        return self.requests / self.duration_s if self.duration_s else 0.0
+
+    @property
+    def non_2xx(self) -> int:
+        return sum(n for status, n in self.statuses.items() if not 200 <= status < 300)
+
+
+@dataclass
+class Row:
+    database: str
+    name: str
+    target: str
+    probe_status: int
+    result: WrkResult | None = None
+    ratio: float | None = None
+
+
+@dataclass
+class Run:
+    database: str
+    listings: int
+    seed_seconds: float | None
+    hello: WrkResult
+    rows: list[Row] = field(default_factory=list)
+
+
+def parse_wrk_output(stdout: str) -> WrkResult:
+    """Read the JSON line that bench/report.lua's `done` hook prints."""
+    for line in stdout.splitlines():
+        if line.startswith("WRK_JSON "):
+            data = json.loads(line.removeprefix("WRK_JSON "))
+            return WrkResult(
+                requests=data["requests"],
+                duration_s=data["duration_us"] / 1e6,
+                p50_ms=data["p50_us"] / 1000,
+                p99_ms=data["p99_us"] / 1000,
+                statuses={int(status): n for status, n in data["statuses"].items()},
+                socket_errors=data["errors"],
+            )
+    raise ValueError(f"wrk printed no WRK_JSON line (is bench/report.lua in use?):\n{stdout}")
+
+
+def run_wrk(
+    url: str, *, duration: float, connections: int, threads: int, wrk: str = "wrk"
+) -> WrkResult:
+    command = [
+        wrk,
+        f"--threads={min(threads, connections)}",
+        f"--connections={connections}",
+        f"--duration={max(1, round(duration))}s",
+        "--timeout=10s",
+        f"--script={REPORT_SCRIPT}",
+        url,
+    ]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=duration + 60, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    return parse_wrk_output(done.stdout)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def serve(command: list[str], env: dict[str, str], log_name: str) -> Iterator[str]:
+    """Start a server process on a free port (``{port}`` in ``command``); yield its base URL."""
+    port = free_port()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = VAR_DIR / f"{log_name}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [part.format(port=port) for part in command],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_healthy(process, base, log_path)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_healthy(process: subprocess.Popen[bytes], base: str, log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}; see {log_path}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"server at {base} did not become healthy in 60 s; see {log_path}")
+
+
+@contextlib.contextmanager
+def serve_hello() -> Iterator[str]:
+    command = [sys.executable, "-m", "uvicorn", "bench.hello:app", "--host", "127.0.0.1"]
+    command += ["--port", "{port}", "--log-level", "warning", "--no-access-log"]
+    with serve(command, dict(os.environ), "hello") as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serve_app(env: dict[str, str], database: str) -> Iterator[str]:
+    command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", "{port}"]
+    with serve(command, env, f"app-{database}") as base:
+        yield base
+
+
+def app_env(database: str, database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "ODOP_ENV": "development",
+        "ODOP_DATABASE_URL": database_url,
+        "ODOP_MEDIA_DIR": str(VAR_DIR / f"media-{database}"),
+        "ODOP_RUN_JOBS_IN_PROCESS": "false",
+        "ODOP_LOG_LEVEL": "WARNING",
+        "ODOP_SEARCH_BACKEND": "database",
+    }
+
+
+async def _count_listings(database_url: str) -> int:
+    engine = make_engine(database_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            return await count_rows(session, Listing)
+    finally:
+        await engine.dispose()
+
+
+async def _ensure_pg_database(server_url: str, *, recreate: bool) -> None:
+    admin = await asyncpg.connect(server_url)
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", PG_DATABASE)
+        if exists and recreate:
+            await admin.execute(f'DROP DATABASE "{PG_DATABASE}" WITH (FORCE)')
+            exists = False
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+    finally:
+        await admin.close()
+
+
+def _odop(env: dict[str, str], *args: str, quiet: bool = False) -> None:
+    command = [sys.executable, "-m", "app.cli", *args]
+    done = subprocess.run(command, env=env, cwd=PROJECT_ROOT, capture_output=quiet, check=False)
+    if done.returncode != 0:
+        if quiet:
+            console.print(done.stdout.decode(), done.stderr.decode())
+        raise RuntimeError(f"odop {' '.join(args)} failed with {done.returncode}")
+
+
+def prepare_database(database: str, listings: int, postgres_url: str) -> tuple[str, float | None]:
+    """A migrated database with exactly ``listings`` listings; returns its URL and the seconds
+    seeding took (None when an already prepared database was reused)."""
+    if database == "sqlite":
+        path = VAR_DIR / "odop-bench.sqlite3"
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite+aiosqlite:///{path}"
+    else:
+        server = postgres_url.rstrip("/")
+        asyncio.run(_ensure_pg_database(server, recreate=False))
+        url = f"postgresql+asyncpg://{server.partition('://')[2]}/{PG_DATABASE}"
+    env = app_env(database, url)
+    _odop(env, "db", "upgrade", quiet=True)
+    count = asyncio.run(_count_listings(url))
+    if count == listings:
+        console.print(f"{database}: reusing the prepared database ({count} listings).")
+        return url, None
+    if count > listings:  # seeding only adds; start again from an empty database
+        console.print(f"{database}: {count} listings, {listings} wanted; recreating the database.")
+        if database == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        else:
+            asyncio.run(_ensure_pg_database(server, recreate=True))
+        _odop(env, "db", "upgrade", quiet=True)
+    started = time.monotonic()
+    _odop(env, "seed", "reference")
+    _odop(env, "seed", "demo", "--listings", str(listings))
+    seconds = time.monotonic() - started
+    console.print(f"{database}: seeded {listings} listings in {seconds:.1f} s.")
+    return url, seconds
+
+
+async def _resolve_urls(database_url: str, names: list[str] | None) -> list[BenchUrl]:
+    engine = make_engine(database_url)
+    try:
+        async with make_session_factory(engine)() as session:
+            return await resolve(session, names)
+    finally:
+        await engine.dispose()
+
+
+def bench_database(database: str, args: argparse.Namespace, wrk: str) -> Run:
+    url, seed_seconds = prepare_database(database, args.listings, args.postgres_url)
+    urls = asyncio.run(_resolve_urls(url, args.urls))
+    load = {"duration": args.duration, "connections": args.connections, "threads": args.threads}
+    with serve_app(app_env(database, url), database) as app_base, serve_hello() as hello_base:
+        console.print(f"{database}: loading the hello-world for {args.duration} s …")
+        hello = run_wrk(f"{hello_base}/", wrk=wrk, **load)
+        run = Run(database, args.listings, seed_seconds, hello)
+        for bench_url in urls:
+            target = f"{app_base}{bench_url.target}"
+            status = httpx.get(target, timeout=30).status_code
+            row = Row(database, bench_url.name, bench_url.target, status)
+            if status != 404:
+                console.print(f"{database}: loading {bench_url.target} for {args.duration} s …")
+                row.result = run_wrk(target, wrk=wrk, **load)
+                if hello.requests_per_second:
+                    row.ratio = row.result.requests_per_second / hello.requests_per_second
+            run.rows.append(row)
+    return run
+
+
+def render(runs: list[Run]) -> Table:
+    table = Table(title="ODOP Bazaar benchmark (wrk, 127.0.0.1)")
+    for column in ("db", "URL", "req/s", "p50 ms", "p99 ms", "vs hello", "non-2xx"):
+        table.add_column(column, justify="left" if column in ("db", "URL") else "right")
+    for run in runs:
+        h = run.hello
+        table.add_row(
+            run.database,
+            "hello-world",
+            f"{h.requests_per_second:,.0f}",
+            f"{h.p50_ms:.2f}",
+            f"{h.p99_ms:.2f}",
+            "1.000",
+            str(h.non_2xx),
+        )
+        for row in run.rows:
+            if row.result is None:
+                table.add_row(run.database, row.target, "-", "-", "-", "-", "404: not loaded")
+                continue
+            r = row.result
+            errors = sum(r.socket_errors.values())
+            failures = ", ".join(
+                f"{n} × {status}" for status, n in sorted(r.statuses.items()) if status // 100 != 2
+            )
+            table.add_row(
+                run.database,
+                row.target,
+                f"{r.requests_per_second:,.0f}",
+                f"{r.p50_ms:.2f}",
+                f"{r.p99_ms:.2f}",
+                f"{row.ratio:.3f}" if row.ratio is not None else "",
+                (failures or "0") + (f"; {errors} socket errors" if errors else ""),
+            )
+    return table
+
+
+def _as_json(run: Run) -> dict[str, Any]:
+    def result(r: WrkResult | None) -> dict[str, Any] | None:
+        if r is None:
+            return None
+        return {**asdict(r), "requests_per_second": r.requests_per_second, "non_2xx": r.non_2xx}
+
+    return {
+        "database": run.database,
+        "listings": run.listings,
+        "seed_seconds": run.seed_seconds,
+        "hello": result(run.hello),
+        "urls": [
+            {
+                "name": row.name,
+                "target": row.target,
+                "probe_status": row.probe_status,
+                "result": result(row.result),
+                "ratio_to_hello": row.ratio,
+            }
+            for row in run.rows
+        ],
+    }
+
+
+def write_results(runs: list[Run], args: argparse.Namespace, started: datetime) -> Path:
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{started:%Y%m%dT%H%M%SZ}.json"
+    document = {
+        "started_at": started.isoformat(),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "options": {k: v for k, v in vars(args).items() if k != "postgres_url"},
+        "runs": [_as_json(run) for run in runs],
+    }
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    return path
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--listings", type=int, default=100_000, help="demo listings to prepare")
+    parser.add_argument("--duration", type=float, default=10, help="seconds of load per URL")
+    parser.add_argument("--connections", type=int, default=32, help="open connections")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--urls", nargs="+", choices=URL_NAMES, metavar="NAME", help=f"subset of {URL_NAMES}"
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("ODOP_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"),
+        help=f"PostgreSQL server (the database {PG_DATABASE} is created there if missing)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        console.print("[red]wrk is not installed (Debian: apt-get install wrk).[/red]")
+        return 2
+    started = datetime.now(UTC)
+    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    runs = [bench_database(database, args, wrk) for database in databases]
+    console.print(render(runs))
+    missing = sorted({row.target for run in runs for row in run.rows if row.result is None})
+    if missing:
+        console.print(f"Not loaded, 404 on this branch: {', '.join(missing)}")
+    console.print(f"Results written to {write_results(runs, args, started)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

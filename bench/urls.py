@@ -1,0 +1,85 @@
+"""The URLs the benchmark loads, filled in from the prepared database.
+
+Add a row to URLS when a new page or endpoint matters for speed; `{state}`, `{district}`, `{gi}`
+and `{slug}` are taken from the first public listing (and the first GI tag that has listings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog.models import District, GiTag, Listing, State
+from app.catalog.repository import public_listing_filter
+
+# name, path template, query string
+URLS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("home", "/", {}),
+    ("state", "/states/{state}", {}),
+    ("district", "/states/{state}/{district}", {}),
+    ("gi", "/gi/{gi}", {}),
+    ("product", "/products/{slug}", {}),
+    ("api-listings", "/api/v1/listings", {}),
+    ("search", "/search", {"q": "banarasi saree"}),
+    ("api-search", "/api/v1/search", {"q": "firozbad glas"}),
+)
+URL_NAMES = tuple(name for name, _, _ in URLS)
+
+
+class NothingToBenchmark(RuntimeError):
+    """The database has no public listing to build the URLs from."""
+
+
+@dataclass(frozen=True)
+class BenchUrl:
+    name: str
+    target: str  # path and query, ready to append to a base URL
+
+
+async def sample_values(session: AsyncSession) -> dict[str, str]:
+    first = (
+        await session.execute(
+            select(State.slug, District.slug, Listing.slug)
+            .join(State, State.id == Listing.state_id)
+            .join(District, District.id == Listing.district_id)
+            .where(public_listing_filter())
+            .order_by(Listing.id)
+            .limit(1)
+        )
+    ).first()
+    if first is None:
+        raise NothingToBenchmark("no public listing in the database; seed the demo catalog first")
+    gi = await session.scalar(
+        select(GiTag.slug)
+        .where(
+            GiTag.id.in_(
+                select(Listing.gi_tag_id).where(
+                    public_listing_filter(), Listing.gi_tag_id.is_not(None)
+                )
+            )
+        )
+        .order_by(GiTag.id)
+        .limit(1)
+    )
+    state, district, slug = first
+    return {"state": state, "district": district, "slug": slug, "gi": gi or "none"}
+
+
+def build_urls(values: dict[str, str], names: list[str] | None = None) -> list[BenchUrl]:
+    """The URLs named in ``names`` (all by default), in the order of URLS."""
+    unknown = set(names or ()) - set(URL_NAMES)
+    if unknown:
+        raise ValueError(f"unknown URL name(s): {', '.join(sorted(unknown))}; known: {URL_NAMES}")
+    quoted = {key: quote(value, safe="") for key, value in values.items()}
+    return [
+        BenchUrl(name, path.format(**quoted) + (f"?{urlencode(query)}" if query else ""))
+        for name, path, query in URLS
+        if not names or name in names
+    ]
+
+
+async def resolve(session: AsyncSession, names: list[str] | None = None) -> list[BenchUrl]:
+    return build_urls(await sample_values(session), names)

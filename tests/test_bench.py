@@ -1,0 +1,80 @@
+"""The benchmark harness: wrk output parsing, URL resolution, and a real tiny wrk run."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog.models import GiTag, ListingStatus
+from bench import run as bench_run
+from bench.urls import NothingToBenchmark, build_urls, resolve
+from tests import factories
+
+WRK_STDOUT = """Running 1s test @ http://127.0.0.1:8000/
+  1 threads and 2 connections
+  16050 requests in 1.10s, 2.51MB read
+  Non-2xx or 3xx responses: 50
+Requests/sec:  14590.91
+WRK_JSON {"requests": 16050, "duration_us": 1100000, "bytes": 2632200, "p50_us": 120, \
+"p90_us": 237, "p99_us": 1633, "max_us": 6578, "mean_us": 161.1, "errors": {"connect": 0, \
+"read": 1, "write": 0, "timeout": 0}, "statuses": {"200": 16000, "404": 30, "302": 20}}
+"""
+
+
+def test_wrk_output_is_parsed_into_rate_percentiles_and_status_counts() -> None:
+    result = bench_run.parse_wrk_output(WRK_STDOUT)
+    assert result.requests == 16050
+    assert result.requests_per_second == pytest.approx(14590.9, abs=0.1)
+    assert (result.p50_ms, result.p99_ms) == (0.12, 1.633)
+    assert result.statuses == {200: 16000, 404: 30, 302: 20}
+    assert result.non_2xx == 50  # redirects count too: a benchmarked page must answer 2xx
+    assert result.socket_errors["read"] == 1
+
+
+def test_wrk_output_without_the_report_line_is_an_error() -> None:
+    with pytest.raises(ValueError, match="WRK_JSON"):
+        bench_run.parse_wrk_output("Requests/sec:  14590.91\n")
+
+
+async def test_urls_are_resolved_from_the_first_public_listing(db: AsyncSession) -> None:
+    gi = await db.scalar(select(GiTag).order_by(GiTag.id.desc()).limit(1))
+    assert gi is not None
+    seller = await factories.seller(db)
+    await factories.listing(db, seller, status=ListingStatus.DRAFT, slug="draft-first")
+    listing = await factories.listing(db, seller, gi_tag_id=gi.id)
+
+    urls = {u.name: u.target for u in await resolve(db)}
+
+    assert urls["home"] == "/"
+    assert urls["district"] == "/states/uttar-pradesh/firozabad"
+    assert urls["gi"] == f"/gi/{gi.slug}"
+    assert urls["product"] == f"/products/{listing.slug}"
+    assert urls["search"] == "/search?q=banarasi+saree"
+    assert urls["api-search"] == "/api/v1/search?q=firozbad+glas"
+    assert list(urls)[:3] == ["home", "state", "district"]
+
+
+async def test_an_empty_catalog_cannot_be_benchmarked(db: AsyncSession) -> None:
+    with pytest.raises(NothingToBenchmark):
+        await resolve(db)
+
+
+def test_a_subset_of_urls_keeps_the_table_order_and_unknown_names_fail() -> None:
+    values = {"state": "uttar-pradesh", "district": "firozabad", "gi": "g", "slug": "a b"}
+    subset = build_urls(values, ["product", "home"])
+    assert [(u.name, u.target) for u in subset] == [("home", "/"), ("product", "/products/a%20b")]
+    with pytest.raises(ValueError, match="unknown URL name"):
+        build_urls(values, ["nope"])
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_a_real_wrk_run_against_the_hello_world_counts_statuses() -> None:
+    with bench_run.serve_hello() as base:
+        ok = bench_run.run_wrk(f"{base}/", duration=1, connections=2, threads=1)
+        missing = bench_run.run_wrk(f"{base}/missing", duration=1, connections=2, threads=1)
+    assert ok.requests > 0 and ok.statuses == {200: ok.requests} and ok.non_2xx == 0
+    assert 0 < ok.p50_ms <= ok.p99_ms
+    assert missing.requests > 0 and missing.non_2xx == missing.requests
