@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     display_currencies: list[str] = ["USD", "EUR", "GBP", "AED"]
     # Catalog: how long home/state counts, featured places and rates are cached per process.
     catalog_cache_seconds: float = Field(default=60.0, ge=0)
+    # Anonymous catalog pages and API responses kept in memory per process (0 turns it off).
+    page_cache_seconds: float = Field(default=10.0, ge=0)
+    page_cache_max_entries: int = Field(default=2000, ge=1)
     log_level: str = "INFO"
     log_json: bool = True
 

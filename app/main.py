@@ -36,6 +36,7 @@ from app.job_handlers import register_all
 from app.jobs import JobRunner
 from app.mail import dev_router as dev_mail_router
 from app.observability import RequestIdMiddleware, configure_logging
+from app.page_cache import PageCacheMiddleware
 from app.storage import LocalStorage
 from app.web import Templates, WebStateMiddleware, templates_of
 
@@ -218,6 +219,12 @@ def create_app(
         settings.catalog_cache_seconds, sessions=lambda: app.state.session_factory
     )
     app.add_middleware(GZipMiddleware, minimum_size=800)
+    # Outermost, so a hit skips every other layer; it stores the gzipped body as sent.
+    app.add_middleware(
+        PageCacheMiddleware,
+        ttl_seconds=settings.page_cache_seconds,
+        max_entries=settings.page_cache_max_entries,
+    )
     app.include_router(catalog_views.router)
     app.include_router(catalog_api.router)
     app.include_router(accounts_views.public_router)

@@ -34,6 +34,8 @@ from app.preferences import selected_currency
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 CSRF_COOKIE = "odop_csrf"
 CSRF_FIELD = "csrf_token"
+# Set in the request state when a page embeds the CSRF token: such a page belongs to one visitor.
+CSRF_RENDERED = "csrf_rendered"
 FLASH_COOKIE = "odop_flash"
 SESSION_COOKIE = "odop_session"  # app/accounts: server-side session id
 
@@ -131,7 +133,9 @@ class WebStateMiddleware:
         async def send_with_cookies(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                if new_token:
+                # The cookie is sent with the first page that has a form, so pages without one
+                # stay free of Set-Cookie and can be cached (app/page_cache.py).
+                if new_token and state.get(CSRF_RENDERED):
                     headers.append(
                         "set-cookie",
                         f"{CSRF_COOKIE}={new_token}; Path=/; HttpOnly; SameSite=Lax{secure}",
@@ -185,6 +189,20 @@ async def verify_csrf(request: Request) -> None:
         raise CsrfFailed()
 
 
+class CsrfToken:
+    """The request's CSRF token for a template; rendering it records that the page needs it."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    def __str__(self) -> str:
+        setattr(self.request.state, CSRF_RENDERED, True)
+        return str(getattr(self.request.state, "csrf_token", ""))
+
+    def __html__(self) -> str:
+        return str(self)
+
+
 class Templates:
     """Renders templates with the request-scoped globals every page needs."""
 
@@ -204,7 +222,7 @@ class Templates:
         values: dict[str, Any] = {
             "request": request,
             "url_for": request.app.url_path_for,
-            "csrf_token": getattr(request.state, "csrf_token", ""),
+            "csrf_token": CsrfToken(request),
             "flashes": take_flashes(request),
             "settings": self.settings,
             "current_path": request.url.path,

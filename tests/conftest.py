@@ -123,6 +123,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         media_dir=tmp_path / "media",
         mail_dir=tmp_path / "mail",
         run_jobs_in_process=False,
+        page_cache_seconds=0,  # tests that change data between requests expect fresh pages
         log_json=False,
         log_level="WARNING",
     )

@@ -24,7 +24,8 @@ COOKIE_DOMAIN = "testserver.local"
 async def csrf_token(client: httpx.AsyncClient) -> str:
     token = client.cookies.get(CSRF_COOKIE)
     if not token:
-        await client.get("/account/sign-in")
+        # A page with a form sets the cookie (signed in, this redirects to the account page).
+        await client.get("/account/sign-in", follow_redirects=True)
         token = client.cookies.get(CSRF_COOKIE)
     assert token, "the app did not set a CSRF cookie"
     return token

@@ -1,0 +1,159 @@
+"""A short-lived, per-process cache of public catalog responses for anonymous visitors.
+
+Most catalog traffic is anonymous and reads the same pages; rendering one costs a few database
+queries and a template, serving it from memory costs a dictionary lookup. This is the in-app
+equivalent of a reverse proxy's micro-cache, with the same rules a careful proxy would apply:
+
+- only GET requests to the public catalog pages and API, never search, accounts, seller or admin;
+- only visitors without a session or flash cookie or an API token (signed-in users see fresh pages);
+- only 200 responses that set no cookie, embed no CSRF token and are not ``no-store``/``private``;
+- keyed by path, query, language, display currency and gzip support, bounded in entries (LRU).
+
+A change to a listing reaches anonymous visitors within ``ODOP_PAGE_CACHE_SECONDS``; ``0`` turns
+the cache off. Nothing here is needed by another process, so several workers stay independent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from starlette.requests import cookie_parser
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.i18n import LANGUAGE_COOKIE, negotiate
+from app.preferences import CURRENCY_COOKIE
+from app.web import CSRF_RENDERED, FLASH_COOKIE, SESSION_COOKIE
+
+CACHEABLE_PREFIXES = (
+    "/states/",
+    "/gi",
+    "/categories/",
+    "/products/",
+    "/api/v1/states",
+    "/api/v1/gi-tags",
+    "/api/v1/categories",
+    "/api/v1/odop-products",
+    "/api/v1/listings",
+)
+MAX_BODY_BYTES = 1_000_000
+CACHE_STATUS_HEADER = b"x-page-cache"
+
+CacheKey = tuple[str, bytes, str, str, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class CachedResponse:
+    expires_at: float
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+def is_cacheable_path(path: str) -> bool:
+    return path == "/" or path.startswith(CACHEABLE_PREFIXES)
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+def request_key(scope: Scope) -> CacheKey | None:
+    """The cache key of an anonymous catalog GET, or None when the request must not be cached."""
+    if scope["type"] != "http" or scope["method"] != "GET" or not is_cacheable_path(scope["path"]):
+        return None
+    # The parser the application itself uses, so both agree on whether a session cookie is there.
+    cookies = cookie_parser(_header(scope, b"cookie"))
+    if SESSION_COOKIE in cookies or FLASH_COOKIE in cookies or _header(scope, b"authorization"):
+        return None
+    language = negotiate(cookies.get(LANGUAGE_COOKIE), _header(scope, b"accept-language"))
+    currency = cookies.get(CURRENCY_COOKIE, "")[:8]
+    gzip = "gzip" in _header(scope, b"accept-encoding")
+    return (scope["path"], scope["query_string"], language, currency, gzip)
+
+
+def _is_storable(start: Message, state: dict[str, object]) -> bool:
+    if start["status"] != 200 or state.get(CSRF_RENDERED):
+        return False
+    for name, value in start["headers"]:
+        if name == b"set-cookie":
+            return False
+        if name == b"cache-control" and (b"no-store" in value or b"private" in value):
+            return False
+    return True
+
+
+class PageCacheMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        ttl_seconds: float,
+        max_entries: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
+        self.clock = clock
+        self.entries: OrderedDict[CacheKey, CachedResponse] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = request_key(scope) if self.ttl_seconds > 0 else None
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        cached = self.entries.get(key)
+        if cached is not None and cached.expires_at > self.clock():
+            self.entries.move_to_end(key)
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [*cached.headers, (CACHE_STATUS_HEADER, b"hit")],
+                }
+            )
+            await send({"type": "http.response.body", "body": cached.body})
+            return
+        await self._respond_and_store(key, scope, receive, send)
+
+    async def _respond_and_store(
+        self, key: CacheKey, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        state: dict[str, object] = scope.setdefault("state", {})
+        start: Message | None = None
+        chunks: list[bytes] = []
+        size = 0
+        storable = False
+
+        async def capture(message: Message) -> None:
+            nonlocal start, size, storable
+            if message["type"] == "http.response.start":
+                start = message
+                storable = _is_storable(message, state)
+                message = {
+                    **message,
+                    "headers": [*message["headers"], (CACHE_STATUS_HEADER, b"miss")],
+                }
+            elif message["type"] == "http.response.body" and storable:
+                body: bytes = message.get("body", b"")
+                size += len(body)
+                chunks.append(body)
+                if size > MAX_BODY_BYTES:
+                    storable = False
+                    chunks.clear()
+                elif not message.get("more_body", False) and start is not None:
+                    self._store(key, start["headers"], b"".join(chunks))
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+    def _store(self, key: CacheKey, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.entries[key] = CachedResponse(self.clock() + self.ttl_seconds, list(headers), body)
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.max_entries:
+            self.entries.popitem(last=False)

@@ -1,0 +1,204 @@
+"""The anonymous page cache: what it serves from memory, and everything it must refuse to keep."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import Receive, Scope, Send
+
+from app.config import Settings
+from app.i18n import LANGUAGE_COOKIE
+from app.main import create_app
+from app.page_cache import PageCacheMiddleware
+from app.preferences import CURRENCY_COOKIE
+from app.web import CSRF_COOKIE, CSRF_RENDERED, FLASH_COOKIE, SESSION_COOKIE
+
+
+class Backend:
+    """A stand-in application that counts its calls and answers as told."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.status = 200
+        self.headers: list[tuple[bytes, bytes]] = [(b"content-type", b"text/html")]
+        self.renders_csrf = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.calls += 1
+        if self.renders_csrf:
+            scope["state"][CSRF_RENDERED] = True
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": b"page ", "more_body": True})
+        await send({"type": "http.response.body", "body": str(self.calls).encode()})
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def backend() -> Backend:
+    return Backend()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def cached(backend: Backend, clock: Clock) -> AsyncIterator[httpx.AsyncClient]:
+    app = PageCacheMiddleware(backend, ttl_seconds=10, max_entries=3, clock=clock)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+async def test_a_repeated_anonymous_page_is_served_from_memory_until_it_expires(
+    cached: httpx.AsyncClient, backend: Backend, clock: Clock
+) -> None:
+    first = await cached.get("/states/uttar-pradesh")
+    second = await cached.get("/states/uttar-pradesh")
+    assert (first.text, first.headers["x-page-cache"]) == ("page 1", "miss")
+    assert (second.text, second.headers["x-page-cache"]) == ("page 1", "hit")
+    assert second.headers["content-type"] == "text/html"
+    assert backend.calls == 1
+    clock.now += 10.5
+    assert (await cached.get("/states/uttar-pradesh")).text == "page 2"
+
+
+async def test_language_currency_query_and_gzip_each_get_their_own_entry(
+    cached: httpx.AsyncClient, backend: Backend
+) -> None:
+    await cached.get("/gi")
+    await cached.get("/gi", headers={"cookie": f"{LANGUAGE_COOKIE}=hi"})
+    await cached.get("/gi", headers={"accept-language": "hi-IN,hi;q=0.9"})  # negotiated to hi
+    await cached.get("/gi", headers={"cookie": f"{CURRENCY_COOKIE}=USD"})
+    await cached.get("/gi?goods_class=handicraft")
+    await cached.get("/gi", headers={"accept-encoding": "identity"})
+    assert backend.calls == 5  # the accept-language request shares the Hindi entry
+
+
+@pytest.mark.parametrize(
+    ("cookies", "headers"),
+    [
+        ({SESSION_COOKIE: "a-session"}, {}),
+        ({FLASH_COOKIE: "a-flash"}, {}),
+        ({}, {"authorization": "Bearer odop_token"}),
+    ],
+    ids=["signed-in", "flash-message", "api-token"],
+)
+async def test_personal_requests_always_reach_the_application(
+    cached: httpx.AsyncClient,
+    backend: Backend,
+    cookies: dict[str, str],
+    headers: dict[str, str],
+) -> None:
+    await cached.get("/products/a-listing")
+    cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    response = await cached.get(
+        "/products/a-listing", headers={**headers, **({"cookie": cookie} if cookie else {})}
+    )
+    assert response.text == "page 2"
+    assert "x-page-cache" not in response.headers
+    assert backend.calls == 2
+
+
+@pytest.mark.parametrize(
+    "path", ["/search", "/api/v1/search", "/account/sign-in", "/seller", "/admin", "/sell"]
+)
+async def test_pages_outside_the_public_catalog_are_never_cached(
+    cached: httpx.AsyncClient, backend: Backend, path: str
+) -> None:
+    await cached.get(path)
+    await cached.get(path)
+    assert backend.calls == 2
+
+
+async def test_only_get_is_cached(cached: httpx.AsyncClient, backend: Backend) -> None:
+    await cached.post("/api/v1/listings")
+    await cached.post("/api/v1/listings")
+    await cached.head("/api/v1/listings")
+    assert backend.calls == 3
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    ["status-404", "set-cookie", "csrf-rendered", "no-store", "private"],
+)
+async def test_responses_that_belong_to_one_visitor_or_are_errors_are_not_kept(
+    cached: httpx.AsyncClient, backend: Backend, refusal: str
+) -> None:
+    if refusal == "status-404":
+        backend.status = 404
+    elif refusal == "set-cookie":
+        backend.headers = [*backend.headers, (b"set-cookie", b"odop_csrf=abc; Path=/")]
+    elif refusal == "csrf-rendered":
+        backend.renders_csrf = True
+    else:
+        backend.headers = [*backend.headers, (b"cache-control", refusal.encode())]
+    await cached.get("/categories/textiles")
+    response = await cached.get("/categories/textiles")
+    assert response.headers["x-page-cache"] == "miss"
+    assert backend.calls == 2
+
+
+async def test_the_least_recently_used_entry_goes_first_when_full(
+    cached: httpx.AsyncClient, backend: Backend
+) -> None:
+    for path in ("/gi/a", "/gi/b", "/gi/c"):
+        await cached.get(path)
+    await cached.get("/gi/a")  # now the most recently used
+    await cached.get("/gi/d")  # evicts /gi/b
+    assert (await cached.get("/gi/a")).headers["x-page-cache"] == "hit"
+    assert (await cached.get("/gi/b")).headers["x-page-cache"] == "miss"
+    assert backend.calls == 5
+
+
+async def test_a_session_cookie_after_a_malformed_one_still_bypasses_the_cache(
+    cached: httpx.AsyncClient, backend: Backend
+) -> None:
+    header = f'{LANGUAGE_COOKIE}="unterminated; {SESSION_COOKIE}=a-session'
+    for _ in range(2):
+        await cached.get("/gi", headers={"cookie": header})
+    assert backend.calls == 2
+
+
+@pytest.fixture
+async def live_app(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[httpx.AsyncClient]:
+    app: FastAPI = create_app(
+        settings.model_copy(update={"page_cache_seconds": 30}), session_factory=session_factory
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+async def test_catalog_pages_set_no_cookie_so_they_are_cached(
+    live_app: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    first = await live_app.get("/gi")
+    second = await live_app.get("/gi")
+    assert first.status_code == 200
+    assert CSRF_COOKIE not in first.cookies
+    assert (first.headers["x-page-cache"], second.headers["x-page-cache"]) == ("miss", "hit")
+    assert second.text == first.text
+
+
+async def test_a_page_with_a_form_sets_the_csrf_cookie_and_is_not_cached(
+    live_app: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    page = await live_app.get("/account/sign-in")
+    token = live_app.cookies.get(CSRF_COOKIE)
+    assert token and f'value="{token}"' in page.text
+    assert "x-page-cache" not in page.headers
