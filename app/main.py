@@ -23,7 +23,7 @@ from app import preferences
 from app.accounts import api as accounts_api
 from app.accounts import emails as accounts_emails
 from app.accounts import views as accounts_views
-from app.accounts.deps import require_user
+from app.accounts.deps import require_admin, require_user
 from app.accounts.errors import SignInRequired
 from app.catalog import views as catalog_views
 from app.config import PROJECT_ROOT, Settings, get_settings
@@ -33,6 +33,11 @@ from app.job_handlers import register_all
 from app.jobs import JobRunner
 from app.mail import dev_router as dev_mail_router
 from app.observability import RequestIdMiddleware, configure_logging
+from app.sellers import admin_views as seller_admin_views
+from app.sellers import api as sellers_api
+from app.sellers import dashboard_views as seller_dashboard_views
+from app.sellers import views as sellers_views
+from app.sellers.uploads import BodyLimitMiddleware
 from app.storage import LocalStorage
 from app.web import Templates, WebStateMiddleware, templates_of
 
@@ -214,6 +219,17 @@ def create_app(
     app.include_router(accounts_views.public_router)
     app.include_router(accounts_views.account_router, dependencies=[Depends(require_user)])
     app.include_router(accounts_api.router, dependencies=[Depends(require_user)])
+    # Sellers: onboarding (/sell), dashboard (/seller), verification (/admin), seller API.
+    # Upload bodies are capped before any multipart parsing.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.upload_max_request_bytes,
+        prefixes=("/sell", "/seller", "/admin", "/api/v1/seller"),
+    )
+    app.include_router(sellers_views.router, dependencies=[Depends(require_user)])
+    app.include_router(seller_dashboard_views.router, dependencies=[Depends(require_user)])
+    app.include_router(seller_admin_views.router, dependencies=[Depends(require_admin)])
+    app.include_router(sellers_api.router, dependencies=[Depends(require_user)])
     if settings.env != "production":
         app.include_router(dev_mail_router)
     return app
