@@ -274,7 +274,17 @@ def _apply(listing: Listing, seller: Seller, data: ListingData) -> None:
             setattr(listing, item.name, getattr(data, item.name))
     listing.state_id = seller.state_id
     listing.district_id = seller.district_id
-    listing.price_tiers = [PriceTier(min_quantity=q, price_paise=p) for q, p in data.tiers]
+    # Keep rows whose quantity stays: the unit of work inserts before it deletes, so replacing
+    # a tier by an equal quantity would trip the (listing, min_quantity) unique constraint.
+    wanted = dict(data.tiers)
+    kept = []
+    for tier in listing.price_tiers:
+        if tier.min_quantity in wanted:
+            tier.price_paise = wanted.pop(tier.min_quantity)
+            kept.append(tier)
+    listing.price_tiers = kept + [
+        PriceTier(min_quantity=q, price_paise=p) for q, p in sorted(wanted.items())
+    ]
 
 
 async def _save_with_unique_slug(session: AsyncSession, listing: Listing, seller: Seller) -> None:

@@ -14,10 +14,13 @@ follows the database transaction.
 
 from __future__ import annotations
 
+import html
 import io
+import json
 import secrets
 import warnings
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from typing import Any
 
 from PIL import Image, ImageOps
@@ -27,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
 from app.errors import AppError
+from app.i18n import LANGUAGE_COOKIE, negotiate, reset_language, set_language
 from app.i18n import gettext as _
 from app.storage import Storage
 
@@ -50,7 +54,12 @@ class BadUpload(AppError):
 
 
 class BodyLimitMiddleware:
-    """Caps request bodies on the given path prefixes (uploads live there)."""
+    """Caps request bodies on the given path prefixes (uploads live there).
+
+    A declared Content-Length over the cap is answered with 413 before the app runs; a body that
+    grows past the cap while streaming stops the app's reading, and its response is replaced by
+    the same 413 (FastAPI would otherwise report a parsing error as 400).
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int, prefixes: tuple[str, ...]) -> None:
         self.app = app
@@ -61,25 +70,77 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or not scope["path"].startswith(self.prefixes):
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        too_big_declared = declared is not None and (
-            not declared.isdigit() or int(declared) > self.max_bytes
-        )
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, headers, send)
+            return
         received = 0
-        limit = self.max_bytes
+        overflowed = False
+        response_started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
-            if too_big_declared:
-                raise PayloadTooLarge(_too_large_message(limit))
+            nonlocal received, overflowed
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > limit:
-                    raise PayloadTooLarge(_too_large_message(limit))
+                if received > self.max_bytes:
+                    overflowed = True
+                    raise PayloadTooLarge(_too_large_message(self.max_bytes))
             return message
 
-        await self.app(scope, limited_receive, send)
+        async def guarded_send(message: Message) -> None:
+            nonlocal response_started
+            if overflowed:
+                if not response_started:
+                    response_started = True
+                    await self._refuse(scope, headers, send)
+                return
+            response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except PayloadTooLarge:
+            if not response_started:
+                await self._refuse(scope, headers, send)
+
+    async def _refuse(self, scope: Scope, headers: dict[bytes, bytes], send: Send) -> None:
+        cookie = SimpleCookie(headers.get(b"cookie", b"").decode("latin-1"))
+        language = negotiate(
+            cookie[LANGUAGE_COOKIE].value if LANGUAGE_COOKIE in cookie else None,
+            headers.get(b"accept-language", b"").decode("latin-1"),
+        )
+        token = set_language(language)
+        try:
+            message = _too_large_message(self.max_bytes)
+        finally:
+            reset_language(token)
+        if scope["path"].startswith("/api/"):
+            body = json.dumps({"error": {"code": "payload_too_large", "message": message}})
+            content_type = b"application/json"
+        else:
+            back = html.escape(scope["path"], quote=True)
+            body = (
+                f'<!DOCTYPE html><html lang="{language}"><meta charset="utf-8">'
+                '<meta name="viewport" content="width=device-width, initial-scale=1">'
+                f"<title>413</title><h1>{html.escape(message)}</h1>"
+                f'<p><a href="{back}">&larr;</a></p></html>'
+            )
+            content_type = b"text/html; charset=utf-8"
+        payload = body.encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", content_type),
+                    (b"content-length", str(len(payload)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
 
 
 def _too_large_message(limit: int) -> str:
