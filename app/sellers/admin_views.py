@@ -69,7 +69,7 @@ async def _seller_page(
             "documents": await repository.documents(session, seller.id),
             "claims": await repository.claims(session, seller.id),
             "members": await repository.members(session, seller.id),
-            "audit": await repository.audit_log(session, seller.id),
+            "audit": await repository.audit_log_with_actors(session, seller.id),
             "status_labels": service.status_labels(),
             "type_labels": service.seller_type_labels(),
             "kind_labels": service.document_kind_labels(),

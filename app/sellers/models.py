@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
+from app.accounts import models as _account_models  # noqa: F401 - owner_user_id needs users
 from app.db import Base, TimestampMixin, str_enum, utcnow
 
 if TYPE_CHECKING:

@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from app.accounts.models import User
 from app.catalog.models import District, GiTag, GiTagState, Listing, OdopProduct, State
 from app.sellers.models import (
     ClaimStatus,
@@ -190,6 +191,19 @@ async def audit_log(session: AsyncSession, seller_id: int) -> list[VerificationA
         .order_by(VerificationAudit.created_at.desc(), VerificationAudit.id.desc())
     )
     return list(rows.all())
+
+
+async def audit_log_with_actors(
+    session: AsyncSession, seller_id: int
+) -> list[tuple[VerificationAudit, str | None]]:
+    """The audit log with who acted (for administrators)."""
+    rows = await session.execute(
+        select(VerificationAudit, User.email)
+        .outerjoin(User, User.id == VerificationAudit.actor_user_id)
+        .where(VerificationAudit.seller_id == seller_id)
+        .order_by(VerificationAudit.created_at.desc(), VerificationAudit.id.desc())
+    )
+    return [(entry, email) for entry, email in rows.all()]
 
 
 async def listing_ids_of(session: AsyncSession, seller_id: int) -> list[int]:

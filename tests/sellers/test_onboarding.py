@@ -52,6 +52,7 @@ async def test_an_fpo_onboards_through_every_step_and_is_approved(
     owner = await factories.user(db)
     admin = await factories.user(db, role=Role.ADMIN)
     owner_id, admin_id, owner_email = owner.id, admin.id, owner.email
+    admin_email = admin.email
     await sign_in(owner)
     place = await factories.district(db)
 
@@ -191,6 +192,8 @@ async def test_an_fpo_onboards_through_every_step_and_is_approved(
         AuditAction.SUBMITTED,
     ]
     assert audit[0].actor_user_id == admin_id and audit[2].actor_user_id == owner_id
+    history = await client.get(f"/admin/sellers/{seller_id}")
+    assert "approved · " + admin_email in history.text
 
     await jobs.run_until_idle()
     subjects = [subject for to, subject, _body in folder_bodies(settings) if to == owner_email]
