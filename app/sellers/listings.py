@@ -297,8 +297,7 @@ async def _save_with_unique_slug(session: AsyncSession, listing: Listing, seller
             async with session.begin_nested():
                 session.add(listing)
                 await session.flush()
-        except IntegrityError:
-            session.expunge(listing)
+        except IntegrityError:  # the savepoint's rollback has already expunged it
             continue
         return
     raise Conflict(_("Please try again."))

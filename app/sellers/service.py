@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Role, User
 from app.catalog import events
+from app.catalog.models import ListingStatus
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -96,6 +97,27 @@ def claim_status_labels() -> dict[str, str]:
     }
 
 
+def audit_labels() -> dict[str, str]:
+    return {
+        AuditAction.SUBMITTED: _("Submitted for review"),
+        AuditAction.APPROVED: _("Approved"),
+        AuditAction.REJECTED: _("Rejected"),
+        AuditAction.CHANGES_REQUESTED: _("Changes requested"),
+        AuditAction.SUSPENDED: _("Suspended"),
+        AuditAction.REINSTATED: _("Reinstated"),
+        AuditAction.GI_APPROVED: _("GI claim approved"),
+        AuditAction.GI_REJECTED: _("GI claim rejected"),
+    }
+
+
+def listing_status_labels() -> dict[str, str]:
+    return {
+        ListingStatus.DRAFT: _("Draft"),
+        ListingStatus.PUBLISHED: _("Published"),
+        ListingStatus.UNPUBLISHED: _("Unpublished"),
+    }
+
+
 def document_kind_labels() -> dict[str, str]:
     return {
         DocumentKind.IDENTITY: _("Identity proof (Aadhaar with masked number, voter id, PAN card)"),
@@ -121,17 +143,31 @@ class Step:
 def steps(
     seller: Seller | None, documents: list[SellerDocument], claims: list[SellerGiClaim]
 ) -> list[Step]:
-    has = seller is not None
     result = [
-        Step("sell_profile", _("Identity and place"), has, True),
-        Step("sell_identifiers", _("Identifiers"), has and seller.pan is not None, True),  # type: ignore[union-attr]
-        Step("sell_bank", _("Bank account"), has and seller.bank_ifsc is not None, True),  # type: ignore[union-attr]
+        Step("sell_profile", _("Identity and place"), seller is not None, True),
+        Step("sell_identifiers", _("Identifiers"), identifiers_complete(seller), True),
+        Step("sell_bank", _("Bank account"), bool(seller and seller.bank_ifsc), True),
         Step("sell_documents", _("Documents"), bool(documents), True),
         Step("sell_gi", _("GI authorisation"), bool(claims), False),
     ]
     if seller is not None and seller.is_collective:
         result.append(Step("sell_members", _("Members"), True, False))
     return result
+
+
+def identifiers_complete(seller: Seller | None) -> bool:
+    """Whether the saved identifiers include every one the seller type needs (a change of type
+    can add a requirement after the identifiers were saved)."""
+    if seller is None or seller.pan is None:
+        return False
+    required = {
+        SellerType.ARTISAN: (),
+        SellerType.SHG: (seller.gstin, seller.nrlm_shg_id),
+        SellerType.FPO: (seller.gstin, seller.cin),
+        SellerType.COOPERATIVE: (seller.gstin,),
+        SellerType.MSME: (seller.gstin, seller.udyam_number),
+    }[seller.seller_type]
+    return all(required)
 
 
 def missing(step_list: list[Step]) -> list[Step]:
@@ -248,8 +284,7 @@ async def _insert_with_unique_slug(session: AsyncSession, seller: Seller) -> Non
             async with session.begin_nested():
                 session.add(seller)
                 await session.flush()
-        except IntegrityError:
-            session.expunge(seller)
+        except IntegrityError:  # the savepoint's rollback has already expunged it
             continue
         return
     raise Conflict(_("Please try again."))

@@ -75,6 +75,7 @@ async def _page(
             "type_labels": service.seller_type_labels(),
             "kind_labels": service.document_kind_labels(),
             "claim_labels": service.claim_status_labels(),
+            "audit_labels": service.audit_labels(),
             **extra,
         },
         status_code=status,

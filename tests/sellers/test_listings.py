@@ -6,6 +6,7 @@ import io
 from collections.abc import Awaitable, Callable
 
 import httpx
+import pytest
 from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.catalog.models import Listing, ListingStatus
 from app.config import Settings
-from app.sellers import listing_repository, repository, service
+from app.sellers import listing_repository, listings, repository, service
 from app.sellers.models import ClaimStatus, Seller
 from app.storage import LocalStorage
 from tests import factories
@@ -249,3 +250,20 @@ async def test_the_api_is_scoped_and_owner_only(
         )
         assert response.status_code == 404, (method, path)
     assert other_owner.id != owner.id and seller.id != other.id
+
+
+async def test_a_listing_slug_race_is_settled_by_the_unique_constraint(
+    db: AsyncSession, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _owner, seller = await verified_seller(db, settings)
+    data = listings.parse({"title": "Glass vase", "price_inr": "500"})
+    first = await listings.create(db, seller, data)
+
+    async def never_taken(_session: AsyncSession, _slug: str) -> bool:
+        return False
+
+    monkeypatch.setattr(listing_repository, "listing_slug_taken", never_taken)
+    second = await listings.create(
+        db, seller, listings.parse({"title": "Glass vase", "price_inr": "500"})
+    )
+    assert second.slug == first.slug + "-2"

@@ -193,7 +193,7 @@ async def test_an_fpo_onboards_through_every_step_and_is_approved(
     ]
     assert audit[0].actor_user_id == admin_id and audit[2].actor_user_id == owner_id
     history = await client.get(f"/admin/sellers/{seller_id}")
-    assert "approved · " + admin_email in history.text
+    assert "Approved · " + admin_email in history.text
 
     await jobs.run_until_idle()
     subjects = [subject for to, subject, _body in folder_bodies(settings) if to == owner_email]
@@ -308,3 +308,17 @@ async def test_submitted_details_cannot_be_changed_until_reviewed(
     db.expire_all()
     found = await repository.seller_by_id(db, seller_id)
     assert found is not None and found.pan == FPO_PAN
+
+
+async def test_a_slug_race_is_settled_by_the_unique_constraint(
+    db: AsyncSession, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _first_owner, first = await onboarded_seller(db, settings, submit=False)
+
+    async def never_taken(_session: AsyncSession, _slug: str) -> bool:
+        return False  # as if the other request had not committed when we looked
+
+    monkeypatch.setattr(repository, "slug_taken", never_taken)
+    _second_owner, second = await onboarded_seller(db, settings, submit=False)
+    assert first.slug == "firozabad-glass-fpo"
+    assert second.slug == "firozabad-glass-fpo-2"
