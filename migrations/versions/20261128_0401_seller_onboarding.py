@@ -123,6 +123,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_verification_audit_seller_id"), ["seller_id"], unique=False
         )
+    _create_append_only_guard()
 
     with op.batch_alter_table("listings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("member_id", sa.Integer(), nullable=True))
@@ -228,6 +229,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_listings_member_id"))
         batch_op.drop_column("member_id")
 
+    _drop_append_only_guard()
     with op.batch_alter_table("verification_audit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_verification_audit_seller_id"))
 
@@ -240,3 +242,35 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_seller_documents_seller_id"))
 
     op.drop_table("seller_documents")
+
+
+# The audit log is append-only in the database too, not only in the ORM (app/sellers/models.py).
+# SQLite triggers vanish if a later batch migration recreates the table: recreate them there.
+def _create_append_only_guard() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE FUNCTION verification_audit_append_only() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'verification_audit is append-only'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER verification_audit_append_only BEFORE UPDATE OR DELETE "
+            "ON verification_audit FOR EACH ROW "
+            "EXECUTE FUNCTION verification_audit_append_only()"
+        )
+    else:
+        for event in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER verification_audit_no_{event.lower()} BEFORE {event} "
+                "ON verification_audit BEGIN "
+                "SELECT RAISE(ABORT, 'verification_audit is append-only'); END"
+            )
+
+
+def _drop_append_only_guard() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER verification_audit_append_only ON verification_audit")
+        op.execute("DROP FUNCTION verification_audit_append_only()")
+    else:
+        for event in ("update", "delete"):
+            op.execute(f"DROP TRIGGER verification_audit_no_{event}")

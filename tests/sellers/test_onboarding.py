@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Role, User
@@ -322,3 +323,18 @@ async def test_a_slug_race_is_settled_by_the_unique_constraint(
     _second_owner, second = await onboarded_seller(db, settings, submit=False)
     assert first.slug == "firozabad-glass-fpo"
     assert second.slug == "firozabad-glass-fpo-2"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE verification_audit SET reason = 'rewritten'",
+        "DELETE FROM verification_audit",
+    ],
+)
+async def test_the_database_refuses_to_rewrite_the_audit_log(
+    db: AsyncSession, settings: Settings, statement: str
+) -> None:
+    await onboarded_seller(db, settings)
+    with pytest.raises(DBAPIError, match="append-only"):
+        await db.execute(text(statement))
