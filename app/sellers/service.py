@@ -151,7 +151,7 @@ def steps(
         Step("sell_gi", _("GI authorisation"), bool(claims), False),
     ]
     if seller is not None and seller.is_collective:
-        result.append(Step("sell_members", _("Members"), True, False))
+        result.append(Step("sell_members", _("Members"), False, False))
     return result
 
 
