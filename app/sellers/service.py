@@ -163,11 +163,20 @@ def identifiers_complete(seller: Seller | None) -> bool:
     required = {
         SellerType.ARTISAN: (),
         SellerType.SHG: (seller.gstin, seller.nrlm_shg_id),
-        SellerType.FPO: (seller.gstin, seller.cin),
+        SellerType.FPO: (
+            seller.gstin,
+            seller.cin or not _needs_cin(seller.seller_type, seller.pan),
+        ),
         SellerType.COOPERATIVE: (seller.gstin,),
         SellerType.MSME: (seller.gstin, seller.udyam_number),
     }[seller.seller_type]
     return all(required)
+
+
+def _needs_cin(seller_type: SellerType, pan: str) -> bool:
+    """An FPO registered as a producer company (PAN holder type C) has a CIN; one registered
+    as a cooperative society does not."""
+    return seller_type == SellerType.FPO and len(pan) == 10 and pan[3] == "C"
 
 
 def missing(step_list: list[Step]) -> list[Step]:
@@ -361,10 +370,8 @@ async def save_identifiers(session: AsyncSession, seller: Seller, data: Identifi
                 errors[field] = exc.message
     if seller.seller_type == SellerType.SHG and not values["nrlm_shg_id"]:
         errors["nrlm_shg_id"] = _("Enter the SHG code from NRLM.")
-    if seller.seller_type == SellerType.FPO and not values["cin"]:
-        errors.setdefault(
-            "cin", _("Enter the CIN of the producer company (or of the registering body).")
-        )
+    if _needs_cin(seller.seller_type, pan) and not values["cin"]:
+        errors.setdefault("cin", _("Enter the CIN of the producer company."))
     if seller.seller_type == SellerType.MSME and not values["udyam_number"]:
         errors["udyam_number"] = _("Enter the Udyam registration number.")
     if errors:

@@ -14,7 +14,7 @@ from app.accounts.models import Role, User
 from app.catalog.models import ListingStatus
 from app.config import Settings
 from app.jobs import Job, JobRunner
-from app.sellers import crypto, repository
+from app.sellers import crypto, repository, service
 from app.sellers.models import (
     AppendOnlyError,
     AuditAction,
@@ -338,3 +338,44 @@ async def test_the_database_refuses_to_rewrite_the_audit_log(
     await onboarded_seller(db, settings)
     with pytest.raises(DBAPIError, match="append-only"):
         await db.execute(text(statement))
+
+
+async def test_a_cin_is_required_only_of_producer_company_fpos(
+    db: AsyncSession, settings: Settings
+) -> None:
+    owner, seller = await onboarded_seller(db, settings, submit=False)
+    as_company = service.IdentifiersInput(
+        pan=FPO_PAN,
+        gstin=gstin_for(9, FPO_PAN),
+        udyam_number="",
+        cin="",
+        nrlm_shg_id="",
+        pehchan_card="",
+    )
+    with pytest.raises(service.FormErrors) as refused:
+        await service.save_identifiers(db, seller, as_company)
+    assert set(refused.value.errors) == {"cin"}
+    cooperative_pan = "AAAAF1234K"
+    as_cooperative = service.IdentifiersInput(
+        pan=cooperative_pan,
+        gstin=gstin_for(9, cooperative_pan),
+        udyam_number="",
+        cin="",
+        nrlm_shg_id="",
+        pehchan_card="",
+    )
+    await service.save_identifiers(db, seller, as_cooperative)
+    assert service.identifiers_complete(seller) and owner.id == seller.owner_user_id
+
+
+async def test_onboarding_pages_are_in_hindi(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, sign_in: SignIn
+) -> None:
+    owner, _seller = await onboarded_seller(db, settings, submit=False)
+    await sign_in(owner)
+    client.cookies.set("odop_lang", "hi", domain="testserver.local")
+    page = await client.get("/sell")
+    assert '<html lang="hi">' in page.text
+    assert "समीक्षा के लिए जमा करें" in page.text and "पहचान और स्थान" in page.text
+    bad = await post_form(client, "/sell/identifiers", {"pan": "123"})
+    assert "पैन में 10 अक्षर होते हैं" in bad.text
