@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -126,3 +126,16 @@ async def status_counts(session: AsyncSession, seller_id: int) -> dict[ListingSt
         .group_by(Listing.status)
     )
     return {status: int(n) for status, n in rows.all()}
+
+
+async def move_listings(
+    session: AsyncSession, seller_id: int, state_id: int, district_id: int
+) -> list[int]:
+    """Follow a seller's move to another district; ODOP products belong to the old one."""
+    rows = await session.scalars(
+        update(Listing)
+        .where(Listing.seller_id == seller_id, Listing.district_id != district_id)
+        .values(state_id=state_id, district_id=district_id, odop_product_id=None)
+        .returning(Listing.id)
+    )
+    return list(rows.all())

@@ -19,7 +19,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import gettext as _
-from app.sellers import crypto, emails, repository, uploads
+from app.sellers import crypto, emails, listing_repository, repository, uploads
 from app.sellers import identifiers as ids
 from app.sellers.models import (
     AuditAction,
@@ -275,6 +275,12 @@ async def save_profile(session: AsyncSession, user: User, data: ProfileInput) ->
     seller.languages = languages
     if not seller.slug:
         await _insert_with_unique_slug(session, seller)
+    else:
+        moved = await listing_repository.move_listings(
+            session, seller.id, seller.state_id, seller.district_id
+        )
+        for listing_id in moved:
+            events.listing_changed(session, listing_id)
     if user.role == Role.BUYER:
         user.role = Role.SELLER_OWNER
     await session.flush()

@@ -267,3 +267,31 @@ async def test_a_listing_slug_race_is_settled_by_the_unique_constraint(
         db, seller, listings.parse({"title": "Glass vase", "price_inr": "500"})
     )
     assert second.slug == first.slug + "-2"
+
+
+async def test_listings_follow_a_seller_who_moves_district(
+    db: AsyncSession, settings: Settings
+) -> None:
+    owner, seller = await onboarded_seller(db, settings, submit=False)
+    listing = await listings.create(
+        db, seller, listings.parse({"title": "Glass vase", "price_inr": "500"})
+    )
+    agra = await factories.district(db, "uttar-pradesh", "agra")
+    await service.save_profile(
+        db,
+        owner,
+        service.ProfileInput(
+            legal_name=seller.legal_name,
+            display_name=seller.display_name,
+            seller_type=seller.seller_type.value,
+            state_id=agra.state_id,
+            district_id=agra.id,
+            address="Taj Ganj, Agra",
+            pin_code="282001",
+            phone="9876543210",
+            email=owner.email,
+            languages=["Hindi"],
+        ),
+    )
+    moved = await listing_repository.owned_listing(db, seller.id, listing.id)
+    assert moved is not None and moved.district_id == agra.id
