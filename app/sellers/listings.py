@@ -442,12 +442,24 @@ async def delete_photo(
 # CSV ----------------------------------------------------------------------------------------------
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defuse(value: str) -> str:
+    """Spreadsheets run cells that start like a formula; an apostrophe makes them text."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _restore(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
+
+
 def export_csv(listings: Sequence[Listing]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for listing in listings:
-        writer.writerow(as_text(listing))
+        writer.writerow({key: _defuse(value) for key, value in as_text(listing).items()})
     return out.getvalue()
 
 
@@ -477,7 +489,7 @@ async def import_csv(session: AsyncSession, seller: Seller, raw: bytes) -> Impor
         if number - 1 > MAX_CSV_ROWS:
             result.errors.append((number, "", _("At most 1000 rows per file.")))
             break
-        values = {key: (value or "") for key, value in row.items() if key in CSV_COLUMNS}
+        values = {key: _restore(value or "") for key, value in row.items() if key in CSV_COLUMNS}
         try:
             data = parse(values)
         except FormErrors as exc:

@@ -295,3 +295,19 @@ async def test_listings_follow_a_seller_who_moves_district(
     )
     moved = await listing_repository.owned_listing(db, seller.id, listing.id)
     assert moved is not None and moved.district_id == agra.id
+
+
+async def test_csv_cells_that_look_like_formulas_are_exported_as_text_and_read_back(
+    db: AsyncSession, settings: Settings
+) -> None:
+    _owner, seller = await verified_seller(db, settings)
+    title = '=HYPERLINK("http://evil.example","click")'
+    await listings.create(
+        db, seller, listings.parse({"title": title, "price_inr": "500", "sku": "F-1"})
+    )
+    exported = listings.export_csv(await listing_repository.listings_of(db, seller.id))
+    assert "'=HYPERLINK" in exported
+    result = await listings.import_csv(db, seller, exported.encode())
+    assert (result.errors, result.updated) == ([], 1)
+    (listing,) = await listing_repository.listings_of(db, seller.id)
+    assert listing.title == title
