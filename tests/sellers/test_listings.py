@@ -311,3 +311,42 @@ async def test_csv_cells_that_look_like_formulas_are_exported_as_text_and_read_b
     assert (result.errors, result.updated) == ([], 1)
     (listing,) = await listing_repository.listings_of(db, seller.id)
     assert listing.title == title
+
+
+async def test_the_overview_shows_status_missing_steps_and_low_stock(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, sign_in: SignIn
+) -> None:
+    owner, seller = await verified_seller(db, settings)
+    await factories.listing(db, seller, title="Nearly sold out vase", stock=1)
+    await factories.listing(db, seller, title="Plenty of bowls", stock=500)
+    await sign_in(owner)
+    page = (await client.get("/seller")).text
+    assert "Verified" in page and "Still to do" not in page
+    low = page.split("Low stock", 1)[1]
+    assert "Nearly sold out vase" in low and "Plenty of bowls" not in low
+
+    newcomer, _draft = await onboarded_seller(db, settings, submit=False)
+    newcomer_seller = await repository.seller_of_user(db, newcomer.id)
+    assert newcomer_seller is not None
+    newcomer_seller.bank_ifsc = None
+    await db.commit()
+    await sign_in(newcomer)
+    page = (await client.get("/seller")).text
+    assert "Draft: not yet submitted" in page and "Bank account" in page.split("Still to do")[1]
+
+
+async def test_listings_are_attributed_only_to_the_collectives_own_members(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, sign_in: SignIn
+) -> None:
+    owner, seller = await verified_seller(db, settings)
+    _other_owner, other = await onboarded_seller(db, settings, submit=False)
+    mine = await service.add_member(db, seller, name="Sunita", craft="", pehchan_card="", phone="")
+    theirs = await service.add_member(db, other, name="Rekha", craft="", pehchan_card="", phone="")
+    mine_id, theirs_id = mine.id, theirs.id
+    await sign_in(owner)
+    refused = await post_form(client, "/seller/listings/new", {**FORM, "member_id": str(theirs_id)})
+    assert refused.status_code == 422 and "Choose one of your members." in refused.text
+    made = await post_form(client, "/seller/listings/new", {**FORM, "member_id": str(mine_id)})
+    assert made.status_code == 303
+    (listing,) = await listing_repository.listings_of(db, seller.id)
+    assert listing.member_id == mine_id
