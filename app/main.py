@@ -24,7 +24,7 @@ from app import preferences
 from app.accounts import api as accounts_api
 from app.accounts import emails as accounts_emails
 from app.accounts import views as accounts_views
-from app.accounts.deps import require_user
+from app.accounts.deps import require_admin, require_user
 from app.accounts.errors import SignInRequired
 from app.catalog import api as catalog_api
 from app.catalog import views as catalog_views
@@ -37,6 +37,11 @@ from app.jobs import JobRunner
 from app.mail import dev_router as dev_mail_router
 from app.observability import RequestIdMiddleware, configure_logging
 from app.page_cache import PageCacheMiddleware
+from app.sellers import admin_views as seller_admin_views
+from app.sellers import api as sellers_api
+from app.sellers import dashboard_views as seller_dashboard_views
+from app.sellers import views as sellers_views
+from app.sellers.uploads import BodyLimitMiddleware
 from app.storage import LocalStorage
 from app.web import Templates, WebStateMiddleware, templates_of
 
@@ -219,17 +224,28 @@ def create_app(
         settings.catalog_cache_seconds, sessions=lambda: app.state.session_factory
     )
     app.add_middleware(GZipMiddleware, minimum_size=800)
-    # Outermost, so a hit skips every other layer; it stores the gzipped body as sent.
-    app.add_middleware(
-        PageCacheMiddleware,
-        ttl_seconds=settings.page_cache_seconds,
-        max_entries=settings.page_cache_max_entries,
-    )
     app.include_router(catalog_views.router)
     app.include_router(catalog_api.router)
     app.include_router(accounts_views.public_router)
     app.include_router(accounts_views.account_router, dependencies=[Depends(require_user)])
     app.include_router(accounts_api.router, dependencies=[Depends(require_user)])
+    # Sellers: onboarding (/sell), dashboard (/seller), verification (/admin), seller API.
+    # Upload bodies are capped before any multipart parsing.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.upload_max_request_bytes,
+        prefixes=("/sell", "/seller", "/admin", "/api/v1/seller"),
+    )
+    app.include_router(sellers_views.router, dependencies=[Depends(require_user)])
+    app.include_router(seller_dashboard_views.router, dependencies=[Depends(require_user)])
+    app.include_router(seller_admin_views.router, dependencies=[Depends(require_admin)])
+    app.include_router(sellers_api.router, dependencies=[Depends(require_user)])
     if settings.env != "production":
         app.include_router(dev_mail_router)
+    # Added last, so it is the outermost layer: a hit skips all others (bodies are kept gzipped).
+    app.add_middleware(
+        PageCacheMiddleware,
+        ttl_seconds=settings.page_cache_seconds,
+        max_entries=settings.page_cache_max_entries,
+    )
     return app

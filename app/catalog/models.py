@@ -190,6 +190,10 @@ class Listing(TimestampMixin, Base):
     ships_to: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_demo: Mapped[bool] = mapped_column(default=False)
     published_at: Mapped[datetime | None]
+    # The collective's member (artisan) who made it, when a collective attributes a listing.
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("seller_members.id", ondelete="SET NULL"), index=True
+    )
 
     seller: Mapped[Seller] = relationship(lazy="raise")
     state: Mapped[State] = relationship(lazy="raise")

@@ -35,17 +35,26 @@ def _free_port() -> int:
         return port
 
 
+ODOP = [sys.executable, "-m", "app.cli"]
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The live server's environment; run `odop` commands against its database with it."""
     folder = tmp_path_factory.mktemp("live")
-    env = {
+    return {
         **os.environ,
         "ODOP_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'live.sqlite3'}",
         "ODOP_MEDIA_DIR": str(folder / "media"),
         "ODOP_MAIL_DIR": str(folder / "mail"),
         "ODOP_LOG_LEVEL": "WARNING",
     }
-    odop = [sys.executable, "-m", "app.cli"]
+
+
+@pytest.fixture(scope="session")
+def live_server(live_env: dict[str, str]) -> Iterator[str]:
+    env = live_env
+    odop = ODOP
     for args in (["db", "upgrade"], ["seed", "reference"], ["seed", "demo"]):
         subprocess.run([*odop, *args], env=env, cwd=PROJECT, check=True, capture_output=True)
     port = _free_port()

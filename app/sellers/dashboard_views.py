@@ -1,0 +1,332 @@
+"""The seller dashboard under /seller: overview, listings, photos, CSV import and export.
+
+Included in app/main.py with ``dependencies=[Depends(require_user)]``. Every listing is loaded
+through ``listings.get_owned`` (filtered by the caller's seller): another seller's id is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.db import SessionDep
+from app.i18n import gettext as _
+from app.i18n import localized_name
+from app.sellers import listing_repository as repo
+from app.sellers import listings, repository, service
+from app.sellers.deps import CurrentSeller, public_storage, settings_of
+from app.sellers.models import Seller
+from app.sellers.service import FormErrors
+from app.storage import Storage
+from app.web import flash, templates_of, verify_csrf
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+Text = Annotated[str, Form(max_length=5000)]
+SettingsDep = Annotated[Settings, Depends(settings_of)]
+StorageDep = Annotated[Storage, Depends(public_storage)]
+LISTING_FIELDS = (
+    "title",
+    "title_hi",
+    "description",
+    "description_hi",
+    "category_id",
+    "odop_product_id",
+    "gi_tag_id",
+    "member_id",
+    "price_inr",
+    "price_tiers",
+    "moq",
+    "stock",
+    "made_to_order",
+    "lead_time_days",
+    "sku",
+    "hsn_code",
+    "gst_rate",
+    "weight_grams",
+    "dimensions_mm",
+    "export_ready",
+    "hs_code",
+    "ships_to",
+)
+
+
+def _redirect(request: Request, name: str, **params: Any) -> RedirectResponse:
+    return RedirectResponse(request.app.url_path_for(name, **params), status_code=303)
+
+
+@router.get("/seller", name="seller_dashboard")
+async def overview(request: Request, session: SessionDep, seller: CurrentSeller) -> HTMLResponse:
+    documents = await repository.documents(session, seller.id)
+    claims = await repository.claims(session, seller.id)
+    step_list = service.steps(seller, documents, claims)
+    return templates_of(request).render(
+        request,
+        "sellers/dashboard.html",
+        {
+            "seller": seller,
+            "missing": service.missing(step_list),
+            "status_labels": service.status_labels(),
+            "counts": await repo.status_counts(session, seller.id),
+            "low_stock": await repo.low_stock(session, seller.id),
+        },
+        headers={"cache-control": "no-store"},
+    )
+
+
+@router.get("/seller/listings", name="seller_listings")
+async def listing_index(
+    request: Request, session: SessionDep, seller: CurrentSeller
+) -> HTMLResponse:
+    return templates_of(request).render(
+        request,
+        "sellers/listings.html",
+        {
+            "seller": seller,
+            "listings": await repo.listings_of(session, seller.id),
+            "listing_labels": service.listing_status_labels(),
+            "errors": {},
+            "import_errors": [],
+        },
+        headers={"cache-control": "no-store"},
+    )
+
+
+async def _form_page(
+    request: Request,
+    session: AsyncSession,
+    seller: Seller,
+    values: dict[str, str],
+    errors: dict[str, str],
+    *,
+    listing_id: int | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    listing = await listings.get_owned(session, seller, listing_id) if listing_id else None
+    categories = await repo.categories(session)
+    products = await repo.odop_products_of_district(session, seller.district_id)
+    gi_tags = await repository.verified_gi_tags(session, seller.id)
+    members = await repository.members(session, seller.id) if seller.is_collective else []
+    return templates_of(request).render(
+        request,
+        "sellers/listing_form.html",
+        {
+            "seller": seller,
+            "listing": listing,
+            "values": values,
+            "errors": errors,
+            "category_options": [(c.id, localized_name(c)) for c in categories],
+            "product_options": [(p.id, localized_name(p)) for p in products],
+            "gi_options": [(t.id, localized_name(t)) for t in gi_tags],
+            "member_options": [(m.id, m.name) for m in members],
+            "gst_rates": [(rate, f"{rate} %") for rate in listings.GST_RATES],
+            "listing_labels": service.listing_status_labels(),
+        },
+        status_code=status,
+        headers={"cache-control": "no-store"},
+    )
+
+
+async def _form_values(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {
+        name: value.strip() if isinstance(value := form.get(name, ""), str) else ""
+        for name in LISTING_FIELDS
+    }
+
+
+@router.get("/seller/listings/new", name="seller_listing_new")
+async def new_listing(request: Request, session: SessionDep, seller: CurrentSeller) -> Response:
+    return await _form_page(request, session, seller, {"moq": "1", "gst_rate": "5"}, {})
+
+
+@router.post("/seller/listings/new")
+async def create_listing(request: Request, session: SessionDep, seller: CurrentSeller) -> Response:
+    values = await _form_values(request)
+    try:
+        listing = await listings.create(session, seller, listings.parse(values))
+    except FormErrors as exc:
+        return await _form_page(request, session, seller, values, exc.errors, status=422)
+    flash(request, _("Listing saved as a draft. Add photos, then publish it."))
+    return _redirect(request, "seller_listing_edit", listing_id=listing.id)
+
+
+@router.get("/seller/listings/{listing_id}", name="seller_listing_edit")
+async def edit_listing(
+    request: Request, session: SessionDep, seller: CurrentSeller, listing_id: int
+) -> Response:
+    listing = await listings.get_owned(session, seller, listing_id)
+    return await _form_page(
+        request, session, seller, listings.as_text(listing), {}, listing_id=listing.id
+    )
+
+
+@router.post("/seller/listings/{listing_id}")
+async def update_listing(
+    request: Request, session: SessionDep, seller: CurrentSeller, listing_id: int
+) -> Response:
+    listing = await listings.get_owned(session, seller, listing_id)
+    values = await _form_values(request)
+    try:
+        await listings.update(session, seller, listing, listings.parse(values))
+    except FormErrors as exc:
+        return await _form_page(
+            request, session, seller, values, exc.errors, listing_id=listing_id, status=422
+        )
+    flash(request, _("Listing saved."))
+    return _redirect(request, "seller_listing_edit", listing_id=listing.id)
+
+
+@router.post("/seller/listings/{listing_id}/duplicate", name="seller_listing_duplicate")
+async def duplicate_listing(
+    request: Request, session: SessionDep, seller: CurrentSeller, listing_id: int
+) -> Response:
+    listing = await listings.get_owned(session, seller, listing_id)
+    copy = await listings.duplicate(session, seller, listing)
+    flash(request, _("Copied as a new draft (photos are not copied)."))
+    return _redirect(request, "seller_listing_edit", listing_id=copy.id)
+
+
+@router.post("/seller/listings/{listing_id}/publish", name="seller_listing_publish")
+async def publish_listing(
+    request: Request, session: SessionDep, seller: CurrentSeller, listing_id: int
+) -> Response:
+    listing = await listings.get_owned(session, seller, listing_id)
+    await listings.publish(session, seller, listing)
+    flash(request, _("Published: buyers can see this listing."))
+    return _redirect(request, "seller_listing_edit", listing_id=listing.id)
+
+
+@router.post("/seller/listings/{listing_id}/unpublish", name="seller_listing_unpublish")
+async def unpublish_listing(
+    request: Request, session: SessionDep, seller: CurrentSeller, listing_id: int
+) -> Response:
+    listing = await listings.get_owned(session, seller, listing_id)
+    await listings.unpublish(session, listing)
+    flash(request, _("Unpublished: buyers no longer see this listing."))
+    return _redirect(request, "seller_listing_edit", listing_id=listing.id)
+
+
+@router.post("/seller/listings/{listing_id}/delete", name="seller_listing_delete")
+async def delete_listing(
+    request: Request,
+    session: SessionDep,
+    seller: CurrentSeller,
+    storage: StorageDep,
+    listing_id: int,
+) -> Response:
+    listing = await listings.get_owned(session, seller, listing_id)
+    await listings.delete(session, storage, listing)
+    flash(request, _("Listing deleted."))
+    return _redirect(request, "seller_listings")
+
+
+@router.post("/seller/listings/{listing_id}/photos", name="seller_listing_photos")
+async def upload_photos(
+    request: Request,
+    session: SessionDep,
+    seller: CurrentSeller,
+    settings: SettingsDep,
+    storage: StorageDep,
+    listing_id: int,
+    photos: Annotated[list[UploadFile] | None, File()] = None,
+) -> Response:
+    listing = await listings.get_owned(session, seller, listing_id)
+    files = [(p.filename or "", await p.read()) for p in photos or [] if p.filename]
+    try:
+        await listings.add_photos(session, settings, storage, listing, files)
+    except FormErrors as exc:
+        return await _form_page(
+            request,
+            session,
+            seller,
+            listings.as_text(listing),
+            exc.errors,
+            listing_id=listing_id,
+            status=422,
+        )
+    flash(request, _("Photos added."))
+    return _redirect(request, "seller_listing_edit", listing_id=listing.id)
+
+
+@router.post(
+    "/seller/listings/{listing_id}/photos/{image_id}/move", name="seller_listing_photo_move"
+)
+async def move_photo(
+    request: Request,
+    session: SessionDep,
+    seller: CurrentSeller,
+    listing_id: int,
+    image_id: int,
+    direction: Annotated[str, Form(max_length=10)] = "up",
+) -> Response:
+    listing = await listings.get_owned(session, seller, listing_id)
+    await listings.move_photo(session, listing, image_id, -1 if direction == "up" else 1)
+    return _redirect(request, "seller_listing_edit", listing_id=listing.id)
+
+
+@router.post(
+    "/seller/listings/{listing_id}/photos/{image_id}/delete", name="seller_listing_photo_delete"
+)
+async def delete_photo(
+    request: Request,
+    session: SessionDep,
+    seller: CurrentSeller,
+    storage: StorageDep,
+    listing_id: int,
+    image_id: int,
+) -> Response:
+    listing = await listings.get_owned(session, seller, listing_id)
+    await listings.delete_photo(session, storage, listing, image_id)
+    flash(request, _("Photo removed."))
+    return _redirect(request, "seller_listing_edit", listing_id=listing.id)
+
+
+@router.get("/seller/export.csv", name="seller_listings_csv")
+async def export(session: SessionDep, seller: CurrentSeller) -> Response:
+    body = listings.export_csv(await repo.listings_of(session, seller.id))
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "content-disposition": f'attachment; filename="{seller.slug}-listings.csv"',
+            "cache-control": "no-store",
+        },
+    )
+
+
+@router.post("/seller/import", name="seller_listings_import")
+async def import_listings(
+    request: Request,
+    session: SessionDep,
+    seller: CurrentSeller,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    raw = await file.read() if file is not None else b""
+    result = await listings.import_csv(session, seller, raw)
+    if result.errors or not raw:
+        errors = result.errors or [(0, "", _("Choose a CSV file."))]
+        return templates_of(request).render(
+            request,
+            "sellers/listings.html",
+            {
+                "seller": seller,
+                "listings": await repo.listings_of(session, seller.id),
+                "listing_labels": service.listing_status_labels(),
+                "errors": {},
+                "import_errors": errors,
+            },
+            status_code=422,
+        )
+    flash(
+        request,
+        _(
+            "Imported: %(created)s new, %(updated)s updated.",
+            created=result.created,
+            updated=result.updated,
+        ),
+    )
+    return _redirect(request, "seller_listings")

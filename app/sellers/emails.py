@@ -1,0 +1,99 @@
+"""Verification decisions emailed to the seller's owner, in their language, by a durable job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.emails import current_settings
+from app.accounts.models import User
+from app.i18n import gettext as _
+from app.i18n import reset_language, set_language
+from app.jobs import enqueue, job_handler
+from app.mail import Mail, send_mail
+from app.sellers.models import AuditAction, Seller
+
+JOB_KIND = "sellers.decision_email"
+
+
+def queue(
+    session: AsyncSession,
+    seller_id: int,
+    action: AuditAction,
+    reason: str,
+    *,
+    gi_tag: str | None = None,
+) -> None:
+    enqueue(
+        session,
+        JOB_KIND,
+        {"seller_id": seller_id, "action": action.value, "reason": reason, "gi_tag": gi_tag},
+    )
+
+
+def compose(
+    seller: Seller, action: AuditAction, reason: str, gi_tag: str | None
+) -> tuple[str, str]:
+    """(subject, main paragraph) in the current language."""
+    name = seller.display_name
+    if action == AuditAction.APPROVED:
+        return _("You are a verified seller"), _(
+            "%(name)s is verified. Your published listings are now visible to buyers.", name=name
+        )
+    if action == AuditAction.REJECTED:
+        return _("Your seller application was not accepted"), _(
+            "We could not verify %(name)s. Reason: %(reason)s. "
+            "You can correct your details and submit again.",
+            name=name,
+            reason=reason,
+        )
+    if action == AuditAction.CHANGES_REQUESTED:
+        return _("Please update your seller application"), _(
+            "We need changes before we can verify %(name)s: %(reason)s", name=name, reason=reason
+        )
+    if action == AuditAction.SUSPENDED:
+        return _("Your seller account is suspended"), _(
+            "%(name)s is suspended and its listings are hidden. Reason: %(reason)s",
+            name=name,
+            reason=reason,
+        )
+    if action == AuditAction.REINSTATED:
+        return _("Your seller account is active again"), _(
+            "%(name)s is reinstated; your published listings are visible again.", name=name
+        )
+    if action == AuditAction.GI_APPROVED:
+        return _("Your GI claim is verified"), _(
+            "Your claim to the GI %(gi)s is verified: you can now tag listings with it.",
+            gi=gi_tag or "",
+        )
+    if action == AuditAction.GI_REJECTED:
+        return _("Your GI claim was not accepted"), _(
+            "We could not verify your claim to the GI %(gi)s. Reason: %(reason)s",
+            gi=gi_tag or "",
+            reason=reason,
+        )
+    raise ValueError(f"no email for {action}")
+
+
+@job_handler(JOB_KIND)
+async def send_decision_email(session: AsyncSession, payload: dict[str, Any]) -> None:
+    seller = await session.get(Seller, int(payload["seller_id"]))
+    if seller is None or seller.owner_user_id is None:
+        return
+    user = await session.get(User, seller.owner_user_id)
+    if user is None or not user.is_active:
+        return
+    settings = current_settings()
+    token = set_language(user.language)
+    try:
+        subject, paragraph = compose(
+            seller, AuditAction(payload["action"]), str(payload["reason"]), payload.get("gi_tag")
+        )
+        greeting = _("Hello %(name)s,", name=user.display_name)
+        link = settings.base_url.rstrip("/") + "/sell"
+        more = _("See your seller page: %(link)s", link=link)
+        body = f"{greeting}\n\n{paragraph}\n\n{more}\n\n{_('ODOP Bazaar')}\n"
+    finally:
+        reset_language(token)
+    await send_mail(settings, Mail(user.email, subject, body, language=user.language))

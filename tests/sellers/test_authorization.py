@@ -1,0 +1,211 @@
+"""Authorisation matrix: every seller and admin route and seller API endpoint, called by an
+anonymous visitor, a buyer, another seller, the owner and an admin.
+
+"Allowed" means authorisation let the request through (whatever the business outcome: a
+redirect, a page, a 409 or a 422 for an empty form); "refused" is the exact status expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import service as accounts_service
+from app.accounts.models import Role, User
+from app.config import Settings
+from app.sellers import admin_views, api, dashboard_views, listings, repository, service
+from app.sellers import views as sellers_views
+from app.storage import LocalStorage
+from tests import factories
+from tests.helpers import post_form, start_session
+from tests.sellers import files
+from tests.sellers.conftest import onboarded_seller
+
+ACTORS = ("anonymous", "buyer", "other_seller", "owner", "admin")
+SIGN_IN = "sign_in"  # pages: redirect to the sign-in page; API: 401
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # {listing}, {document}, {claim}, {member}, {image}, {seller} are the owner's
+    refused: Refusals
+
+
+Refusals = dict[str, int | str]
+OWNER_ONLY: Refusals = {"anonymous": SIGN_IN, "buyer": 404, "other_seller": 404, "admin": 404}
+ANY_SELLER: Refusals = {"anonymous": SIGN_IN, "buyer": 404, "admin": 404}
+SIGNED_IN: Refusals = {"anonymous": SIGN_IN}
+ADMIN_ONLY: Refusals = {"anonymous": SIGN_IN, "buyer": 403, "other_seller": 403, "owner": 403}
+
+ROUTES = [
+    Route("GET", "/sell", SIGNED_IN),
+    Route("GET", "/sell/profile", SIGNED_IN),
+    Route("POST", "/sell/profile", SIGNED_IN),
+    Route("GET", "/sell/identifiers", SIGNED_IN),
+    Route("POST", "/sell/identifiers", ANY_SELLER),
+    Route("GET", "/sell/bank", SIGNED_IN),
+    Route("POST", "/sell/bank", ANY_SELLER),
+    Route("GET", "/sell/documents", SIGNED_IN),
+    Route("POST", "/sell/documents", ANY_SELLER),
+    Route("GET", "/sell/documents/{document}", OWNER_ONLY),
+    Route("POST", "/sell/documents/{document}/delete", OWNER_ONLY),
+    Route("GET", "/sell/gi", SIGNED_IN),
+    Route("POST", "/sell/gi", SIGNED_IN),
+    Route("POST", "/sell/gi/{claim}/withdraw", OWNER_ONLY),
+    Route("GET", "/sell/members", ANY_SELLER),
+    Route("POST", "/sell/members", ANY_SELLER),
+    Route("POST", "/sell/members/{member}/remove", OWNER_ONLY),
+    Route("POST", "/sell/submit", SIGNED_IN),
+    Route("GET", "/seller", ANY_SELLER),
+    Route("GET", "/seller/listings", ANY_SELLER),
+    Route("GET", "/seller/listings/new", ANY_SELLER),
+    Route("POST", "/seller/listings/new", ANY_SELLER),
+    Route("GET", "/seller/export.csv", ANY_SELLER),
+    Route("POST", "/seller/import", ANY_SELLER),
+    Route("GET", "/seller/listings/{listing}", OWNER_ONLY),
+    Route("POST", "/seller/listings/{listing}", OWNER_ONLY),
+    Route("POST", "/seller/listings/{listing}/duplicate", OWNER_ONLY),
+    Route("POST", "/seller/listings/{listing}/publish", OWNER_ONLY),
+    Route("POST", "/seller/listings/{listing}/unpublish", OWNER_ONLY),
+    Route("POST", "/seller/listings/{listing}/photos", OWNER_ONLY),
+    Route("POST", "/seller/listings/{listing}/photos/{image}/move", OWNER_ONLY),
+    Route("POST", "/seller/listings/{listing}/photos/{image}/delete", OWNER_ONLY),
+    Route("POST", "/seller/listings/{listing}/delete", OWNER_ONLY),
+    Route("GET", "/admin", ADMIN_ONLY),
+    Route("GET", "/admin/sellers", ADMIN_ONLY),
+    Route("GET", "/admin/sellers/{seller}", ADMIN_ONLY),
+    Route("GET", "/admin/documents/{document}", ADMIN_ONLY),
+    Route("POST", "/admin/sellers/{seller}/decision", ADMIN_ONLY),
+    Route("POST", "/admin/sellers/{seller}/suspend", ADMIN_ONLY),
+    Route("POST", "/admin/sellers/{seller}/reinstate", ADMIN_ONLY),
+    Route("POST", "/admin/gi-claims/{claim}/decision", ADMIN_ONLY),
+    Route("GET", "/api/v1/seller/listings", ANY_SELLER),
+    Route("POST", "/api/v1/seller/listings", ANY_SELLER),
+    Route("GET", "/api/v1/seller/listings/{listing}", OWNER_ONLY),
+    Route("PUT", "/api/v1/seller/listings/{listing}", OWNER_ONLY),
+    Route("POST", "/api/v1/seller/listings/{listing}/publish", OWNER_ONLY),
+    Route("POST", "/api/v1/seller/listings/{listing}/unpublish", OWNER_ONLY),
+    Route("DELETE", "/api/v1/seller/listings/{listing}", OWNER_ONLY),
+]
+API_BODY = {"title": "Glass vase", "price_paise": 99_900}
+
+
+def test_the_matrix_covers_every_seller_and_admin_route() -> None:
+    routers = (sellers_views.router, dashboard_views.router, admin_views.router, api.router)
+    served = {
+        (method, route.path)
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in (route.methods or set()) - {"HEAD"}
+    }
+    listed = {
+        (
+            route.method,
+            route.path.format(
+                listing="{listing_id}",
+                document="{document_id}",
+                claim="{claim_id}",
+                member="{member_id}",
+                image="{image_id}",
+                seller="{seller_id}",
+            ),
+        )
+        for route in ROUTES
+    }
+    assert served == listed
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+async def test_authorisation(
+    route: Route, client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
+    owner, seller = await onboarded_seller(db, settings)
+    admin = await factories.user(db, role=Role.ADMIN)
+    seller = await service.decide(db, admin, seller.id, service.Decision.APPROVE, "")
+    other_owner, _other = await onboarded_seller(db, settings, submit=False)
+    buyer = await factories.user(db)
+    tags = await repository.gi_tags_for_place(db, seller.state_id, seller.district_id)
+    private = LocalStorage(settings.media_dir / "private")
+    claim = await service.add_gi_claim(
+        db,
+        settings,
+        private,
+        seller,
+        gi_tag_id=tags[0].id,
+        authorised_user_number="AU-1",
+        certificate_name="c.pdf",
+        certificate=files.pdf(),
+    )
+    member = await service.add_member(
+        db, seller, name="Sunita", craft="", pehchan_card="", phone=""
+    )
+    listing = await listings.create(
+        db, seller, listings.parse({"title": "Vase", "price_inr": "500"})
+    )
+    listing = await listings.get_owned(db, seller, listing.id)
+    await listings.add_photos(
+        db, settings, LocalStorage(settings.media_dir / "public"), listing, [("p.png", files.png())]
+    )
+    document = (await repository.documents(db, seller.id))[0]
+    path = route.path.format(
+        listing=listing.id,
+        document=document.id,
+        claim=claim.id,
+        member=member.id,
+        image=listing.images[0].id,
+        seller=seller.id,
+    )
+    users: dict[str, User | None] = {
+        "anonymous": None,
+        "buyer": buyer,
+        "other_seller": other_owner,
+        "owner": owner,
+        "admin": admin,
+    }
+    api_secrets = {}
+    for name, user in users.items():
+        if user is not None:
+            scopes = accounts_service.scopes_for(user)
+            _token, api_secrets[name] = await accounts_service.create_api_token(
+                db, user, name="matrix", scopes=scopes
+            )
+    await db.commit()
+
+    outcomes: dict[str, int | str] = {}
+    # The owner goes last: some of its allowed requests delete what the others aimed at.
+    for actor in sorted(ACTORS, key=lambda a: a == "owner"):
+        client.cookies.clear()
+        user = users[actor]
+        if path.startswith("/api/"):
+            headers = {"authorization": f"Bearer {api_secrets[actor]}"} if user else {}
+            response = await client.request(
+                route.method,
+                path,
+                headers=headers,
+                json=API_BODY if route.method in ("POST", "PUT") else None,
+            )
+            signed_out = response.status_code == 401
+        else:
+            if user is not None:
+                await start_session(client, db, settings, user)
+            if route.method == "GET":
+                response = await client.get(path)
+            else:
+                response = await post_form(client, path)
+            signed_out = response.status_code == 303 and response.headers["location"].startswith(
+                "/account/sign-in"
+            )
+        outcomes[actor] = SIGN_IN if signed_out else response.status_code
+    for actor in ACTORS:
+        expected = route.refused.get(actor)
+        if expected is None:
+            assert outcomes[actor] not in (SIGN_IN, 401, 403, 404), (actor, outcomes)
+            assert outcomes[actor] != 500, (actor, outcomes)
+        else:
+            assert outcomes[actor] == expected, (actor, outcomes)
