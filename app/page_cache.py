@@ -9,12 +9,15 @@ equivalent of a reverse proxy's micro-cache, with the same rules a careful proxy
 - only 200 responses that set no cookie, embed no CSRF token and are not ``no-store``/``private``;
 - keyed by path, query, language, display currency and gzip support, bounded in entries (LRU).
 
+Concurrent misses for one key render it once; while an expired entry is rendered again, other
+requests get the expired one (for at most one more TTL) instead of piling onto the database.
 A change to a listing reaches anonymous visitors within ``ODOP_PAGE_CACHE_SECONDS``; ``0`` turns
 the cache off. Nothing here is needed by another process, so several workers stay independent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -38,7 +41,7 @@ CACHEABLE_PREFIXES = (
     "/api/v1/odop-products",
     "/api/v1/listings",
 )
-MAX_BODY_BYTES = 1_000_000
+MAX_BODY_BYTES = 256_000  # a district page is about 5 KB gzipped
 CACHE_STATUS_HEADER = b"x-page-cache"
 
 CacheKey = tuple[str, bytes, str, str, bool]
@@ -101,37 +104,52 @@ class PageCacheMiddleware:
         self.max_entries = max_entries
         self.clock = clock
         self.entries: OrderedDict[CacheKey, CachedResponse] = OrderedDict()
+        # One render per key at a time: the others wait for it, or get the expiring entry.
+        self.rendering: dict[CacheKey, asyncio.Future[CachedResponse | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = request_key(scope) if self.ttl_seconds > 0 else None
         if key is None:
             await self.app(scope, receive, send)
             return
+        now = self.clock()
         cached = self.entries.get(key)
-        if cached is not None and cached.expires_at > self.clock():
+        if cached is not None and cached.expires_at > now:
             self.entries.move_to_end(key)
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [*cached.headers, (CACHE_STATUS_HEADER, b"hit")],
-                }
-            )
-            await send({"type": "http.response.body", "body": cached.body})
+            await _send_cached(send, cached, b"hit")
             return
-        await self._respond_and_store(key, scope, receive, send)
+        render = self.rendering.get(key)
+        if render is not None:
+            if cached is not None and cached.expires_at + self.ttl_seconds > now:
+                await _send_cached(send, cached, b"stale")
+                return
+            rendered = await asyncio.shield(render)
+            if rendered is not None:
+                await _send_cached(send, rendered, b"hit")
+            else:
+                await self.app(scope, receive, send)
+            return
+        render = asyncio.get_running_loop().create_future()
+        self.rendering[key] = render
+        stored: CachedResponse | None = None
+        try:
+            stored = await self._respond_and_store(key, scope, receive, send)
+        finally:
+            del self.rendering[key]
+            render.set_result(stored)
 
     async def _respond_and_store(
         self, key: CacheKey, scope: Scope, receive: Receive, send: Send
-    ) -> None:
+    ) -> CachedResponse | None:
         state: dict[str, object] = scope.setdefault("state", {})
         start: Message | None = None
         chunks: list[bytes] = []
         size = 0
         storable = False
+        stored: CachedResponse | None = None
 
         async def capture(message: Message) -> None:
-            nonlocal start, size, storable
+            nonlocal start, size, storable, stored
             if message["type"] == "http.response.start":
                 start = message
                 storable = _is_storable(message, state)
@@ -147,13 +165,24 @@ class PageCacheMiddleware:
                     storable = False
                     chunks.clear()
                 elif not message.get("more_body", False) and start is not None:
-                    self._store(key, start["headers"], b"".join(chunks))
+                    stored = self._store(key, start["headers"], b"".join(chunks))
             await send(message)
 
         await self.app(scope, receive, capture)
+        return stored
 
-    def _store(self, key: CacheKey, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-        self.entries[key] = CachedResponse(self.clock() + self.ttl_seconds, list(headers), body)
+    def _store(
+        self, key: CacheKey, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> CachedResponse:
+        entry = CachedResponse(self.clock() + self.ttl_seconds, list(headers), body)
+        self.entries[key] = entry
         self.entries.move_to_end(key)
         while len(self.entries) > self.max_entries:
             self.entries.popitem(last=False)
+        return entry
+
+
+async def _send_cached(send: Send, cached: CachedResponse, status: bytes) -> None:
+    headers = [*cached.headers, (CACHE_STATUS_HEADER, status)]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": cached.body})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -26,9 +27,12 @@ class Backend:
         self.status = 200
         self.headers: list[tuple[bytes, bytes]] = [(b"content-type", b"text/html")]
         self.renders_csrf = False
+        self.gate: asyncio.Event | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.calls += 1
+        if self.gate is not None:
+            await self.gate.wait()
         if self.renders_csrf:
             scope["state"][CSRF_RENDERED] = True
         await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
@@ -169,6 +173,60 @@ async def test_a_session_cookie_after_a_malformed_one_still_bypasses_the_cache(
     header = f'{LANGUAGE_COOKIE}="unterminated; {SESSION_COOKIE}=a-session'
     for _ in range(2):
         await cached.get("/gi", headers={"cookie": header})
+    assert backend.calls == 2
+
+
+async def _until_rendering(backend: Backend, calls: int) -> None:
+    for _ in range(100):
+        if backend.calls >= calls:
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the application was never called")
+
+
+async def test_concurrent_misses_render_once_and_share_the_result(
+    cached: httpx.AsyncClient, backend: Backend
+) -> None:
+    backend.gate = asyncio.Event()
+    first = asyncio.create_task(cached.get("/gi/firozabad-glass"))
+    await _until_rendering(backend, 1)
+    second = asyncio.create_task(cached.get("/gi/firozabad-glass"))
+    await asyncio.sleep(0.01)
+    backend.gate.set()
+    responses = await asyncio.gather(first, second)
+    assert [r.text for r in responses] == ["page 1", "page 1"]
+    assert [r.headers["x-page-cache"] for r in responses] == ["miss", "hit"]
+    assert backend.calls == 1
+
+
+async def test_while_an_expired_page_is_rendered_again_others_get_the_old_one(
+    cached: httpx.AsyncClient, backend: Backend, clock: Clock
+) -> None:
+    await cached.get("/gi/firozabad-glass")
+    clock.now += 11  # expired, but younger than twice the TTL
+    backend.gate = asyncio.Event()
+    refresh = asyncio.create_task(cached.get("/gi/firozabad-glass"))
+    await _until_rendering(backend, 2)
+    meanwhile = await cached.get("/gi/firozabad-glass")
+    assert (meanwhile.text, meanwhile.headers["x-page-cache"]) == ("page 1", "stale")
+    backend.gate.set()
+    assert (await refresh).text == "page 2"
+    assert (await cached.get("/gi/firozabad-glass")).headers["x-page-cache"] == "hit"
+
+
+async def test_a_page_too_old_to_serve_waits_for_the_new_render(
+    cached: httpx.AsyncClient, backend: Backend, clock: Clock
+) -> None:
+    await cached.get("/gi/firozabad-glass")
+    clock.now += 25  # more than twice the TTL
+    backend.gate = asyncio.Event()
+    refresh = asyncio.create_task(cached.get("/gi/firozabad-glass"))
+    await _until_rendering(backend, 2)
+    waiting = asyncio.create_task(cached.get("/gi/firozabad-glass"))
+    await asyncio.sleep(0.01)
+    assert not waiting.done()
+    backend.gate.set()
+    assert [(await refresh).text, (await waiting).text] == ["page 2", "page 2"]
     assert backend.calls == 2
 
 
