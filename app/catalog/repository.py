@@ -38,8 +38,10 @@ async def count_rows(session: AsyncSession, model: type[Any]) -> int:
 
 def public_listing_filter() -> Any:
     """Listings anyone may see: published, by a verified (and so not suspended) seller."""
-    return (Listing.status == ListingStatus.PUBLISHED) & Listing.seller_id.in_(
-        select(Seller.id).where(Seller.status == SellerStatus.VERIFIED)
+    # EXISTS rather than IN (subquery): SQLite then walks the listing index in the page's order
+    # and stops at the page size, instead of collecting every verified seller's listings to sort.
+    return (Listing.status == ListingStatus.PUBLISHED) & exists().where(
+        Seller.id == Listing.seller_id, Seller.status == SellerStatus.VERIFIED
     )
 
 
