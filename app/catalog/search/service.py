@@ -1,0 +1,189 @@
+"""Search rules: which backend serves, how listing changes reach the index, reindex, synonyms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.catalog import events
+from app.catalog.search import analysis
+from app.catalog.search import repository as search_repository
+from app.catalog.search.base import SearchBackend, SearchQuery, SearchResult
+from app.catalog.search.database import DatabaseBackend
+from app.catalog.search.meili import MeiliBackend
+from app.catalog.search.models import SynonymGroup
+from app.catalog.search.postgres_fts import PostgresBackend
+from app.catalog.search.sqlite_fts import SqliteBackend
+from app.config import Settings, get_settings
+from app.errors import NotFound, ValidationFailed
+from app.jobs import enqueue, job_handler
+
+SYNC_JOB = "search.sync_listings"
+SETTINGS_JOB = "search.apply_settings"
+# A sync job retries with capped exponential backoff for weeks before giving up: an index outage
+# delays updates, it does not lose them (and `odop search reindex` repairs anything).
+SYNC_MAX_ATTEMPTS = 500
+REINDEX_BATCH = 2000
+SUGGEST_LIMIT = 8
+
+_backends: dict[tuple[str, ...], SearchBackend] = {}
+_settings: Settings | None = None
+
+
+def use_settings(settings: Settings) -> None:
+    """Jobs run in an app process use the app's settings (tests pass their own)."""
+    global _settings
+    _settings = settings
+
+
+def current_settings() -> Settings:
+    return _settings or get_settings()
+
+
+def backend_for(session: AsyncSession, settings: Settings | None = None) -> SearchBackend:
+    """The configured backend; backends are cached per process (they hold the typo vocabulary)."""
+    settings = settings or current_settings()
+    if settings.effective_search_backend == "meilisearch":
+        key: tuple[str, ...] = ("meili", settings.meili_url, settings.meili_index)
+        if key not in _backends:
+            _backends[key] = MeiliBackend(
+                settings.meili_url, settings.meili_api_key, settings.meili_index
+            )
+        return _backends[key]
+    dialect = session.get_bind().dialect.name
+    key = ("database", dialect)
+    if key not in _backends:
+        _backends[key] = PostgresBackend() if dialect == "postgresql" else SqliteBackend()
+    return _backends[key]
+
+
+async def search(
+    session: AsyncSession, query: SearchQuery, settings: Settings | None = None
+) -> SearchResult:
+    return await backend_for(session, settings).search(session, query)
+
+
+async def suggest(session: AsyncSession, text: str, settings: Settings | None = None) -> list[str]:
+    if not analysis.query_words(text):
+        return []
+    return await backend_for(session, settings).suggest(session, text, SUGGEST_LIMIT)
+
+
+# -- keeping the index in step with the catalog ------------------------------------------
+
+
+async def _index_listings(session: AsyncSession, ids: list[int]) -> None:
+    """The database index is updated in the transaction that delivers the change; Meilisearch
+    gets a job of its own, so its outages retry only the index write, for as long as needed."""
+    if isinstance(backend_for(session), DatabaseBackend):
+        await sync_listings(session, {"listing_ids": ids})
+        return
+    for start in range(0, len(ids), REINDEX_BATCH):
+        payload = {"listing_ids": ids[start : start + REINDEX_BATCH]}
+        enqueue(session, SYNC_JOB, payload, max_attempts=SYNC_MAX_ATTEMPTS)
+
+
+@events.on_listing_changed
+async def _listing_changed(session: AsyncSession, listing_id: int) -> None:
+    await _index_listings(session, [listing_id])
+
+
+@events.on_seller_changed
+async def _seller_changed(session: AsyncSession, seller_id: int) -> None:
+    await _index_listings(
+        session, await search_repository.listing_ids_of_seller(session, seller_id)
+    )
+
+
+@job_handler(SYNC_JOB)
+async def sync_listings(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """Write the current state of these listings to the index: searchable ones are upserted,
+    the rest (unpublished, deleted, seller suspended) removed. Idempotent."""
+    ids = [int(i) for i in payload["listing_ids"]]
+    backend = backend_for(session)
+    documents = await search_repository.documents_for(session, ids)
+    found = {d.listing_id for d in documents}
+    await backend.upsert(session, documents)
+    await backend.delete(session, [i for i in ids if i not in found])
+
+
+@job_handler(SETTINGS_JOB)
+async def apply_settings(session: AsyncSession, payload: dict[str, Any]) -> None:
+    backend = backend_for(session)
+    if isinstance(backend, MeiliBackend):
+        await backend.apply_settings(session)
+
+
+async def setup(session: AsyncSession, settings: Settings | None = None) -> str:
+    """Create the index if missing and apply its settings. Returns the backend's name."""
+    backend = backend_for(session, settings)
+    await backend.ensure_index(session)
+    return backend.name
+
+
+async def reindex(
+    session_factory: async_sessionmaker[AsyncSession],
+    progress: Callable[[int, int], None],
+    settings: Settings | None = None,
+) -> int:
+    """Rebuild the whole index beside the live one and swap it in. Returns documents written."""
+    async with session_factory() as session:
+        backend = backend_for(session, settings)
+        total = await search_repository.count_searchable(session)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        progress(done, total)
+
+    progress(0, total)
+    return await backend.rebuild(
+        session_factory,
+        lambda reader: search_repository.document_batches(reader, REINDEX_BATCH),
+        advance,
+    )
+
+
+# -- synonyms ----------------------------------------------------------------------------
+
+
+def clean_terms(raw: list[str]) -> list[str]:
+    """Normalised, de-duplicated words of a synonym group; at least two are needed."""
+    terms: dict[str, None] = {}
+    for item in raw:
+        for word in item.split(","):
+            word = analysis.normalise(word).strip()
+            if word:
+                if len(word) > 60:
+                    raise ValidationFailed("A synonym may be at most 60 characters long.")
+                terms.setdefault(word, None)
+    if len(terms) < 2:
+        raise ValidationFailed("A synonym group needs at least two different words.")
+    return list(terms)
+
+
+async def _synonyms_changed(session: AsyncSession) -> None:
+    backend = backend_for(session)
+    if isinstance(backend, DatabaseBackend):
+        backend.forget_lexicon()
+    else:
+        enqueue(session, SETTINGS_JOB, {}, max_attempts=SYNC_MAX_ATTEMPTS)
+
+
+async def add_synonyms(session: AsyncSession, raw: list[str], note: str = "") -> SynonymGroup:
+    group = await search_repository.add_synonym_group(session, clean_terms(raw), note[:200])
+    await _synonyms_changed(session)
+    return group
+
+
+async def remove_synonyms(session: AsyncSession, group_id: int) -> None:
+    if not await search_repository.delete_synonym_group(session, group_id):
+        raise NotFound(f"There is no synonym group {group_id}.")
+    await _synonyms_changed(session)
+
+
+async def list_synonyms(session: AsyncSession) -> list[SynonymGroup]:
+    return await search_repository.synonym_groups(session)
