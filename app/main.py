@@ -23,9 +23,12 @@ from app import preferences
 from app.accounts import api as accounts_api
 from app.accounts import emails as accounts_emails
 from app.accounts import views as accounts_views
-from app.accounts.deps import require_user
+from app.accounts.deps import require_admin, require_user
 from app.accounts.errors import SignInRequired
 from app.catalog import views as catalog_views
+from app.catalog.search import api as search_api
+from app.catalog.search import service as search_service
+from app.catalog.search import views as search_views
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine, make_session_factory
 from app.errors import AppError, NotFound
@@ -214,6 +217,11 @@ def create_app(
     app.include_router(accounts_views.public_router)
     app.include_router(accounts_views.account_router, dependencies=[Depends(require_user)])
     app.include_router(accounts_api.router, dependencies=[Depends(require_user)])
+    # Search (issue 4): the page, the JSON API and the admin's synonym page.
+    search_service.use_settings(settings)
+    app.include_router(search_views.router)
+    app.include_router(search_api.router)
+    app.include_router(search_views.admin_router, dependencies=[Depends(require_admin)])
     if settings.env != "production":
         app.include_router(dev_mail_router)
     return app

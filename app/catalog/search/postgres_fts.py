@@ -1,8 +1,8 @@
 """PostgreSQL: a weighted tsvector (title A, the rest B) with a GIN index.
 
-Documents and queries are analysed in Python (see analysis), so the tsvector is built with
-``array_to_tsvector`` and the query cast straight to ``tsquery``: no text-search parser runs, and
-Devanagari words stay whole whatever the server's locale.
+Documents and queries are analysed in Python (see analysis), so the tsvector and the tsquery are
+cast from their text forms: no text-search parser runs, and Devanagari words stay whole whatever
+the server's locale.
 """
 
 from __future__ import annotations
@@ -93,12 +93,10 @@ class PostgresBackend(DatabaseBackend):
         await session.execute(
             text(
                 f"INSERT INTO search_listings{suffix} ({columns}, document) "
-                f"VALUES ({values}, "
-                "setweight(array_to_tsvector(CAST(:title_terms AS text[])), 'A') || "
-                "setweight(array_to_tsvector(CAST(:body_terms AS text[])), 'B')) "
+                f"VALUES ({values}, CAST(:document AS tsvector)) "
                 f"ON CONFLICT (listing_id) {conflict}"
             ),
-            [{**_row(d), "title_terms": title_terms(d), "body_terms": body_terms(d)} for d in docs],
+            [{**_row(d), "document": tsvector_literal(d)} for d in docs],
         )
 
     async def _delete(self, session: AsyncSession, suffix: str, listing_ids: Sequence[int]) -> None:
@@ -123,13 +121,31 @@ class PostgresBackend(DatabaseBackend):
         params["tsq"] = " & ".join(
             "(" + " | ".join(_lexeme(t) for t in sorted(group)) + ")" for group in groups
         )
+        params["tsq_any"] = " | ".join(_lexeme(t) for t in sorted(set().union(*groups)))
         return (
             "search_listings d",
             "d.document @@ CAST(:tsq AS tsquery)",
         )
 
     def _rank_expression(self) -> str:
-        return "ts_rank(d.document, CAST(:tsq AS tsquery)) DESC"
+        # Words found in the title first (ts_filter keeps the A-weighted title positions), then
+        # the whole document's rank.
+        return (
+            "ts_rank(ts_filter(d.document, '{a}'), CAST(:tsq_any AS tsquery)) DESC, "
+            "ts_rank(d.document, CAST(:tsq AS tsquery)) DESC"
+        )
+
+
+def tsvector_literal(doc: SearchDocument) -> str:
+    """The document as tsvector input text: title terms weighted A, the rest B, with positions
+    (weights live on positions, so a vector without them would rank every field alike)."""
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for weight, terms in (("A", title_terms(doc)), ("B", body_terms(doc))):
+        for term in terms:
+            position = min(position + 1, 16383)
+            positions.setdefault(term, []).append(f"{position}{weight}")
+    return " ".join(f"{_lexeme(term)}:{','.join(p[:255])}" for term, p in positions.items())
 
 
 def _lexeme(term: str) -> str:

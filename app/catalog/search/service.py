@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.catalog import events
+from app.catalog import currency, events
 from app.catalog.search import analysis
 from app.catalog.search import repository as search_repository
 from app.catalog.search.base import SearchBackend, SearchQuery, SearchResult
@@ -15,9 +15,12 @@ from app.catalog.search.database import DatabaseBackend
 from app.catalog.search.meili import MeiliBackend
 from app.catalog.search.models import SynonymGroup
 from app.catalog.search.postgres_fts import PostgresBackend
+from app.catalog.search.schemas import SearchParams
 from app.catalog.search.sqlite_fts import SqliteBackend
 from app.config import Settings, get_settings
+from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
+from app.i18n import gettext as _
 from app.jobs import enqueue, job_handler
 
 SYNC_JOB = "search.sync_listings"
@@ -158,10 +161,10 @@ def clean_terms(raw: list[str]) -> list[str]:
             word = analysis.normalise(word).strip()
             if word:
                 if len(word) > 60:
-                    raise ValidationFailed("A synonym may be at most 60 characters long.")
+                    raise ValidationFailed(_("A synonym may be at most 60 characters long."))
                 terms.setdefault(word, None)
     if len(terms) < 2:
-        raise ValidationFailed("A synonym group needs at least two different words.")
+        raise ValidationFailed(_("A synonym group needs at least two different words."))
     return list(terms)
 
 
@@ -181,9 +184,55 @@ async def add_synonyms(session: AsyncSession, raw: list[str], note: str = "") ->
 
 async def remove_synonyms(session: AsyncSession, group_id: int) -> None:
     if not await search_repository.delete_synonym_group(session, group_id):
-        raise NotFound(f"There is no synonym group {group_id}.")
+        raise NotFound(_("There is no synonym group %(id)s.", id=group_id))
     await _synonyms_changed(session)
 
 
 async def list_synonyms(session: AsyncSession) -> list[SynonymGroup]:
     return await search_repository.synonym_groups(session)
+
+
+# -- requests ----------------------------------------------------------------------------
+
+
+async def to_query(
+    session: AsyncSession, params: SearchParams, settings: Settings | None = None
+) -> SearchQuery:
+    """Validate what only the database can check (currencies) and convert prices to paise."""
+    settings = settings or current_settings()
+    code = params.currency.upper()
+    prices = [params.min_price, params.max_price]
+    paise: list[int | None] = [None, None]
+    if any(p is not None for p in prices):
+        if code == currency.BASE_CURRENCY:
+            paise = [None if p is None else int(p * 100) for p in prices]
+        else:
+            currency.validate_currency(code, settings.display_currencies)
+            rate = (await currency.current_rates(session, utcnow().date())).get(code)
+            if rate is None:
+                raise ValidationFailed(f"There is no exchange rate for {code} yet.")
+            scale = 10 ** currency.minor_units(code)
+            paise = [None if p is None else currency.to_inr(int(p * scale), rate) for p in prices]
+    return SearchQuery(
+        text=params.q[: analysis.MAX_QUERY_CHARS],
+        state=tuple(params.state),
+        district=tuple(params.district),
+        gi=tuple(params.gi),
+        category=tuple(params.category),
+        goods_class=tuple(params.goods_class),
+        seller_type=tuple(params.seller_type),
+        min_price_paise=paise[0],
+        max_price_paise=paise[1],
+        export_ready=params.export_ready,
+        in_stock=params.in_stock,
+        sort=params.sort,
+        page=params.page,
+        per_page=params.per_page,
+    )
+
+
+def applied(params: SearchParams) -> dict[str, object]:
+    """The filters and sort a search used, without the empty ones."""
+    values = params.model_dump(exclude={"q", "page", "per_page"}, exclude_defaults=True)
+    values["sort"] = params.sort.value
+    return values
