@@ -314,7 +314,7 @@ class DatabaseBackend:
         params: dict[str, Any] = {}
         if groups:
             source, condition = self._match(groups, params)
-            conditions = [condition]
+            conditions = [condition] if condition else []
         else:
             source, conditions = "search_listings d", []
         conditions += self._filters(query, params)

@@ -98,7 +98,7 @@ def settings_body(synonym_groups: Sequence[Sequence[str]]) -> dict[str, Any]:
     return {
         "searchableAttributes": SEARCHABLE,
         "filterableAttributes": sorted(
-            [*FILTERS.values(), "price_paise", "export_ready", "in_stock"]
+            [*FILTERS.values(), "id", "price_paise", "export_ready", "in_stock"]
             + [f"facet_{f}" for f in FACETS]
         ),
         "sortableAttributes": ["price_paise", "published_at"],
@@ -239,7 +239,9 @@ class MeiliBackend:
     async def delete(self, session: AsyncSession, listing_ids: Sequence[int]) -> None:
         if listing_ids:
             index = self.client.index(self.uid)
-            await self._wait(await self._call(index.delete_documents, list(listing_ids)))
+            ids = ", ".join(str(int(i)) for i in listing_ids)
+            task = await self._call(index.delete_documents, filter=f"id IN [{ids}]")
+            await self._wait(task)
 
     async def search(self, session: AsyncSession, query: SearchQuery) -> SearchResult:
         text = query.text[: analysis.MAX_QUERY_CHARS]
