@@ -12,7 +12,6 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import func, or_, select
 
-import app.all_models
 from app.catalog.models import Listing, ListingStatus
 from app.config import get_settings
 from app.db import make_engine, make_session_factory
