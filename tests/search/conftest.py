@@ -54,8 +54,10 @@ def fresh_backends() -> Iterator[None]:
     """Each test gets new backend objects (their vocabulary cache must not outlive the test's
     rolled-back transaction)."""
     service._backends.clear()
+    service.results_cache.clear()
     yield
     service._backends.clear()
+    service.results_cache.clear()
 
 
 @dataclass

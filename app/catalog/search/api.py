@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from app.catalog.search import service
 from app.catalog.search.schemas import (
@@ -20,11 +20,14 @@ router = APIRouter(prefix="/api/v1/search", tags=["search"])
 
 
 @router.get("", response_model=SearchResponse, name="api_search")
-async def search(session: SessionDep, params: Annotated[SearchParams, Query()]) -> SearchResponse:
+async def search(
+    request: Request, session: SessionDep, params: Annotated[SearchParams, Query()]
+) -> SearchResponse:
     """Search published listings of verified sellers: free text with typo tolerance, synonyms
     (Banaras = Varanasi = बनारस), filters, sorts, facet counts and highlighted titles.
     An empty ``q`` browses; unknown filter values give no hits; bad parameters give 422."""
-    result = await service.search(session, await service.to_query(session, params))
+    query = await service.to_query(session, params)
+    result = await service.search(session, query, refresh_with=request.app.state.session_factory)
     return SearchResponse(
         query=params.q[:200],
         total=result.total,

@@ -37,7 +37,7 @@ from app.catalog.search.base import (
     Sort,
 )
 
-FACET_CAP = 20_000
+FACET_CAP = 5_000
 CACHE_SECONDS = 30.0
 LIVE, BUILD = "", "_new"
 _FACET_COLUMNS = {

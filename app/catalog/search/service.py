@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +27,7 @@ from app.errors import NotFound, ValidationFailed
 from app.i18n import gettext as _
 from app.jobs import enqueue, job_handler
 
+logger = logging.getLogger(__name__)
 SYNC_JOB = "search.sync_listings"
 SETTINGS_JOB = "search.apply_settings"
 # A sync job retries with capped exponential backoff for weeks before giving up: an index outage
@@ -62,10 +67,83 @@ def backend_for(session: AsyncSession, settings: Settings | None = None) -> Sear
     return _backends[key]
 
 
+class ResultCache:
+    """Recent results per process: popular searches and the facet counts of browsing are served
+    without touching the index. An entry is fresh for ``search_cache_seconds``; for STALE_FACTOR
+    times longer it is still served while one background query refreshes it, so an expiring
+    entry never stalls requests. Changes indexed by this process clear the cache; other
+    processes' changes show within the TTL (or the refresh that follows)."""
+
+    def __init__(self, max_entries: int = 2000) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[object, ...], tuple[float, SearchResult]] = OrderedDict()
+
+    def get(self, key: tuple[object, ...], ttl: float) -> tuple[SearchResult, bool] | None:
+        """(result, still fresh), or None when missing or too old to serve."""
+        found = self._entries.get(key)
+        if found is None:
+            return None
+        age = time.monotonic() - found[0]
+        if age > ttl * STALE_FACTOR:
+            return None
+        self._entries.move_to_end(key)
+        return found[1], age <= ttl
+
+    def put(self, key: tuple[object, ...], result: SearchResult) -> None:
+        self._entries[key] = (time.monotonic(), result)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+STALE_FACTOR = 6
+results_cache = ResultCache()
+_refreshing: dict[tuple[object, ...], asyncio.Task[None]] = {}
+
+
 async def search(
-    session: AsyncSession, query: SearchQuery, settings: Settings | None = None
+    session: AsyncSession,
+    query: SearchQuery,
+    settings: Settings | None = None,
+    *,
+    refresh_with: async_sessionmaker[AsyncSession] | None = None,
 ) -> SearchResult:
-    return await backend_for(session, settings).search(session, query)
+    """Search, through the result cache when ``search_cache_seconds`` > 0. ``refresh_with``
+    (the app's session factory) lets a stale entry be refreshed in the background."""
+    settings = settings or current_settings()
+    backend = backend_for(session, settings)
+    ttl = settings.search_cache_seconds
+    if ttl <= 0:
+        return await backend.search(session, query)
+    key = (id(backend), query)
+    cached = results_cache.get(key, ttl)
+    if cached is not None:
+        result, fresh = cached
+        if not fresh and refresh_with is not None and key not in _refreshing:
+            _refreshing[key] = asyncio.create_task(_refresh(refresh_with, backend, key, query))
+        if fresh or refresh_with is not None:
+            return result
+    result = await backend.search(session, query)
+    results_cache.put(key, result)
+    return result
+
+
+async def _refresh(
+    factory: async_sessionmaker[AsyncSession],
+    backend: SearchBackend,
+    key: tuple[object, ...],
+    query: SearchQuery,
+) -> None:
+    try:
+        async with factory() as session:
+            results_cache.put(key, await backend.search(session, query))
+    except Exception:  # the entry stays stale; the next request past its age retries
+        logger.warning("search cache refresh failed", exc_info=True)
+    finally:
+        del _refreshing[key]
 
 
 async def suggest(session: AsyncSession, text: str, settings: Settings | None = None) -> list[str]:
@@ -106,6 +184,7 @@ async def sync_listings(session: AsyncSession, payload: dict[str, Any]) -> None:
     the rest (unpublished, deleted, seller suspended) removed. Idempotent."""
     ids = [int(i) for i in payload["listing_ids"]]
     backend = backend_for(session)
+    results_cache.clear()
     documents = await search_repository.documents_for(session, ids)
     found = {d.listing_id for d in documents}
     await backend.upsert(session, documents)
@@ -143,11 +222,13 @@ async def reindex(
         progress(done, total)
 
     progress(0, total)
-    return await backend.rebuild(
+    written = await backend.rebuild(
         session_factory,
         lambda reader: search_repository.document_batches(reader, REINDEX_BATCH),
         advance,
     )
+    results_cache.clear()
+    return written
 
 
 # -- synonyms ----------------------------------------------------------------------------
@@ -169,6 +250,7 @@ def clean_terms(raw: list[str]) -> list[str]:
 
 
 async def _synonyms_changed(session: AsyncSession) -> None:
+    results_cache.clear()
     backend = backend_for(session)
     if isinstance(backend, DatabaseBackend):
         backend.forget_lexicon()

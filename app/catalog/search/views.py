@@ -57,7 +57,7 @@ async def search_page(request: Request, session: SessionDep) -> HTMLResponse:
         params = params.model_copy(update={"min_price": None, "max_price": None})
         query = await service.to_query(session, params)
         flash(request, exc.message, "error")
-    result = await service.search(session, query)
+    result = await service.search(session, query, refresh_with=request.app.state.session_factory)
     pages = max(1, -(-min(result.total, 1000 * params.per_page) // params.per_page))
     selected = {name: set(getattr(params, name)) for name in FACETS}
     return templates_of(request).render(
