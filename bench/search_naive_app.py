@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import func, or_, select
 
+from app.all_models import catalog_models
 from app.catalog.models import Listing, ListingStatus
 from app.config import get_settings
 from app.db import make_engine, make_session_factory
@@ -19,6 +20,7 @@ from app.db import make_engine, make_session_factory
 engine = make_engine(get_settings().database_url)
 sessions = make_session_factory(engine)
 api = FastAPI()
+assert catalog_models  # app.all_models imports every mapper, so relationships resolve
 
 
 @api.get("/naive")

@@ -46,7 +46,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "ODOP_LOG_LEVEL": "WARNING",
     }
     odop = [sys.executable, "-m", "app.cli"]
-    for args in (["db", "upgrade"], ["seed", "reference"], ["seed", "demo"]):
+    steps = (["db", "upgrade"], ["seed", "reference"], ["seed", "demo"], ["search", "reindex"])
+    for args in steps:
         subprocess.run([*odop, *args], env=env, cwd=PROJECT, check=True, capture_output=True)
     port = _free_port()
     server = subprocess.Popen(
