@@ -27,7 +27,6 @@ SEED = [
             "benarasi",
             "benares",
             "varanasi",
-            "kashi",
             "बनारस",
             "बनारसी",
             "वाराणसी",

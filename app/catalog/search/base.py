@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 PAGE_SIZE = 24
 MAX_PAGE_SIZE = 100
@@ -118,6 +118,9 @@ class SearchDocument:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
+FetchBatch = Callable[[AsyncSession, int], Awaitable[list["SearchDocument"]]]
+
+
 class SearchBackend(Protocol):
     name: str
 
@@ -134,8 +137,9 @@ class SearchBackend(Protocol):
 
     async def rebuild(
         self,
-        session_factory: Any,
-        batches: Any,
-        progress: Any,
+        session_factory: async_sessionmaker[AsyncSession],
+        fetch: FetchBatch,
+        progress: Callable[[int], None],
     ) -> int:
-        """Build a fresh index from ``batches`` of documents beside the live one, then swap."""
+        """Build a fresh index beside the live one from ``fetch(session, after_id)`` batches of
+        documents (each read in a short transaction of its own), then swap it in."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,6 +30,7 @@ from app.catalog.search.base import (
     HIGHLIGHT_POST,
     HIGHLIGHT_PRE,
     FacetValue,
+    FetchBatch,
     Hit,
     SearchDocument,
     SearchQuery,
@@ -193,23 +194,26 @@ class DatabaseBackend:
     async def rebuild(
         self,
         session_factory: async_sessionmaker[AsyncSession],
-        batches: Callable[[AsyncSession], AsyncIterator[list[SearchDocument]]],
+        fetch: FetchBatch,
         progress: Callable[[int], None],
     ) -> int:
         async with session_factory() as session, session.begin():
             await self._drop(session, BUILD)
             await self._create_tables(session, BUILD, indexes=False)
         terms: Counter[str] = Counter()
-        written = 0
-        async with session_factory() as reader:
-            async for batch in batches(reader):
-                async with session_factory() as session, session.begin():
-                    # Rows written meanwhile by sync jobs are newer: keep them.
-                    await self._write(session, BUILD, batch, replace=False)
-                for doc in batch:
-                    terms.update({*title_terms(doc), *body_terms(doc)})
-                written += len(batch)
-                progress(len(batch))
+        written, after = 0, 0
+        while True:
+            async with session_factory() as session, session.begin():
+                batch = await fetch(session, after)
+                if not batch:
+                    break
+                # Rows written meanwhile by sync jobs are newer: keep them.
+                await self._write(session, BUILD, batch, replace=False)
+            for doc in batch:
+                terms.update({*title_terms(doc), *body_terms(doc)})
+            written += len(batch)
+            after = batch[-1].listing_id
+            progress(len(batch))
         async with session_factory() as session, session.begin():
             await self._insert_terms(session, BUILD, terms)
             await self._create_indexes(session, BUILD)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -25,6 +25,7 @@ from app.catalog.search.base import (
     HIGHLIGHT_POST,
     HIGHLIGHT_PRE,
     FacetValue,
+    FetchBatch,
     Hit,
     SearchDocument,
     SearchQuery,
@@ -261,7 +262,7 @@ class MeiliBackend:
     async def rebuild(
         self,
         session_factory: async_sessionmaker[AsyncSession],
-        batches: Callable[[AsyncSession], AsyncIterator[list[SearchDocument]]],
+        fetch: FetchBatch,
         progress: Callable[[int], None],
     ) -> int:
         """Fill ``<index>_new`` beside the live index, then swap the two and drop the old one."""
@@ -276,13 +277,17 @@ class MeiliBackend:
             )
             await self.apply_settings(session, build)
         index = self.client.index(build)
-        written = 0
-        async with session_factory() as reader:
-            async for batch in batches(reader):
-                body = [meili_document(d) for d in batch]
-                await self._wait(await self._call(index.add_documents, body, primary_key="id"))
-                written += len(batch)
-                progress(len(batch))
+        written, after = 0, 0
+        while True:
+            async with session_factory() as session:
+                batch = await fetch(session, after)
+            if not batch:
+                break
+            body = [meili_document(d) for d in batch]
+            await self._wait(await self._call(index.add_documents, body, primary_key="id"))
+            written += len(batch)
+            after = batch[-1].listing_id
+            progress(len(batch))
         await self._wait(
             await self._call(self.client.swap_indexes, [{"indexes": [self.uid, build]}])
         )

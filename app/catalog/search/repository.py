@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -117,21 +117,14 @@ async def documents_for(session: AsyncSession, listing_ids: Sequence[int]) -> li
     return [_document(row) for row in rows]
 
 
-async def document_batches(
-    session: AsyncSession, batch_size: int
-) -> AsyncIterator[list[SearchDocument]]:
-    """Every searchable listing, in id order, a batch at a time (keyset pagination)."""
-    after = 0
-    while True:
-        rows = (
-            await session.execute(
-                _document_select().where(Listing.id > after).order_by(Listing.id).limit(batch_size)
-            )
-        ).all()
-        if not rows:
-            return
-        yield [_document(row) for row in rows]
-        after = rows[-1].id
+async def document_batch(
+    session: AsyncSession, after_id: int, batch_size: int
+) -> list[SearchDocument]:
+    """The next searchable listings after ``after_id``, in id order (keyset pagination)."""
+    rows = await session.execute(
+        _document_select().where(Listing.id > after_id).order_by(Listing.id).limit(batch_size)
+    )
+    return [_document(row) for row in rows]
 
 
 async def count_searchable(session: AsyncSession) -> int:

@@ -224,7 +224,7 @@ async def reindex(
     progress(0, total)
     written = await backend.rebuild(
         session_factory,
-        lambda reader: search_repository.document_batches(reader, REINDEX_BATCH),
+        lambda session, after: search_repository.document_batch(session, after, REINDEX_BATCH),
         advance,
     )
     results_cache.clear()
