@@ -118,7 +118,8 @@ class SearchDocument:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-FetchBatch = Callable[[AsyncSession, int], Awaitable[list["SearchDocument"]]]
+# (session, after_id) -> (documents, last listing id looked at, or None at the end)
+FetchBatch = Callable[[AsyncSession, int], Awaitable[tuple[list["SearchDocument"], int | None]]]
 
 
 class SearchBackend(Protocol):

@@ -198,21 +198,23 @@ class DatabaseBackend:
         progress: Callable[[int], None],
     ) -> int:
         async with session_factory() as session, session.begin():
+            await self._prepare_rebuild(session)
             await self._drop(session, BUILD)
             await self._create_tables(session, BUILD, indexes=False)
         terms: Counter[str] = Counter()
         written, after = 0, 0
         while True:
             async with session_factory() as session, session.begin():
-                batch = await fetch(session, after)
-                if not batch:
+                batch, last = await fetch(session, after)
+                if last is None:
                     break
-                # Rows written meanwhile by sync jobs are newer: keep them.
-                await self._write(session, BUILD, batch, replace=False)
+                if batch:
+                    # Rows written meanwhile by sync jobs are newer: keep them.
+                    await self._write(session, BUILD, batch, replace=False)
             for doc in batch:
                 terms.update({*title_terms(doc), *body_terms(doc)})
             written += len(batch)
-            after = batch[-1].listing_id
+            after = last
             progress(len(batch))
         async with session_factory() as session, session.begin():
             await self._insert_terms(session, BUILD, terms)
@@ -226,6 +228,9 @@ class DatabaseBackend:
 
     async def _create_indexes(self, session: AsyncSession, suffix: str) -> None:
         raise NotImplementedError
+
+    async def _prepare_rebuild(self, session: AsyncSession) -> None:
+        """Anything the dialect needs before reading every listing."""
 
     # -- querying ------------------------------------------------------------------------
     async def lexicon(self, session: AsyncSession) -> _Lexicon:

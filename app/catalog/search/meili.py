@@ -280,13 +280,14 @@ class MeiliBackend:
         written, after = 0, 0
         while True:
             async with session_factory() as session:
-                batch = await fetch(session, after)
-            if not batch:
+                batch, last = await fetch(session, after)
+            if last is None:
                 break
-            body = [meili_document(d) for d in batch]
-            await self._wait(await self._call(index.add_documents, body, primary_key="id"))
+            if batch:
+                body = [meili_document(d) for d in batch]
+                await self._wait(await self._call(index.add_documents, body, primary_key="id"))
             written += len(batch)
-            after = batch[-1].listing_id
+            after = last
             progress(len(batch))
         await self._wait(
             await self._call(self.client.swap_indexes, [{"indexes": [self.uid, build]}])

@@ -75,6 +75,11 @@ class PostgresBackend(DatabaseBackend):
             )
         await session.execute(text(f"ANALYZE search_listings{suffix}"))
 
+    async def _prepare_rebuild(self, session: AsyncSession) -> None:
+        # A bulk load (a demo seed, an import) leaves the planner with stale row counts, and the
+        # document query then picks nested loops that take seconds per batch.
+        await session.execute(text("ANALYZE listings, sellers, listing_images"))
+
     async def _drop(self, session: AsyncSession, suffix: str) -> None:
         for table in _TABLES:
             await session.execute(text(f"DROP TABLE IF EXISTS {table}{suffix}"))

@@ -119,12 +119,18 @@ async def documents_for(session: AsyncSession, listing_ids: Sequence[int]) -> li
 
 async def document_batch(
     session: AsyncSession, after_id: int, batch_size: int
-) -> list[SearchDocument]:
-    """The next searchable listings after ``after_id``, in id order (keyset pagination)."""
-    rows = await session.execute(
-        _document_select().where(Listing.id > after_id).order_by(Listing.id).limit(batch_size)
+) -> tuple[list[SearchDocument], int | None]:
+    """Documents of the next ``batch_size`` listings after ``after_id`` (keyset pagination on
+    the primary key, then the joins for just those ids), and the last id looked at (None when
+    there are no more listings)."""
+    ids = list(
+        await session.scalars(
+            select(Listing.id).where(Listing.id > after_id).order_by(Listing.id).limit(batch_size)
+        )
     )
-    return [_document(row) for row in rows]
+    if not ids:
+        return [], None
+    return await documents_for(session, ids), ids[-1]
 
 
 async def count_searchable(session: AsyncSession) -> int:
