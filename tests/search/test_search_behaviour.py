@@ -159,3 +159,19 @@ async def test_suggestions_as_you_type(client: httpx.AsyncClient, catalog: Catal
     response = await client.get("/api/v1/search/suggest", params={"q": "chann"})
     assert response.json()["suggestions"] == ["Channapatna Wooden Toys"]
     assert (await client.get("/api/v1/search/suggest")).json()["suggestions"] == []
+
+
+async def test_exact_spelling_ranks_above_typo_matches(
+    client: httpx.AsyncClient, db: AsyncSession, catalog: Catalog
+) -> None:
+    from app.catalog.search import service
+    from tests import factories
+
+    owner = await factories.seller(db)
+    # A rarer misspelling would win on term rarity alone; typos rank after exact words.
+    misspelt = await factories.listing(db, owner, title="Madhubhani Paintings")
+    exact = [await factories.listing(db, owner, title=f"Madhubani Paintings {n}") for n in range(3)]
+    await service.sync_listings(db, {"listing_ids": [misspelt.id, *(e.id for e in exact)]})
+    await db.commit()
+    found = ids(await find(client, q="madhubani"))
+    assert found[-1] == misspelt.id and set(found[:3]) == {e.id for e in exact}

@@ -148,7 +148,12 @@ def query_words(query: str) -> list[str]:
 
 
 def expand(
-    words: list[str], vocabulary: Vocabulary, synonyms: Synonyms, *, prefix_last: bool
+    words: list[str],
+    vocabulary: Vocabulary,
+    synonyms: Synonyms,
+    *,
+    prefix_last: bool,
+    typos: bool = True,
 ) -> list[set[str]]:
     """One set of acceptable indexed terms per query word (all words must match).
 
@@ -159,7 +164,7 @@ def expand(
     for position, word in enumerate(words):
         term = stem(word)
         exact = {term, word}
-        group = exact | set(vocabulary.typo_matches(word))
+        group = exact | (set(vocabulary.typo_matches(word)) if typos else set())
         for match in list(group):
             group |= synonyms.of(match)
         if prefix_last and position == len(words) - 1:

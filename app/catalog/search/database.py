@@ -254,13 +254,20 @@ class DatabaseBackend:
     def forget_lexicon(self) -> None:
         self._lexicon = None
 
-    async def plan(self, session: AsyncSession, query_text: str) -> list[set[str]]:
+    async def plan(
+        self, session: AsyncSession, query_text: str
+    ) -> tuple[list[set[str]], list[set[str]]]:
+        """Per query word, the indexed terms it matches: with typos, and without them."""
         words = analysis.query_words(query_text)
         if not words:
-            return []
+            return [], []
         lexicon = await self.lexicon(session)
         prefix_last = not query_text.rstrip().endswith(('"', " "))
-        return analysis.expand(words, lexicon.vocabulary, lexicon.synonyms, prefix_last=prefix_last)
+        args = (words, lexicon.vocabulary, lexicon.synonyms)
+        return (
+            analysis.expand(*args, prefix_last=prefix_last),
+            analysis.expand(*args, prefix_last=prefix_last, typos=False),
+        )
 
     def _filters(self, query: SearchQuery, params: dict[str, Any]) -> list[str]:
         conditions = []
@@ -289,11 +296,11 @@ class DatabaseBackend:
     async def search(self, session: AsyncSession, query: SearchQuery) -> SearchResult:
         if not self._index_ready:
             await self.ensure_index(session)
-        groups = await self.plan(session, query.text)
+        groups, exact = await self.plan(session, query.text)
         while True:
             source, where, params = self._where(query, groups)
             order = {
-                Sort.RELEVANCE: self._rank(groups),
+                Sort.RELEVANCE: self._rank(groups, exact, params),
                 Sort.PRICE_ASC: "d.price_paise ASC",
                 Sort.PRICE_DESC: "d.price_paise DESC",
                 Sort.NEWEST: "d.published_at DESC",
@@ -311,13 +318,13 @@ class DatabaseBackend:
             # that matches nothing as a whole ("banarasi saree" still finds Varanasi silk).
             if rows or len(groups) <= 1 or query.page > 1:
                 break
-            groups = groups[:-1]
+            groups, exact = groups[:-1], exact[:-1]
         matched = set().union(*groups) if groups else set()
         words = analysis.query_words(query.text)
         prefix = words[len(groups) - 1] if groups and len(groups) == len(words) else None
         hits = [self._hit(row, matched, prefix) for row in rows]
-        total, facets, exact = await self._total_and_facets(session, source, where, params, query)
-        return SearchResult(hits=hits, total=total, facets=facets, total_is_exact=exact)
+        total, facets, counted = await self._total_and_facets(session, source, where, params, query)
+        return SearchResult(hits=hits, total=total, facets=facets, total_is_exact=counted)
 
     def _where(self, query: SearchQuery, groups: list[set[str]]) -> tuple[str, str, dict[str, Any]]:
         params: dict[str, Any] = {}
@@ -330,10 +337,20 @@ class DatabaseBackend:
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         return source, where, params
 
-    def _rank(self, groups: list[set[str]]) -> str:
-        return self._rank_expression() if groups else "d.published_at DESC"
+    def _rank(self, groups: list[set[str]], exact: list[set[str]], params: dict[str, Any]) -> str:
+        """Meilisearch's first rules: documents matching without typos come first, then the
+        full-text score (title words weigh most)."""
+        if not groups:
+            return "d.published_at DESC"
+        if exact == groups:
+            return self._rank_expression()
+        return f"{self._exact_match(exact, params)} DESC, {self._rank_expression()}"
 
     def _rank_expression(self) -> str:
+        raise NotImplementedError
+
+    def _exact_match(self, exact: list[set[str]], params: dict[str, Any]) -> str:
+        """A boolean SQL expression: the document matches every word without a typo."""
         raise NotImplementedError
 
     async def _total_and_facets(

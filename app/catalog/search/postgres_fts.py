@@ -123,14 +123,16 @@ class PostgresBackend(DatabaseBackend):
             )
 
     def _match(self, groups: list[set[str]], params: dict[str, Any]) -> tuple[str, str]:
-        params["tsq"] = " & ".join(
-            "(" + " | ".join(_lexeme(t) for t in sorted(group)) + ")" for group in groups
-        )
+        params["tsq"] = _tsquery(groups)
         params["tsq_any"] = " | ".join(_lexeme(t) for t in sorted(set().union(*groups)))
         return (
             "search_listings d",
             "d.document @@ CAST(:tsq AS tsquery)",
         )
+
+    def _exact_match(self, exact: list[set[str]], params: dict[str, Any]) -> str:
+        params["tsq_exact"] = _tsquery(exact)
+        return "(d.document @@ CAST(:tsq_exact AS tsquery))"
 
     def _rank_expression(self) -> str:
         # Words found in the title first (ts_filter keeps the A-weighted title positions), then
@@ -139,6 +141,10 @@ class PostgresBackend(DatabaseBackend):
             "ts_rank(ts_filter(d.document, '{a}'), CAST(:tsq_any AS tsquery)) DESC, "
             "ts_rank(d.document, CAST(:tsq AS tsquery)) DESC"
         )
+
+
+def _tsquery(groups: list[set[str]]) -> str:
+    return " & ".join("(" + " | ".join(_lexeme(t) for t in sorted(g)) + ")" for g in groups)
 
 
 def tsvector_literal(doc: SearchDocument) -> str:

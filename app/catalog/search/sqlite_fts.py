@@ -139,11 +139,7 @@ class SqliteBackend(DatabaseBackend):
             )
 
     def _match(self, groups: list[set[str]], params: dict[str, Any]) -> tuple[str, str]:
-        # Terms hold only [0-9a-z] and Devanagari (see analysis), so quoting them is enough to
-        # keep FTS5 syntax out of anything a user typed.
-        params["match"] = " AND ".join(
-            "(" + " OR ".join(f'"{t}"' for t in sorted(group)) + ")" for group in groups
-        )
+        params["match"] = _fts_query(groups)
         # The LIMIT keeps SQLite from flattening the subquery, so the full-text match runs first
         # and filters apply to its rows; otherwise the planner may walk a filter's index and
         # probe the FTS table once per row (hundreds of milliseconds for a big state).
@@ -156,6 +152,21 @@ class SqliteBackend(DatabaseBackend):
 
     def _rank_expression(self) -> str:
         return "m.score"
+
+    def _exact_match(self, exact: list[set[str]], params: dict[str, Any]) -> str:
+        params["exact_match"] = _fts_query(exact)
+        return (
+            "(d.listing_id IN (SELECT rowid FROM search_listings_fts "
+            "WHERE search_listings_fts MATCH :exact_match))"
+        )
+
+
+def _fts_query(groups: list[set[str]]) -> str:
+    # Terms hold only [0-9a-z] and Devanagari (see analysis), so quoting them is enough to keep
+    # FTS5 syntax out of anything a user typed.
+    return " AND ".join(
+        "(" + " OR ".join(f'"{t}"' for t in sorted(group)) + ")" for group in groups
+    )
 
 
 def _json_ids(ids: Sequence[int]) -> str:
