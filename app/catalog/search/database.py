@@ -12,6 +12,7 @@ count from one grouped pass over the matching rows (at most ``FACET_CAP`` of the
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -151,8 +152,11 @@ class DatabaseBackend:
     async def _table_exists(self, session: AsyncSession, name: str) -> bool:
         raise NotImplementedError
 
-    def _match(self, groups: list[set[str]], params: dict[str, Any]) -> tuple[str, str]:
-        """(FROM clause that yields the documents as ``d``, full-text WHERE condition)."""
+    def _match(
+        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool
+    ) -> tuple[str, str]:
+        """(FROM clause that yields the documents as ``d``, full-text WHERE condition);
+        ``scored`` when the relevance expression will be used."""
         raise NotImplementedError
 
     async def _insert_terms(
@@ -298,7 +302,7 @@ class DatabaseBackend:
             await self.ensure_index(session)
         groups, exact = await self.plan(session, query.text)
         while True:
-            source, where, params = self._where(query, groups)
+            source, where, params = self._where(query, groups, scored=query.sort == Sort.RELEVANCE)
             order = {
                 Sort.RELEVANCE: self._rank(groups, exact, params),
                 Sort.PRICE_ASC: "d.price_paise ASC",
@@ -323,13 +327,17 @@ class DatabaseBackend:
         words = analysis.query_words(query.text)
         prefix = words[len(groups) - 1] if groups and len(groups) == len(words) else None
         hits = [self._hit(row, matched, prefix) for row in rows]
+        # Counting and facets need no relevance score: a source without it is much cheaper.
+        source, where, params = self._where(query, groups, scored=False)
         total, facets, counted = await self._total_and_facets(session, source, where, params, query)
         return SearchResult(hits=hits, total=total, facets=facets, total_is_exact=counted)
 
-    def _where(self, query: SearchQuery, groups: list[set[str]]) -> tuple[str, str, dict[str, Any]]:
+    def _where(
+        self, query: SearchQuery, groups: list[set[str]], *, scored: bool
+    ) -> tuple[str, str, dict[str, Any]]:
         params: dict[str, Any] = {}
         if groups:
-            source, condition = self._match(groups, params)
+            source, condition = self._match(groups, params, scored=scored)
             conditions = [condition] if condition else []
         else:
             source, conditions = "search_listings d", []
@@ -417,13 +425,18 @@ class DatabaseBackend:
         return list(seen)[:limit]
 
 
+@functools.lru_cache(maxsize=65536)
+def _word_terms(word: str) -> tuple[str, ...]:
+    return tuple(analysis.terms(word))
+
+
 def highlight(title: str, matched: set[str], prefix: str | None) -> str:
     """Wrap the words of ``title`` that matched the query in HIGHLIGHT_PRE/POST markers."""
     out = []
     position = 0
     for match in analysis.WORD.finditer(title):
         word = match.group(0)
-        keys = analysis.terms(word)
+        keys = _word_terms(word)
         hit = any(k in matched for k in keys) or (
             prefix is not None and any(k.startswith(prefix) for k in keys)
         )

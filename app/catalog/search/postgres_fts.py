@@ -122,7 +122,9 @@ class PostgresBackend(DatabaseBackend):
                 [{"t": term, "n": n} for term, n in counts.items()],
             )
 
-    def _match(self, groups: list[set[str]], params: dict[str, Any]) -> tuple[str, str]:
+    def _match(
+        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool
+    ) -> tuple[str, str]:
         params["tsq"] = _tsquery(groups)
         params["tsq_any"] = " | ".join(_lexeme(t) for t in sorted(set().union(*groups)))
         return (

@@ -138,13 +138,16 @@ class SqliteBackend(DatabaseBackend):
                 [{"t": term, "n": n} for term, n in counts.items()],
             )
 
-    def _match(self, groups: list[set[str]], params: dict[str, Any]) -> tuple[str, str]:
+    def _match(
+        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool
+    ) -> tuple[str, str]:
         params["match"] = _fts_query(groups)
+        score = "bm25(search_listings_fts, 8.0, 1.0)" if scored else "0"
         # The LIMIT keeps SQLite from flattening the subquery, so the full-text match runs first
         # and filters apply to its rows; otherwise the planner may walk a filter's index and
         # probe the FTS table once per row (hundreds of milliseconds for a big state).
         return (
-            "(SELECT rowid AS id, bm25(search_listings_fts, 8.0, 1.0) AS score "
+            f"(SELECT rowid AS id, {score} AS score "
             "FROM search_listings_fts WHERE search_listings_fts MATCH :match "
             "LIMIT 1000000) AS m JOIN search_listings d ON d.listing_id = m.id",
             "",
