@@ -175,3 +175,18 @@ async def test_exact_spelling_ranks_above_typo_matches(
     await db.commit()
     found = ids(await find(client, q="madhubani"))
     assert found[-1] == misspelt.id and set(found[:3]) == {e.id for e in exact}
+
+
+async def test_a_suspended_seller_disappears_from_search(
+    client: httpx.AsyncClient, db: AsyncSession, jobs: JobRunner, catalog: Catalog
+) -> None:
+    from app.sellers.models import Seller, SellerStatus
+
+    seller = await db.get(Seller, catalog.glass.seller_id)
+    assert seller is not None
+    seller.status = SellerStatus.SUSPENDED
+    events.seller_changed(db, seller.id)
+    await db.commit()
+    await jobs.run_until_idle()
+    found = ids(await find(client, q="glass"))
+    assert catalog.glass.id not in found and catalog.cheap_glass.id not in found
