@@ -27,6 +27,7 @@ setup-db: install
 	$(BIN)/odop db upgrade
 	$(BIN)/odop seed reference
 	$(BIN)/odop seed demo
+	$(BIN)/odop search reindex
 
 run: setup-db
 	$(BIN)/odop serve --host $(HOST) --port $(PORT)

@@ -35,6 +35,12 @@ app.add_typer(seed_app, name="seed")
 app.add_typer(admin_app, name="admin")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(rates_app, name="rates")
+search_app = typer.Typer(help="Product search index and synonyms.", no_args_is_help=True)
+synonyms_app = typer.Typer(
+    help="Synonym groups (Banaras = Varanasi = बनारस).", no_args_is_help=True
+)
+search_app.add_typer(synonyms_app, name="synonyms")
+app.add_typer(search_app, name="search")
 console = Console()
 T = TypeVar("T")
 
@@ -251,6 +257,82 @@ def accounts_purge() -> None:
 
     counts = run_in_session(lambda s: purge(s, get_settings()))
     console.print(", ".join(f"{name}: {n} deleted" for name, n in counts.items()))
+
+
+@search_app.command("setup")
+def search_setup() -> None:
+    """Create the search index if missing and apply its settings (Meilisearch: attributes,
+    ranking rules, synonyms, typo tolerance)."""
+    from app.catalog.search import service as search_service
+
+    name = run_in_session(search_service.setup)
+    console.print(f"Search index ready ({name}).")
+
+
+@search_app.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the search index from the database beside the live one, then swap it in."""
+    import time
+
+    from app.catalog.search import service as search_service
+
+    async def main() -> int:
+        engine = make_engine(get_settings().database_url)
+        try:
+            with _progress() as progress:
+                task = progress.add_task("Indexing listings", total=None)
+
+                def advance(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                return await search_service.reindex(make_session_factory(engine), advance)
+        finally:
+            await engine.dispose()
+
+    started = time.perf_counter()
+    written = asyncio.run(main())
+    console.print(f"Indexed {written} listings in {time.perf_counter() - started:.1f} s.")
+
+
+@synonyms_app.command("list")
+def synonyms_list() -> None:
+    """Show the synonym groups."""
+    from app.catalog.search import service as search_service
+
+    groups = run_in_session(search_service.list_synonyms)
+    table = Table("id", "words", "note", title="Search synonyms")
+    for group in groups:
+        table.add_row(str(group.id), ", ".join(group.terms), group.note)
+    console.print(table)
+
+
+@synonyms_app.command("add")
+def synonyms_add(
+    words: Annotated[list[str], typer.Argument(help="Two or more words that mean the same.")],
+    note: Annotated[str, typer.Option(help="What the group is about.")] = "",
+) -> None:
+    """Add a group of words that mean the same thing."""
+    from app.catalog.search import service as search_service
+
+    try:
+        group = run_in_session(lambda s: search_service.add_synonyms(s, words, note))
+    except AppError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"Synonym group {group.id} added: {', '.join(group.terms)}.")
+
+
+@synonyms_app.command("remove")
+def synonyms_remove(group_id: int) -> None:
+    """Remove a synonym group by its id (see `odop search synonyms list`)."""
+    from app.catalog.search import service as search_service
+
+    try:
+        run_in_session(lambda s: search_service.remove_synonyms(s, group_id))
+    except AppError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"Synonym group {group_id} removed.")
 
 
 def main() -> None:

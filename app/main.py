@@ -29,6 +29,9 @@ from app.accounts.errors import SignInRequired
 from app.catalog import api as catalog_api
 from app.catalog import views as catalog_views
 from app.catalog.cache import TtlCache
+from app.catalog.search import api as search_api
+from app.catalog.search import service as search_service
+from app.catalog.search import views as search_views
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine, make_session_factory
 from app.errors import AppError, NotFound
@@ -240,6 +243,11 @@ def create_app(
     app.include_router(seller_dashboard_views.router, dependencies=[Depends(require_user)])
     app.include_router(seller_admin_views.router, dependencies=[Depends(require_admin)])
     app.include_router(sellers_api.router, dependencies=[Depends(require_user)])
+    # Search (issue 4): the page, the JSON API and the admin's synonym page.
+    search_service.use_settings(settings)
+    app.include_router(search_views.router)
+    app.include_router(search_api.router)
+    app.include_router(search_views.admin_router, dependencies=[Depends(require_admin)])
     if settings.env != "production":
         app.include_router(dev_mail_router)
     # Added last, so it is the outermost layer: a hit skips all others (bodies are kept gzipped).

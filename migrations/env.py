@@ -32,6 +32,14 @@ def _render_item(type_: str, obj: Any, _context: Any) -> str | Literal[False]:
     return False
 
 
+# Tables the search backend builds and swaps at run time (`odop search reindex`), not Alembic's.
+SEARCH_INDEX_TABLES = ("search_listings", "search_terms")
+
+
+def _include_name(name: str | None, type_: str, _parents: Any) -> bool:
+    return not (type_ == "table" and name is not None and name.startswith(SEARCH_INDEX_TABLES))
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -40,6 +48,7 @@ def _run(connection: Connection) -> None:
         transactional_ddl=True,  # SQLite too: app.db takes over its transaction handling
         compare_type=True,
         render_item=_render_item,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

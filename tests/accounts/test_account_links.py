@@ -17,9 +17,9 @@ SignIn = Callable[[User], Awaitable[str]]
 @pytest.mark.parametrize(
     ("role", "expected", "absent"),
     [
-        (Role.BUYER, [], ["/seller", "/admin", "/admin/rates"]),
-        (Role.SELLER_OWNER, ["/seller"], ["/admin", "/admin/rates"]),
-        (Role.ADMIN, ["/admin", "/admin/rates"], ["/seller"]),
+        (Role.BUYER, [], ["/seller", "/admin", "/admin/rates", "/admin/search/synonyms"]),
+        (Role.SELLER_OWNER, ["/seller"], ["/admin", "/admin/rates", "/admin/search/synonyms"]),
+        (Role.ADMIN, ["/admin", "/admin/rates", "/admin/search/synonyms"], ["/seller"]),
     ],
 )
 async def test_the_account_page_links_to_the_pages_of_the_users_role(

@@ -55,7 +55,8 @@ def live_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def live_server(live_env: dict[str, str]) -> Iterator[str]:
     env = live_env
     odop = ODOP
-    for args in (["db", "upgrade"], ["seed", "reference"], ["seed", "demo"]):
+    steps = (["db", "upgrade"], ["seed", "reference"], ["seed", "demo"], ["search", "reindex"])
+    for args in steps:
         subprocess.run([*odop, *args], env=env, cwd=PROJECT, check=True, capture_output=True)
     port = _free_port()
     server = subprocess.Popen(

@@ -1,0 +1,178 @@
+"""Text analysis shared by the database backends: tokens, typo budgets and the typo vocabulary.
+
+Documents and queries go through the same ``terms()`` so matching is exact on normalised terms;
+typo tolerance and prefix matching are resolved against a small in-memory vocabulary (the
+distinct indexed terms), never by fuzzy-matching documents, so the per-query work stays bounded.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections.abc import Iterable
+
+MAX_QUERY_CHARS = 200
+MAX_QUERY_TERMS = 10
+MAX_PREFIX_EXPANSIONS = 40
+MAX_TYPO_EXPANSIONS = 8
+# Latin letters and digits, or Devanagari runs (vowel signs and the virama are marks that a plain
+# \w would split on).
+_TOKEN = re.compile(r"[0-9a-z]+|[\u0900-\u0963\u0966-\u097f]+")
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+
+
+def normalise(text: str) -> str:
+    """Lower case, Latin accents dropped (NFKD), Devanagari kept as written (NFC)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return unicodedata.normalize("NFC", _COMBINING.sub("", decomposed))
+
+
+def stem(token: str) -> str:
+    """A light English plural fold, applied to documents and queries alike (sarees -> saree)."""
+    if token.isascii() and len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+def raw_tokens(text: str) -> list[str]:
+    return _TOKEN.findall(normalise(text))
+
+
+def terms(text: str) -> list[str]:
+    return [stem(token) for token in raw_tokens(text)]
+
+
+def typo_budget(word: str) -> int:
+    """Meilisearch's default rule: 1 typo from 5 characters, 2 from 9."""
+    if len(word) >= 9:
+        return 2
+    return 1 if len(word) >= 5 else 0
+
+
+def damerau_levenshtein(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance, giving up (limit + 1) once it exceeds ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        best = current[0]
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = value
+            best = min(best, value)
+        if best > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[len(b)]
+
+
+def _deletes(word: str, depth: int) -> set[str]:
+    found = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
+class Vocabulary:
+    """Distinct indexed terms with their document frequency.
+
+    Typo candidates come from a symmetric-delete index (the terms with up to two characters
+    removed), checked with a bounded edit distance; prefixes from a sorted list. Both are
+    built once per refresh, so a query costs a few dictionary lookups per word.
+    """
+
+    def __init__(self, frequencies: dict[str, int]) -> None:
+        self.frequencies = frequencies
+        self._sorted = sorted(frequencies)
+        self._deletes: dict[str, list[str]] = {}
+        for term in frequencies:
+            # A term of 7+ characters can be two edits away from a 9-character query word.
+            depth = 2 if len(term) >= 7 else 1 if len(term) >= 4 else 0
+            for variant in _deletes(term, depth):
+                self._deletes.setdefault(variant, []).append(term)
+
+    def __len__(self) -> int:
+        return len(self.frequencies)
+
+    def typo_matches(self, word: str) -> list[str]:
+        """Indexed terms within the word's typo budget, closest and most frequent first."""
+        budget = typo_budget(word)
+        if budget == 0:
+            return []
+        seen: dict[str, int] = {}
+        for variant in _deletes(word, budget):
+            for term in self._deletes.get(variant, ()):
+                if term not in seen:
+                    seen[term] = damerau_levenshtein(word, term, budget)
+        close = [(d, -self.frequencies[t], t) for t, d in seen.items() if 0 < d <= budget]
+        return [t for _, _, t in sorted(close)[:MAX_TYPO_EXPANSIONS]]
+
+    def prefix_matches(self, prefix: str) -> list[str]:
+        """Indexed terms that start with ``prefix`` (not the prefix itself), most frequent first."""
+        start = bisect.bisect_left(self._sorted, prefix)
+        found = []
+        for term in self._sorted[start:]:
+            if not term.startswith(prefix):
+                break
+            if term != prefix:
+                found.append(term)
+        found.sort(key=lambda t: -self.frequencies[t])
+        return found[:MAX_PREFIX_EXPANSIONS]
+
+
+class Synonyms:
+    """Groups of equivalent words; each word maps to the other words of its groups."""
+
+    def __init__(self, groups: Iterable[Iterable[str]]) -> None:
+        self.by_term: dict[str, set[str]] = {}
+        for group in groups:
+            members = {stem(t) for word in group for t in raw_tokens(word)}
+            for member in members:
+                self.by_term.setdefault(member, set()).update(members - {member})
+
+    def of(self, term: str) -> set[str]:
+        return self.by_term.get(term, set())
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a query: truncated, normalised, at most MAX_QUERY_TERMS."""
+    return raw_tokens(query[:MAX_QUERY_CHARS])[:MAX_QUERY_TERMS]
+
+
+def expand(
+    words: list[str],
+    vocabulary: Vocabulary,
+    synonyms: Synonyms,
+    *,
+    prefix_last: bool,
+    typos: bool = True,
+) -> list[set[str]]:
+    """One set of acceptable indexed terms per query word (all words must match).
+
+    A word matches itself, its synonyms, indexed terms within its typo budget, and, for the
+    last word as typed, the indexed terms it is a prefix of.
+    """
+    groups = []
+    for position, word in enumerate(words):
+        term = stem(word)
+        exact = {term, word}
+        group = exact | (set(vocabulary.typo_matches(word)) if typos else set())
+        for match in list(group):
+            group |= synonyms.of(match)
+        if prefix_last and position == len(words) - 1:
+            group |= set(vocabulary.prefix_matches(word))
+        # Expansions the index has never seen can match nothing; the word itself always stays.
+        groups.append(exact | {t for t in group if t in vocabulary.frequencies})
+    return groups
+
+
+# A word as written (any case, accents, Devanagari), for highlighting in the original text.
+WORD = re.compile(r"[\w\u0900-\u097f]+")

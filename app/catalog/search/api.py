@@ -1,0 +1,51 @@
+"""JSON search API: ``GET /api/v1/search`` and search-as-you-type suggestions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from app.catalog.search import service
+from app.catalog.search.schemas import (
+    FacetValueOut,
+    HitOut,
+    SearchParams,
+    SearchResponse,
+    SuggestResponse,
+)
+from app.db import SessionDep
+
+router = APIRouter(prefix="/api/v1/search", tags=["search"])
+
+
+@router.get("", response_model=SearchResponse, name="api_search")
+async def search(
+    request: Request, session: SessionDep, params: Annotated[SearchParams, Query()]
+) -> SearchResponse:
+    """Search published listings of verified sellers: free text with typo tolerance, synonyms
+    (Banaras = Varanasi = बनारस), filters, sorts, facet counts and highlighted titles.
+    An empty ``q`` browses; unknown filter values give no hits; bad parameters give 422."""
+    query = await service.to_query(session, params)
+    result = await service.search(session, query, refresh_with=request.app.state.session_factory)
+    return SearchResponse(
+        query=params.q[:200],
+        total=result.total,
+        total_is_exact=result.total_is_exact,
+        page=params.page,
+        per_page=params.per_page,
+        hits=[HitOut.of(hit) for hit in result.hits],
+        facets={
+            name: [FacetValueOut(value=v.value, label=v.label, count=v.count) for v in values]
+            for name, values in result.facets.items()
+        },
+        applied=service.applied(params),
+    )
+
+
+@router.get("/suggest", response_model=SuggestResponse, name="api_search_suggest")
+async def suggest(
+    session: SessionDep, q: Annotated[str, Query(max_length=1000)] = ""
+) -> SuggestResponse:
+    """Up to eight product names for what has been typed so far (prefix and typo tolerant)."""
+    return SuggestResponse(query=q, suggestions=await service.suggest(session, q))

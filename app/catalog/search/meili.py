@@ -1,0 +1,296 @@
+"""Meilisearch backend, through the official ``meilisearch`` client.
+
+The client is synchronous, so every call runs in a worker thread. Writes wait for Meilisearch's
+task to finish and raise if it failed, so the sync job that made them is retried by the outbox.
+Facet values are stored as ``slug|label`` so one request returns both the filter value and the
+text to show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+import meilisearch
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.catalog.search import analysis
+from app.catalog.search import repository as search_repository
+from app.catalog.search.base import (
+    FACET_LIMIT,
+    FACETS,
+    HIGHLIGHT_POST,
+    HIGHLIGHT_PRE,
+    FacetValue,
+    FetchBatch,
+    Hit,
+    SearchDocument,
+    SearchQuery,
+    SearchResult,
+    Sort,
+)
+
+TASK_TIMEOUT_MS = 60_000
+SEARCHABLE = [
+    "title",
+    "title_hi",
+    "odop_product",
+    "odop_product_hi",
+    "gi_name",
+    "gi_name_hi",
+    "district",
+    "district_hi",
+    "state",
+    "state_hi",
+    "category",
+    "category_hi",
+    "seller_name",
+    "description",
+]
+FILTERS = {
+    "state": "state_slug",
+    "district": "district_key",
+    "gi": "gi_slug",
+    "category": "category_slug",
+    "goods_class": "goods_class",
+    "seller_type": "seller_type",
+}
+RETRIEVED = [
+    "id",
+    "slug",
+    "title",
+    "price_paise",
+    "district",
+    "state",
+    "gi_name",
+    "seller_name",
+    "seller_type",
+    "export_ready",
+    "in_stock",
+    "thumb_key",
+]
+
+
+class MeiliSyncError(RuntimeError):
+    """A Meilisearch task failed; the job that asked for it is retried."""
+
+
+def meili_document(doc: SearchDocument) -> dict[str, Any]:
+    body = doc.as_dict()
+    body["id"] = body.pop("listing_id")
+    body["published_at"] = int(doc.published_at.timestamp()) if doc.published_at else 0
+    body["facet_state"] = f"{doc.state_slug}|{doc.state}"
+    body["facet_district"] = f"{doc.district_key}|{doc.district}"
+    body["facet_gi"] = f"{doc.gi_slug}|{doc.gi_name}" if doc.gi_slug else None
+    body["facet_category"] = f"{doc.category_slug}|{doc.category}" if doc.category_slug else None
+    body["facet_seller_type"] = f"{doc.seller_type}|{doc.seller_type}"
+    return body
+
+
+def settings_body(synonym_groups: Sequence[Sequence[str]]) -> dict[str, Any]:
+    synonyms: dict[str, set[str]] = {}
+    for group in synonym_groups:
+        words = {analysis.normalise(w).strip() for w in group if w.strip()}
+        for word in words:
+            synonyms.setdefault(word, set()).update(words - {word})
+    return {
+        "searchableAttributes": SEARCHABLE,
+        "filterableAttributes": sorted(
+            [*FILTERS.values(), "id", "price_paise", "export_ready", "in_stock"]
+            + [f"facet_{f}" for f in FACETS]
+        ),
+        "sortableAttributes": ["price_paise", "published_at"],
+        "rankingRules": [
+            "words",
+            "typo",
+            "proximity",
+            "attribute",
+            "sort",
+            "exactness",
+            "published_at:desc",
+        ],
+        "synonyms": {word: sorted(others) for word, others in sorted(synonyms.items())},
+        "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
+        "faceting": {"maxValuesPerFacet": FACET_LIMIT},
+        "pagination": {"maxTotalHits": 10_000},
+    }
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def search_params(query: SearchQuery) -> dict[str, Any]:
+    """The search request body for ``query`` (filter expressions, facets, sort, page)."""
+    filters: list[str] = []
+    for name, attribute in FILTERS.items():
+        values: tuple[str, ...] = getattr(query, name)
+        if values:
+            filters.append(f"{attribute} IN [{', '.join(_quote(v) for v in values)}]")
+    if query.min_price_paise is not None:
+        filters.append(f"price_paise >= {int(query.min_price_paise)}")
+    if query.max_price_paise is not None:
+        filters.append(f"price_paise <= {int(query.max_price_paise)}")
+    if query.export_ready is not None:
+        filters.append(f"export_ready = {str(query.export_ready).lower()}")
+    if query.in_stock is not None:
+        filters.append(f"in_stock = {str(query.in_stock).lower()}")
+    params: dict[str, Any] = {
+        "page": query.page,
+        "hitsPerPage": query.per_page,
+        "attributesToRetrieve": RETRIEVED,
+        "attributesToHighlight": ["title"],
+        "highlightPreTag": HIGHLIGHT_PRE,
+        "highlightPostTag": HIGHLIGHT_POST,
+    }
+    if filters:
+        params["filter"] = filters
+    if query.with_facets:
+        params["facets"] = [f"facet_{f}" for f in FACETS]
+    sort = {
+        Sort.PRICE_ASC: ["price_paise:asc"],
+        Sort.PRICE_DESC: ["price_paise:desc"],
+        Sort.NEWEST: ["published_at:desc"],
+    }.get(query.sort)
+    if sort:
+        params["sort"] = sort
+    return params
+
+
+def parse_response(body: dict[str, Any], with_facets: bool) -> SearchResult:
+    hits = []
+    for raw in body.get("hits", []):
+        formatted = raw.get("_formatted") or {}
+        hits.append(
+            Hit(
+                listing_id=int(raw["id"]),
+                slug=raw["slug"],
+                title=raw["title"],
+                # Meilisearch does not escape HTML; our markers survive escaping later.
+                title_highlighted=str(formatted.get("title", raw["title"])),
+                price_paise=int(raw["price_paise"]),
+                district=raw["district"],
+                state=raw["state"],
+                gi_name=raw.get("gi_name"),
+                seller_name=raw["seller_name"],
+                seller_type=raw["seller_type"],
+                export_ready=bool(raw["export_ready"]),
+                in_stock=bool(raw["in_stock"]),
+                thumb_key=raw.get("thumb_key"),
+            )
+        )
+    facets: dict[str, list[FacetValue]] = {}
+    if with_facets:
+        distribution = body.get("facetDistribution") or {}
+        for facet in FACETS:
+            values = []
+            for packed, count in (distribution.get(f"facet_{facet}") or {}).items():
+                value, _, label = str(packed).partition("|")
+                values.append(FacetValue(value, label or value, int(count)))
+            values.sort(key=lambda v: (-v.count, v.value))
+            facets[facet] = values[:FACET_LIMIT]
+    total = int(body.get("totalHits", body.get("estimatedTotalHits", len(hits))))
+    return SearchResult(hits=hits, total=total, facets=facets, total_is_exact="totalHits" in body)
+
+
+class MeiliBackend:
+    name = "meilisearch"
+
+    def __init__(self, url: str, api_key: str, index: str, *, timeout: int = 10) -> None:
+        self.client = meilisearch.Client(url, api_key or None, timeout=timeout)
+        self.uid = index
+
+    async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(partial(fn, *args, **kwargs))
+
+    async def _wait(self, task: Any, *, tolerate: str | None = None) -> None:
+        done = await self._call(
+            self.client.wait_for_task, task.task_uid, timeout_in_ms=TASK_TIMEOUT_MS
+        )
+        if done.status != "succeeded" and not (
+            tolerate and isinstance(done.error, dict) and done.error.get("code") == tolerate
+        ):
+            raise MeiliSyncError(f"Meilisearch task {task.task_uid} {done.status}: {done.error}")
+
+    async def apply_settings(self, session: AsyncSession, uid: str | None = None) -> None:
+        groups = await search_repository.synonym_terms(session)
+        index = self.client.index(uid or self.uid)
+        await self._wait(await self._call(index.update_settings, settings_body(groups)))
+
+    async def ensure_index(self, session: AsyncSession) -> None:
+        try:
+            await self._call(self.client.get_index, self.uid)
+        except meilisearch.errors.MeilisearchApiError as exc:
+            if exc.code != "index_not_found":
+                raise
+            await self._wait(
+                await self._call(self.client.create_index, self.uid, {"primaryKey": "id"})
+            )
+        await self.apply_settings(session)
+
+    async def upsert(self, session: AsyncSession, documents: Sequence[SearchDocument]) -> None:
+        if documents:
+            index = self.client.index(self.uid)
+            body = [meili_document(d) for d in documents]
+            await self._wait(await self._call(index.add_documents, body, primary_key="id"))
+
+    async def delete(self, session: AsyncSession, listing_ids: Sequence[int]) -> None:
+        if listing_ids:
+            index = self.client.index(self.uid)
+            ids = ", ".join(str(int(i)) for i in listing_ids)
+            task = await self._call(index.delete_documents, filter=f"id IN [{ids}]")
+            await self._wait(task)
+
+    async def search(self, session: AsyncSession, query: SearchQuery) -> SearchResult:
+        text = query.text[: analysis.MAX_QUERY_CHARS]
+        index = self.client.index(self.uid)
+        body = await self._call(index.search, text, search_params(query))
+        return parse_response(body, query.with_facets)
+
+    async def suggest(self, session: AsyncSession, text: str, limit: int) -> list[str]:
+        result = await self.search(
+            session, SearchQuery(text=text, per_page=limit * 4, with_facets=False)
+        )
+        seen: dict[str, None] = {}
+        for hit in result.hits:
+            seen.setdefault(html.unescape(hit.title).split(" – ")[0], None)
+        return list(seen)[:limit]
+
+    async def rebuild(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        fetch: FetchBatch,
+        progress: Callable[[int], None],
+    ) -> int:
+        """Fill ``<index>_new`` beside the live index, then swap the two and drop the old one."""
+        build = f"{self.uid}_new"
+        async with session_factory() as session:
+            await self.ensure_index(session)
+            await self._wait(
+                await self._call(self.client.delete_index, build), tolerate="index_not_found"
+            )
+            await self._wait(
+                await self._call(self.client.create_index, build, {"primaryKey": "id"})
+            )
+            await self.apply_settings(session, build)
+        index = self.client.index(build)
+        written, after = 0, 0
+        while True:
+            async with session_factory() as session:
+                batch, last = await fetch(session, after)
+            if last is None:
+                break
+            if batch:
+                body = [meili_document(d) for d in batch]
+                await self._wait(await self._call(index.add_documents, body, primary_key="id"))
+            written += len(batch)
+            after = last
+            progress(len(batch))
+        await self._wait(
+            await self._call(self.client.swap_indexes, [{"indexes": [self.uid, build]}])
+        )
+        await self._wait(await self._call(self.client.delete_index, build))
+        return written

@@ -1,0 +1,165 @@
+"""PostgreSQL: a weighted tsvector (title A, the rest B) with a GIN index.
+
+Documents and queries are analysed in Python (see analysis), so the tsvector and the tsquery are
+cast from their text forms: no text-search parser runs, and Devanagari words stay whole whatever
+the server's locale.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog.search.base import SearchDocument
+from app.catalog.search.database import (
+    _COLUMNS,
+    DatabaseBackend,
+    _row,
+    body_terms,
+    title_terms,
+)
+
+_INDEXED = ("state_slug", "district_key", "gi_slug", "category_slug", "price_paise", "published_at")
+_TABLES = ("search_listings", "search_terms")
+
+
+class PostgresBackend(DatabaseBackend):
+    async def _table_exists(self, session: AsyncSession, name: str) -> bool:
+        return bool(
+            await session.scalar(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": name})
+        )
+
+    async def _create_tables(
+        self, session: AsyncSession, suffix: str, *, indexes: bool = True
+    ) -> None:
+        token = secrets.token_hex(4)
+        await session.execute(
+            text(
+                f"CREATE TABLE search_listings{suffix} ("
+                "listing_id integer NOT NULL, slug text NOT NULL, title text NOT NULL, "
+                "district text NOT NULL, district_key text NOT NULL, state text NOT NULL, "
+                "state_slug text NOT NULL, gi_name text, gi_slug text, goods_class text, "
+                "category text, category_slug text, seller_name text NOT NULL, "
+                "seller_type text NOT NULL, price_paise bigint NOT NULL, "
+                "export_ready boolean NOT NULL, in_stock boolean NOT NULL, "
+                "published_at bigint NOT NULL, thumb_key text, document tsvector NOT NULL, "
+                f"CONSTRAINT pk_search_listings_{token} PRIMARY KEY (listing_id))"
+            )
+        )
+        await session.execute(
+            text(
+                f"CREATE TABLE search_terms{suffix} (term text NOT NULL, df integer NOT NULL, "
+                f"CONSTRAINT pk_search_terms_{token} PRIMARY KEY (term))"
+            )
+        )
+        if indexes:
+            await self._create_indexes(session, suffix)
+
+    async def _create_indexes(self, session: AsyncSession, suffix: str) -> None:
+        token = secrets.token_hex(4)
+        await session.execute(
+            text(
+                f"CREATE INDEX ix_search_{token}_document ON search_listings{suffix} "
+                "USING gin (document)"
+            )
+        )
+        for column in _INDEXED:
+            await session.execute(
+                text(
+                    f"CREATE INDEX ix_search_{token}_{column} ON search_listings{suffix} ({column})"
+                )
+            )
+        await session.execute(text(f"ANALYZE search_listings{suffix}"))
+
+    async def _prepare_rebuild(self, session: AsyncSession) -> None:
+        # A bulk load (a demo seed, an import) leaves the planner with stale row counts, and the
+        # document query then picks nested loops that take seconds per batch.
+        await session.execute(text("ANALYZE listings, sellers, listing_images"))
+
+    async def _drop(self, session: AsyncSession, suffix: str) -> None:
+        for table in _TABLES:
+            await session.execute(text(f"DROP TABLE IF EXISTS {table}{suffix}"))
+
+    async def _rename(self, session: AsyncSession, source: str, target: str) -> None:
+        for table in _TABLES:
+            await session.execute(text(f"ALTER TABLE {table}{source} RENAME TO {table}{target}"))
+
+    async def _write(
+        self, session: AsyncSession, suffix: str, docs: Sequence[SearchDocument], *, replace: bool
+    ) -> None:
+        columns = ", ".join(_COLUMNS)
+        values = ", ".join(f":{c}" for c in _COLUMNS)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*_COLUMNS[1:], "document"))
+        conflict = f"DO UPDATE SET {updates}" if replace else "DO NOTHING"
+        await session.execute(
+            text(
+                f"INSERT INTO search_listings{suffix} ({columns}, document) "
+                f"VALUES ({values}, CAST(:document AS tsvector)) "
+                f"ON CONFLICT (listing_id) {conflict}"
+            ),
+            [{**_row(d), "document": tsvector_literal(d)} for d in docs],
+        )
+
+    async def _delete(self, session: AsyncSession, suffix: str, listing_ids: Sequence[int]) -> None:
+        await session.execute(
+            text(f"DELETE FROM search_listings{suffix} WHERE listing_id = ANY(:ids)"),
+            {"ids": list(listing_ids)},
+        )
+
+    async def _insert_terms(
+        self, session: AsyncSession, suffix: str, counts: dict[str, int]
+    ) -> None:
+        if counts:
+            await session.execute(
+                text(
+                    f"INSERT INTO search_terms{suffix} (term, df) VALUES (:t, :n) "
+                    "ON CONFLICT (term) DO NOTHING"
+                ),
+                [{"t": term, "n": n} for term, n in counts.items()],
+            )
+
+    def _match(
+        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool
+    ) -> tuple[str, str]:
+        params["tsq"] = _tsquery(groups)
+        params["tsq_any"] = " | ".join(_lexeme(t) for t in sorted(set().union(*groups)))
+        return (
+            "search_listings d",
+            "d.document @@ CAST(:tsq AS tsquery)",
+        )
+
+    def _exact_match(self, exact: list[set[str]], params: dict[str, Any]) -> str:
+        params["tsq_exact"] = _tsquery(exact)
+        return "(d.document @@ CAST(:tsq_exact AS tsquery))"
+
+    def _rank_expression(self) -> str:
+        # Words found in the title first (ts_filter keeps the A-weighted title positions), then
+        # the whole document's rank.
+        return (
+            "ts_rank(ts_filter(d.document, '{a}'), CAST(:tsq_any AS tsquery)) DESC, "
+            "ts_rank(d.document, CAST(:tsq AS tsquery)) DESC"
+        )
+
+
+def _tsquery(groups: list[set[str]]) -> str:
+    return " & ".join("(" + " | ".join(_lexeme(t) for t in sorted(g)) + ")" for g in groups)
+
+
+def tsvector_literal(doc: SearchDocument) -> str:
+    """The document as tsvector input text: title terms weighted A, the rest B, with positions
+    (weights live on positions, so a vector without them would rank every field alike)."""
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for weight, terms in (("A", title_terms(doc)), ("B", body_terms(doc))):
+        for term in terms:
+            position = min(position + 1, 16383)
+            positions.setdefault(term, []).append(f"{position}{weight}")
+    return " ".join(f"{_lexeme(term)}:{','.join(p[:255])}" for term, p in positions.items())
+
+
+def _lexeme(term: str) -> str:
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"

@@ -1,0 +1,169 @@
+"""Queries that read listings into search documents, and the synonym groups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from app.catalog.models import (
+    Category,
+    District,
+    GiTag,
+    Listing,
+    ListingImage,
+    ListingStatus,
+    OdopProduct,
+    State,
+)
+from app.catalog.search.base import SearchDocument
+from app.catalog.search.models import SynonymGroup
+from app.sellers.models import Seller, SellerStatus
+
+
+def _document_select() -> Any:
+    thumb = (
+        select(ListingImage.thumb_key)
+        .where(ListingImage.listing_id == Listing.id)
+        .order_by(ListingImage.position)
+        .limit(1)
+        .scalar_subquery()
+    )
+    product_category = aliased(Category)
+    return (
+        select(
+            Listing.id,
+            Listing.slug,
+            Listing.title,
+            Listing.title_hi,
+            Listing.description,
+            District.name.label("district"),
+            District.name_hi.label("district_hi"),
+            District.slug.label("district_slug"),
+            State.name.label("state"),
+            State.name_hi.label("state_hi"),
+            State.slug.label("state_slug"),
+            GiTag.name.label("gi_name"),
+            GiTag.name_hi.label("gi_name_hi"),
+            GiTag.slug.label("gi_slug"),
+            GiTag.goods_class,
+            OdopProduct.name.label("odop_product"),
+            OdopProduct.name_hi.label("odop_product_hi"),
+            Category.name.label("category"),
+            Category.name_hi.label("category_hi"),
+            Category.slug.label("category_slug"),
+            product_category.slug.label("product_category_slug"),
+            Seller.display_name,
+            Seller.seller_type,
+            Listing.price_paise,
+            Listing.export_ready,
+            Listing.made_to_order,
+            Listing.stock,
+            Listing.moq,
+            Listing.published_at,
+            thumb.label("thumb_key"),
+        )
+        .join(Seller, Seller.id == Listing.seller_id)
+        .join(State, State.id == Listing.state_id)
+        .join(District, District.id == Listing.district_id)
+        .outerjoin(GiTag, GiTag.id == Listing.gi_tag_id)
+        .outerjoin(OdopProduct, OdopProduct.id == Listing.odop_product_id)
+        .outerjoin(Category, Category.id == Listing.category_id)
+        .outerjoin(product_category, product_category.id == OdopProduct.category_id)
+        .where(Listing.status == ListingStatus.PUBLISHED, Seller.status == SellerStatus.VERIFIED)
+    )
+
+
+def _document(row: Any) -> SearchDocument:
+    return SearchDocument(
+        listing_id=row.id,
+        slug=row.slug,
+        title=row.title,
+        title_hi=row.title_hi or "",
+        description=row.description,
+        district=row.district,
+        district_hi=row.district_hi or "",
+        district_key=f"{row.state_slug}/{row.district_slug}",
+        state=row.state,
+        state_hi=row.state_hi or "",
+        state_slug=row.state_slug,
+        gi_name=row.gi_name,
+        gi_name_hi=row.gi_name_hi,
+        gi_slug=row.gi_slug,
+        goods_class=row.goods_class.value if row.goods_class else None,
+        odop_product=row.odop_product,
+        odop_product_hi=row.odop_product_hi,
+        category=row.category,
+        category_hi=row.category_hi,
+        category_slug=row.category_slug,
+        seller_name=row.display_name,
+        seller_type=row.seller_type.value,
+        price_paise=row.price_paise,
+        export_ready=row.export_ready,
+        in_stock=row.made_to_order or row.stock >= row.moq,
+        published_at=row.published_at,
+        thumb_key=row.thumb_key,
+    )
+
+
+async def documents_for(session: AsyncSession, listing_ids: Sequence[int]) -> list[SearchDocument]:
+    """Documents of those listings that are searchable now; the others are simply absent."""
+    if not listing_ids:
+        return []
+    rows = await session.execute(_document_select().where(Listing.id.in_(listing_ids)))
+    return [_document(row) for row in rows]
+
+
+async def document_batch(
+    session: AsyncSession, after_id: int, batch_size: int
+) -> tuple[list[SearchDocument], int | None]:
+    """Documents of the next ``batch_size`` listings after ``after_id`` (keyset pagination on
+    the primary key, then the joins for just those ids), and the last id looked at (None when
+    there are no more listings)."""
+    ids = list(
+        await session.scalars(
+            select(Listing.id).where(Listing.id > after_id).order_by(Listing.id).limit(batch_size)
+        )
+    )
+    if not ids:
+        return [], None
+    return await documents_for(session, ids), ids[-1]
+
+
+async def count_searchable(session: AsyncSession) -> int:
+    from sqlalchemy import func
+
+    query = (
+        select(func.count())
+        .select_from(Listing)
+        .join(Seller, Seller.id == Listing.seller_id)
+        .where(Listing.status == ListingStatus.PUBLISHED, Seller.status == SellerStatus.VERIFIED)
+    )
+    return int(await session.scalar(query) or 0)
+
+
+async def listing_ids_of_seller(session: AsyncSession, seller_id: int) -> list[int]:
+    return list(await session.scalars(select(Listing.id).where(Listing.seller_id == seller_id)))
+
+
+async def synonym_groups(session: AsyncSession) -> list[SynonymGroup]:
+    return list(await session.scalars(select(SynonymGroup).order_by(SynonymGroup.id)))
+
+
+async def synonym_terms(session: AsyncSession) -> list[list[str]]:
+    return [list(terms) for terms in await session.scalars(select(SynonymGroup.terms))]
+
+
+async def add_synonym_group(session: AsyncSession, terms: list[str], note: str) -> SynonymGroup:
+    group = SynonymGroup(terms=terms, note=note)
+    session.add(group)
+    await session.flush()
+    return group
+
+
+async def delete_synonym_group(session: AsyncSession, group_id: int) -> bool:
+    result = await session.execute(delete(SynonymGroup).where(SynonymGroup.id == group_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]

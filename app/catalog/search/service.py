@@ -1,0 +1,320 @@
+"""Search rules: which backend serves, how listing changes reach the index, reindex, synonyms."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.catalog import currency, events
+from app.catalog.search import analysis
+from app.catalog.search import repository as search_repository
+from app.catalog.search.base import SearchBackend, SearchQuery, SearchResult
+from app.catalog.search.database import DatabaseBackend
+from app.catalog.search.meili import MeiliBackend
+from app.catalog.search.models import SynonymGroup
+from app.catalog.search.postgres_fts import PostgresBackend
+from app.catalog.search.schemas import SearchParams
+from app.catalog.search.sqlite_fts import SqliteBackend
+from app.config import Settings, get_settings
+from app.db import utcnow
+from app.errors import NotFound, ValidationFailed
+from app.i18n import gettext as _
+from app.jobs import enqueue, job_handler
+
+logger = logging.getLogger(__name__)
+SYNC_JOB = "search.sync_listings"
+SETTINGS_JOB = "search.apply_settings"
+# A sync job retries with capped exponential backoff for weeks before giving up: an index outage
+# delays updates, it does not lose them (and `odop search reindex` repairs anything).
+SYNC_MAX_ATTEMPTS = 500
+REINDEX_BATCH = 2000
+SUGGEST_LIMIT = 8
+
+_backends: dict[tuple[str, ...], SearchBackend] = {}
+_settings: Settings | None = None
+
+
+def use_settings(settings: Settings) -> None:
+    """Jobs run in an app process use the app's settings (tests pass their own)."""
+    global _settings
+    _settings = settings
+
+
+def current_settings() -> Settings:
+    return _settings or get_settings()
+
+
+def backend_for(session: AsyncSession, settings: Settings | None = None) -> SearchBackend:
+    """The configured backend; backends are cached per process (they hold the typo vocabulary)."""
+    settings = settings or current_settings()
+    if settings.effective_search_backend == "meilisearch":
+        key: tuple[str, ...] = ("meili", settings.meili_url, settings.meili_index)
+        if key not in _backends:
+            _backends[key] = MeiliBackend(
+                settings.meili_url, settings.meili_api_key, settings.meili_index
+            )
+        return _backends[key]
+    dialect = session.get_bind().dialect.name
+    key = ("database", dialect)
+    if key not in _backends:
+        _backends[key] = PostgresBackend() if dialect == "postgresql" else SqliteBackend()
+    return _backends[key]
+
+
+class ResultCache:
+    """Recent results per process: popular searches and the facet counts of browsing are served
+    without touching the index. An entry is fresh for ``search_cache_seconds``; for STALE_FACTOR
+    times longer it is still served while one background query refreshes it, so an expiring
+    entry never stalls requests. Changes indexed by this process clear the cache; other
+    processes' changes show within the TTL (or the refresh that follows)."""
+
+    def __init__(self, max_entries: int = 2000) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[object, ...], tuple[float, SearchResult]] = OrderedDict()
+
+    def get(self, key: tuple[object, ...], ttl: float) -> tuple[SearchResult, bool] | None:
+        """(result, still fresh), or None when missing or too old to serve."""
+        found = self._entries.get(key)
+        if found is None:
+            return None
+        age = time.monotonic() - found[0]
+        if age > ttl * STALE_FACTOR:
+            return None
+        self._entries.move_to_end(key)
+        return found[1], age <= ttl
+
+    def put(self, key: tuple[object, ...], result: SearchResult) -> None:
+        self._entries[key] = (time.monotonic(), result)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+STALE_FACTOR = 6
+results_cache = ResultCache()
+_refreshing: dict[tuple[object, ...], asyncio.Task[None]] = {}
+
+
+async def search(
+    session: AsyncSession,
+    query: SearchQuery,
+    settings: Settings | None = None,
+    *,
+    refresh_with: async_sessionmaker[AsyncSession] | None = None,
+) -> SearchResult:
+    """Search, through the result cache when ``search_cache_seconds`` > 0. ``refresh_with``
+    (the app's session factory) lets a stale entry be refreshed in the background."""
+    settings = settings or current_settings()
+    backend = backend_for(session, settings)
+    ttl = settings.search_cache_seconds
+    if ttl <= 0:
+        return await backend.search(session, query)
+    key = (id(backend), query)
+    cached = results_cache.get(key, ttl)
+    if cached is not None:
+        result, fresh = cached
+        if not fresh and refresh_with is not None and key not in _refreshing:
+            _refreshing[key] = asyncio.create_task(_refresh(refresh_with, backend, key, query))
+        if fresh or refresh_with is not None:
+            return result
+    result = await backend.search(session, query)
+    results_cache.put(key, result)
+    return result
+
+
+async def _refresh(
+    factory: async_sessionmaker[AsyncSession],
+    backend: SearchBackend,
+    key: tuple[object, ...],
+    query: SearchQuery,
+) -> None:
+    try:
+        async with factory() as session:
+            results_cache.put(key, await backend.search(session, query))
+    except Exception:  # the entry stays stale; the next request past its age retries
+        logger.warning("search cache refresh failed", exc_info=True)
+    finally:
+        del _refreshing[key]
+
+
+async def suggest(session: AsyncSession, text: str, settings: Settings | None = None) -> list[str]:
+    if not analysis.query_words(text):
+        return []
+    return await backend_for(session, settings).suggest(session, text, SUGGEST_LIMIT)
+
+
+# -- keeping the index in step with the catalog ------------------------------------------
+
+
+async def _index_listings(session: AsyncSession, ids: list[int]) -> None:
+    """The database index is updated in the transaction that delivers the change; Meilisearch
+    gets a job of its own, so its outages retry only the index write, for as long as needed."""
+    if isinstance(backend_for(session), DatabaseBackend):
+        await sync_listings(session, {"listing_ids": ids})
+        return
+    for start in range(0, len(ids), REINDEX_BATCH):
+        payload = {"listing_ids": ids[start : start + REINDEX_BATCH]}
+        enqueue(session, SYNC_JOB, payload, max_attempts=SYNC_MAX_ATTEMPTS)
+
+
+@events.on_listing_changed
+async def _listing_changed(session: AsyncSession, listing_id: int) -> None:
+    await _index_listings(session, [listing_id])
+
+
+@events.on_seller_changed
+async def _seller_changed(session: AsyncSession, seller_id: int) -> None:
+    await _index_listings(
+        session, await search_repository.listing_ids_of_seller(session, seller_id)
+    )
+
+
+@job_handler(SYNC_JOB)
+async def sync_listings(session: AsyncSession, payload: dict[str, Any]) -> None:
+    """Write the current state of these listings to the index: searchable ones are upserted,
+    the rest (unpublished, deleted, seller suspended) removed. Idempotent."""
+    ids = [int(i) for i in payload["listing_ids"]]
+    backend = backend_for(session)
+    results_cache.clear()
+    documents = await search_repository.documents_for(session, ids)
+    found = {d.listing_id for d in documents}
+    await backend.upsert(session, documents)
+    await backend.delete(session, [i for i in ids if i not in found])
+
+
+@job_handler(SETTINGS_JOB)
+async def apply_settings(session: AsyncSession, payload: dict[str, Any]) -> None:
+    backend = backend_for(session)
+    if isinstance(backend, MeiliBackend):
+        await backend.apply_settings(session)
+
+
+async def setup(session: AsyncSession, settings: Settings | None = None) -> str:
+    """Create the index if missing and apply its settings. Returns the backend's name."""
+    backend = backend_for(session, settings)
+    await backend.ensure_index(session)
+    return backend.name
+
+
+async def reindex(
+    session_factory: async_sessionmaker[AsyncSession],
+    progress: Callable[[int, int], None],
+    settings: Settings | None = None,
+) -> int:
+    """Rebuild the whole index beside the live one and swap it in. Returns documents written."""
+    async with session_factory() as session:
+        backend = backend_for(session, settings)
+        total = await search_repository.count_searchable(session)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        progress(done, total)
+
+    progress(0, total)
+    written = await backend.rebuild(
+        session_factory,
+        lambda session, after: search_repository.document_batch(session, after, REINDEX_BATCH),
+        advance,
+    )
+    results_cache.clear()
+    return written
+
+
+# -- synonyms ----------------------------------------------------------------------------
+
+
+def clean_terms(raw: list[str]) -> list[str]:
+    """Normalised, de-duplicated words of a synonym group; at least two are needed."""
+    terms: dict[str, None] = {}
+    for item in raw:
+        for word in item.split(","):
+            word = analysis.normalise(word).strip()
+            if word:
+                if len(word) > 60:
+                    raise ValidationFailed(_("A synonym may be at most 60 characters long."))
+                terms.setdefault(word, None)
+    if len(terms) < 2:
+        raise ValidationFailed(_("A synonym group needs at least two different words."))
+    return list(terms)
+
+
+async def _synonyms_changed(session: AsyncSession) -> None:
+    results_cache.clear()
+    backend = backend_for(session)
+    if isinstance(backend, DatabaseBackend):
+        backend.forget_lexicon()
+    else:
+        enqueue(session, SETTINGS_JOB, {}, max_attempts=SYNC_MAX_ATTEMPTS)
+
+
+async def add_synonyms(session: AsyncSession, raw: list[str], note: str = "") -> SynonymGroup:
+    group = await search_repository.add_synonym_group(session, clean_terms(raw), note[:200])
+    await _synonyms_changed(session)
+    return group
+
+
+async def remove_synonyms(session: AsyncSession, group_id: int) -> None:
+    if not await search_repository.delete_synonym_group(session, group_id):
+        raise NotFound(_("There is no synonym group %(id)s.", id=group_id))
+    await _synonyms_changed(session)
+
+
+async def list_synonyms(session: AsyncSession) -> list[SynonymGroup]:
+    return await search_repository.synonym_groups(session)
+
+
+# -- requests ----------------------------------------------------------------------------
+
+
+async def to_query(
+    session: AsyncSession, params: SearchParams, settings: Settings | None = None
+) -> SearchQuery:
+    """Validate what only the database can check (currencies) and convert prices to paise."""
+    settings = settings or current_settings()
+    code = params.currency.upper()
+    prices = [params.min_price, params.max_price]
+    paise: list[int | None] = [None, None]
+    if any(p is not None for p in prices):
+        if code == currency.BASE_CURRENCY:
+            paise = [None if p is None else int(p * 100) for p in prices]
+        else:
+            currency.validate_currency(code, settings.display_currencies)
+            rate = (await currency.current_rates(session, utcnow().date())).get(code)
+            if rate is None:
+                raise ValidationFailed(f"There is no exchange rate for {code} yet.")
+            scale = 10 ** currency.minor_units(code)
+            paise = [None if p is None else currency.to_inr(int(p * scale), rate) for p in prices]
+    return SearchQuery(
+        text=params.q[: analysis.MAX_QUERY_CHARS],
+        state=tuple(params.state),
+        district=tuple(params.district),
+        gi=tuple(params.gi),
+        category=tuple(params.category),
+        goods_class=tuple(params.goods_class),
+        seller_type=tuple(params.seller_type),
+        min_price_paise=paise[0],
+        max_price_paise=paise[1],
+        export_ready=params.export_ready,
+        in_stock=params.in_stock,
+        sort=params.sort,
+        page=params.page,
+        per_page=params.per_page,
+    )
+
+
+def applied(params: SearchParams) -> dict[str, object]:
+    """The filters and sort a search used, without the empty ones."""
+    values = params.model_dump(exclude={"q", "page", "per_page"}, exclude_defaults=True)
+    values["sort"] = params.sort.value
+    return values

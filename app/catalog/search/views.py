@@ -1,0 +1,134 @@
+"""The search page (works without JavaScript) and the admin's synonym page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+
+from app.catalog.search import service
+from app.catalog.search.base import FACETS, Sort
+from app.catalog.search.schemas import SearchParams, marked_html
+from app.db import SessionDep
+from app.errors import AppError
+from app.i18n import gettext as _
+from app.web import flash, templates_of, verify_csrf
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+admin_router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+_LIST_FIELDS = {"state", "district", "gi", "category", "goods_class", "seller_type"}
+
+
+def _lenient_params(request: Request) -> tuple[SearchParams, bool]:
+    """Query parameters as SearchParams; invalid ones are dropped (and reported), never a 422."""
+    raw: dict[str, Any] = {}
+    for key, value in request.query_params.multi_items():
+        if key in _LIST_FIELDS:
+            raw.setdefault(key, []).append(value)
+        elif key in SearchParams.model_fields and value != "":
+            raw[key] = value
+    try:
+        return SearchParams.model_validate(raw), False
+    except ValidationError as exc:
+        for error in exc.errors():
+            raw.pop(str(error["loc"][0]), None)
+        return SearchParams.model_validate(raw), True
+
+
+def _url(params: SearchParams, **changes: Any) -> str:
+    values = params.model_dump(exclude_defaults=True, mode="json") | changes
+    pairs = []
+    for key, value in values.items():
+        for item in value if isinstance(value, list) else [value]:
+            if item not in (None, ""):
+                pairs.append((key, str(item).lower() if isinstance(item, bool) else item))
+    return "/search" + (f"?{urlencode(pairs)}" if pairs else "")
+
+
+@router.get("/search", response_class=HTMLResponse, name="search")
+async def search_page(request: Request, session: SessionDep) -> HTMLResponse:
+    params, had_errors = _lenient_params(request)
+    try:
+        query = await service.to_query(session, params)
+    except AppError as exc:
+        params = params.model_copy(update={"min_price": None, "max_price": None})
+        query = await service.to_query(session, params)
+        flash(request, exc.message, "error")
+    result = await service.search(session, query, refresh_with=request.app.state.session_factory)
+    pages = max(1, -(-min(result.total, 1000 * params.per_page) // params.per_page))
+    selected = {name: set(getattr(params, name)) for name in FACETS}
+    return templates_of(request).render(
+        request,
+        "search/results.html",
+        {
+            "query": params.q,
+            "params": params,
+            "result": result,
+            # The product page belongs to the catalog pages; its path is fixed as /products/<slug>.
+            "hits": [
+                (hit, marked_html(hit.title_highlighted), f"/products/{hit.slug}")
+                for hit in result.hits
+            ],
+            "selected": selected,
+            "had_errors": had_errors,
+            "sorts": [
+                (Sort.RELEVANCE, _("Best match")),
+                (Sort.PRICE_ASC, _("Price: low to high")),
+                (Sort.PRICE_DESC, _("Price: high to low")),
+                (Sort.NEWEST, _("Newest")),
+            ],
+            "facet_titles": {
+                "state": _("State"),
+                "district": _("District"),
+                "gi": _("GI tag"),
+                "category": _("Category"),
+                "seller_type": _("Seller type"),
+            },
+            "pages": pages,
+            "prev_url": _url(params, page=params.page - 1) if params.page > 1 else None,
+            "next_url": _url(params, page=params.page + 1) if params.page < pages else None,
+            "clear_url": _url(SearchParams(q=params.q)),
+        },
+    )
+
+
+@admin_router.get("/admin/search/synonyms", response_class=HTMLResponse, name="admin_synonyms")
+async def synonyms_page(request: Request, session: SessionDep) -> HTMLResponse:
+    return _render_synonyms(request, await service.list_synonyms(session), {}, None)
+
+
+def _render_synonyms(
+    request: Request, groups: Any, values: dict[str, str], error: str | None
+) -> HTMLResponse:
+    return templates_of(request).render(
+        request,
+        "search/synonyms.html",
+        {"groups": groups, "values": values, "error": error},
+        status_code=422 if error else 200,
+    )
+
+
+@admin_router.post("/admin/search/synonyms", name="admin_synonyms_add")
+async def synonyms_add(
+    request: Request,
+    session: SessionDep,
+    words: Annotated[str, Form(max_length=1000)] = "",
+    note: Annotated[str, Form(max_length=200)] = "",
+) -> Any:
+    try:
+        await service.add_synonyms(session, [words], note)
+    except AppError as exc:
+        groups = await service.list_synonyms(session)
+        return _render_synonyms(request, groups, {"words": words, "note": note}, exc.message)
+    flash(request, _("Synonym group added."))
+    return RedirectResponse(request.app.url_path_for("admin_synonyms"), status_code=303)
+
+
+@admin_router.post("/admin/search/synonyms/{group_id}/delete", name="admin_synonyms_delete")
+async def synonyms_delete(request: Request, session: SessionDep, group_id: int) -> Any:
+    await service.remove_synonyms(session, group_id)
+    flash(request, _("Synonym group removed."))
+    return RedirectResponse(request.app.url_path_for("admin_synonyms"), status_code=303)

@@ -1,0 +1,67 @@
+"""The fixed query sets of bench/search.py: a mixed load set and a relevance set."""
+
+from __future__ import annotations
+
+# Load: typos, Hindi, synonyms, filters, sorts; every request also computes the facets.
+LOAD = [
+    {"q": "firozbad glas"},
+    {"q": "banarasi saree"},
+    {"q": "बनारसी साड़ी"},
+    {"q": "chanapatna toy"},
+    {"q": "kanjeevaram silk"},
+    {"q": "saree", "state": "west-bengal"},
+    {"q": "silk", "sort": "price_asc"},
+    {"q": "mango", "in_stock": "true"},
+    {"q": "brass", "export_ready": "true", "min_price": "1000", "max_price": "5000"},
+    {"q": "pashmina shawl"},
+    {"q": "carpet", "seller_type": "cooperative"},
+    {"q": "potery", "state": "uttar-pradesh"},
+    {"q": "madhubani painting"},
+    {"q": "turmric"},
+    {"q": "wooden toys", "sort": "newest"},
+    {"q": "handloom", "category": "textiles", "page": "2"},
+]
+
+# Relevance: (query, what the top five should contain: a product name or "district:<name>").
+RELEVANCE = [
+    ("firozbad glas", "Firozabad Glass"),
+    ("firozabad glass", "Firozabad Glass"),
+    ("channapatna toy", "Channapatna Toys"),
+    ("chanapatna toys", "Channapatna Toys"),
+    ("banarasi saree", "district:Varanasi"),
+    ("बनारसी साड़ी", "district:Varanasi"),
+    ("varanasi silk", "district:Varanasi"),
+    ("kanjeevaram", "district:Kanchipuram"),
+    ("kanchipuram silk", "district:Kanchipuram"),
+    ("moradabad brass", "district:Moradabad"),
+    ("moradbad brass", "district:Moradabad"),
+    ("bhadohi carpet", "district:Bhadohi"),
+    ("bhadohi carpets", "district:Bhadohi"),
+    ("lucknow chikankari", "district:Lucknow"),
+    ("लखनऊ", "district:Lucknow"),
+    ("madhubani", "district:Madhubani"),  # exact spelling before Darbhanga's "Madhubhani"
+    ("madhubni painting", "district:Madhubani"),
+    ("agra leather", "district:Agra"),
+    ("gorakhpur terracotta", "district:Gorakhpur"),
+    ("kolhapuri chappal", "district:Kolhapur"),
+    ("nagpur orange", "district:Nagpur"),
+    ("darjeeling tea", "district:Darjeeling"),
+    ("pashmina", "Pashmina"),
+    ("mysore silk", "district:Mysuru"),
+    ("moradabad", "district:Moradabad"),
+    ("jaipur jewellery", "district:Jaipur"),
+    ("pochampally ikat", "district:Yadadri Bhuvanagiri"),
+    ("kashmir saffron", "Saffron"),
+    ("alphonso mango", "district:Ratnagiri"),
+    ("coir products", "Coir"),
+    ("वाराणसी", "district:Varanasi"),
+    ("फिरोजाबाद", "district:Firozabad"),
+    ("chandigarh", "district:Chandigarh"),
+    ("pashmina shawl", "Pashmina"),
+    ("terracotta", "Terracotta"),
+    ("bamboo", "Bamboo"),
+    ("jute", "Jute"),
+    ("handloom saree", "Saree"),
+    ("silk sari", "Silk"),
+    ("turmric", "Turmeric"),
+]

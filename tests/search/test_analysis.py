@@ -1,0 +1,72 @@
+"""Text analysis: tokens (Devanagari kept whole), typo budgets and the vocabulary lookups."""
+
+from __future__ import annotations
+
+from app.catalog.search import analysis
+from app.catalog.search.analysis import Synonyms, Vocabulary
+
+
+def test_terms_fold_case_accents_and_plurals_but_keep_devanagari_whole() -> None:
+    assert analysis.terms("Kanchipuram SAREES, Crème") == ["kanchipuram", "saree", "creme"]
+    assert analysis.terms("बनारसी साड़ी") == ["बनारसी", "साड़ी"]
+    assert analysis.terms("glass toys") == ["glass", "toy"]
+
+
+def test_query_words_are_truncated() -> None:
+    assert len(analysis.query_words("word " * 500)) == analysis.MAX_QUERY_TERMS
+    assert analysis.query_words('"glass" OR NEAR(toys)*') == ["glass", "or", "near", "toys"]
+
+
+def test_typo_budget_follows_meilisearch() -> None:
+    assert [analysis.typo_budget("x" * n) for n in (4, 5, 8, 9)] == [0, 1, 1, 2]
+
+
+def test_vocabulary_typos_within_budget_only() -> None:
+    vocabulary = Vocabulary({"firozabad": 5, "glass": 9, "channapatna": 3, "toy": 4})
+    assert vocabulary.typo_matches("firozbad") == ["firozabad"]  # 8 letters, one deletion
+    assert vocabulary.typo_matches("glsas") == ["glass"]  # transposition counts once
+    assert vocabulary.typo_matches("gls") == []  # too short for a typo
+    assert vocabulary.typo_matches("chanapatan") == ["channapatna"]  # 10 letters, two typos
+    assert vocabulary.typo_matches("chanapatan"[:8]) == []  # "chanapat": not within one
+    assert vocabulary.prefix_matches("gla") == ["glass"]
+    assert vocabulary.prefix_matches("zzz") == []
+
+
+def test_expand_adds_synonyms_of_corrected_words() -> None:
+    vocabulary = Vocabulary({"banarasi": 2, "varanasi": 3, "saree": 4})
+    synonyms = Synonyms([["banarasi", "varanasi", "बनारसी"], ["saree", "sari", "साड़ी"]])
+    groups = analysis.expand(["banarsi", "sari"], vocabulary, synonyms, prefix_last=False)
+    assert groups[0] >= {"banarasi", "varanasi"}
+    assert "saree" in groups[1]
+    hindi = analysis.expand(["बनारसी"], vocabulary, synonyms, prefix_last=True)
+    assert hindi[0] >= {"बनारसी", "banarasi", "varanasi"}
+
+
+def test_result_cache_expires_and_evicts() -> None:
+    from app.catalog.search.base import SearchResult
+    from app.catalog.search.service import ResultCache
+
+    cache = ResultCache(max_entries=2)
+    first, second, third = (SearchResult(hits=[], total=n) for n in (1, 2, 3))
+    cache.put(("a",), first)
+    cache.put(("b",), second)
+    assert cache.get(("a",), ttl=60) == (first, True)  # "a" is now the most recent
+    cache.put(("c",), third)
+    assert cache.get(("b",), ttl=60) is None
+    assert cache.get(("a",), ttl=60) == (first, True)
+    assert cache.get(("a",), ttl=0) is None
+
+
+def test_an_expired_entry_is_served_stale_for_a_while_then_dropped() -> None:
+    import time
+
+    from app.catalog.search.base import SearchResult
+    from app.catalog.search.service import STALE_FACTOR, ResultCache
+
+    cache = ResultCache()
+    result = SearchResult(hits=[], total=1)
+    cache.put(("a",), result)
+    cache._entries[("a",)] = (time.monotonic() - 2, result)
+    assert cache.get(("a",), ttl=1) == (result, False)
+    cache._entries[("a",)] = (time.monotonic() - STALE_FACTOR - 1, result)
+    assert cache.get(("a",), ttl=1) is None
