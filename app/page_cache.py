@@ -43,6 +43,8 @@ CACHEABLE_PREFIXES = (
 )
 MAX_BODY_BYTES = 256_000  # a district page is about 5 KB gzipped
 CACHE_STATUS_HEADER = b"x-page-cache"
+# Headers that describe one request, not the page: never replayed to another visitor.
+PER_REQUEST_HEADERS = frozenset({b"x-request-id"})
 
 CacheKey = tuple[str, bytes, str, str, bool]
 
@@ -174,7 +176,8 @@ class PageCacheMiddleware:
     def _store(
         self, key: CacheKey, headers: list[tuple[bytes, bytes]], body: bytes
     ) -> CachedResponse:
-        entry = CachedResponse(self.clock() + self.ttl_seconds, list(headers), body)
+        kept = [(name, value) for name, value in headers if name not in PER_REQUEST_HEADERS]
+        entry = CachedResponse(self.clock() + self.ttl_seconds, kept, body)
         self.entries[key] = entry
         self.entries.move_to_end(key)
         while len(self.entries) > self.max_entries:

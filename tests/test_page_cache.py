@@ -251,6 +251,7 @@ async def test_catalog_pages_set_no_cookie_so_they_are_cached(
     assert CSRF_COOKIE not in first.cookies
     assert (first.headers["x-page-cache"], second.headers["x-page-cache"]) == ("miss", "hit")
     assert second.text == first.text
+    assert "x-request-id" in first.headers and "x-request-id" not in second.headers
 
 
 async def test_a_page_with_a_form_sets_the_csrf_cookie_and_is_not_cached(
