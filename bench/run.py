@@ -242,6 +242,7 @@ def prepare_database(database: str, listings: int, postgres_url: str) -> tuple[s
     count = asyncio.run(_count_listings(url))
     if count == listings:
         console.print(f"{database}: reusing the prepared database ({count} listings).")
+        _odop(env, "search", "reindex", quiet=True)  # the index may predate this code
         return url, None
     if count > listings:  # seeding only adds; start again from an empty database
         console.print(f"{database}: {count} listings, {listings} wanted; recreating the database.")
@@ -255,6 +256,7 @@ def prepare_database(database: str, listings: int, postgres_url: str) -> tuple[s
     _odop(env, "seed", "reference")
     _odop(env, "seed", "demo", "--listings", str(listings))
     seconds = time.monotonic() - started
+    _odop(env, "search", "reindex", quiet=True)
     console.print(f"{database}: seeded {listings} listings in {seconds:.1f} s.")
     return url, seconds
 
