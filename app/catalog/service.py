@@ -380,8 +380,7 @@ class Prices:
         return fx.from_inr(paise, self.rate) if self.rate else paise
 
     def __call__(self, paise: int) -> str:
-        code = self.currency if self.rate else fx.BASE_CURRENCY
-        return fx.format_minor(self.minor(paise), code, self.language)
+        return fx.format_minor(self.minor(paise), self.code, self.language)
 
     def to_paise(self, amount: str | None) -> int | None:
         """A price typed in the displayed currency (e.g. a filter bound) as INR paise."""
@@ -393,9 +392,13 @@ class Prices:
             return None
         if not value.is_finite() or value < 0:
             return None
-        code = self.currency if self.rate else fx.BASE_CURRENCY
-        minor = int((value * 10 ** fx.minor_units(code)).to_integral_value(ROUND_HALF_UP))
+        minor = int((value * 10 ** fx.minor_units(self.code)).to_integral_value(ROUND_HALF_UP))
         return fx.to_inr(minor, self.rate) if self.rate else minor
+
+    @property
+    def code(self) -> str:
+        """The currency prices are shown in (rupees when the chosen one has no rate)."""
+        return self.currency if self.rate else fx.BASE_CURRENCY
 
     @property
     def rate_text(self) -> str:

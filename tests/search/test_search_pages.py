@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import date
+from decimal import Decimal
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Role, User
+from app.catalog import currency
 from tests import factories
 from tests.helpers import post_form
 from tests.search.conftest import Catalog
@@ -68,3 +71,18 @@ async def test_admin_extends_synonyms_and_search_uses_them(
     assert added.status_code == 303
     hits = (await client.get("/api/v1/search", params={"q": "bomma"})).json()["hits"]
     assert [h["id"] for h in hits] == [catalog.toys.id]
+
+
+async def test_a_foreign_buyer_sees_and_filters_prices_in_their_currency(
+    client: httpx.AsyncClient, db: AsyncSession, catalog: Catalog
+) -> None:
+    await currency.set_rate(db, "USD", Decimal("80"), date(2026, 11, 1), supported=["USD"])
+    await db.commit()
+    client.cookies.set("odop_currency", "USD")
+    page = (await client.get("/search", params={"q": "toys"})).text
+    assert "$5.63" in page  # ₹450 / 80, rounded half up
+    assert "Price (USD)" in page and 'name="currency" value="USD"' in page
+    assert "Individual artisan" in page or "Self-help group (SHG)" in page  # labels, not codes
+    cheap = (await client.get("/search", params={"q": "", "max_price": "6"})).text
+    assert "Channapatna Wooden Toys" in cheap  # $5.63
+    assert "Kanchipuram Silk Sari" not in cheap  # $300

@@ -9,12 +9,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
+from app.catalog.deps import PricesDep
 from app.catalog.search import service
 from app.catalog.search.base import FACETS, Sort
 from app.catalog.search.schemas import SearchParams, marked_html
 from app.db import SessionDep
 from app.errors import AppError
 from app.i18n import gettext as _
+from app.sellers.service import seller_type_labels
 from app.web import flash, templates_of, verify_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -49,8 +51,10 @@ def _url(params: SearchParams, **changes: Any) -> str:
 
 
 @router.get("/search", response_class=HTMLResponse, name="search")
-async def search_page(request: Request, session: SessionDep) -> HTMLResponse:
+async def search_page(request: Request, session: SessionDep, prices: PricesDep) -> HTMLResponse:
     params, had_errors = _lenient_params(request)
+    if "currency" not in request.query_params:  # price bounds are typed in the shown currency
+        params = params.model_copy(update={"currency": prices.code})
     try:
         query = await service.to_query(session, params)
     except AppError as exc:
@@ -73,6 +77,8 @@ async def search_page(request: Request, session: SessionDep) -> HTMLResponse:
                 for hit in result.hits
             ],
             "selected": selected,
+            "prices": prices,
+            "value_labels": {"seller_type": seller_type_labels()},
             "had_errors": had_errors,
             "sorts": [
                 (Sort.RELEVANCE, _("Best match")),
