@@ -221,6 +221,16 @@ class DatabaseBackend:
             after = last
             progress(len(batch))
         async with session_factory() as session, session.begin():
+            # A listing unpublished or deleted while its batch was being copied can have been
+            # removed from the new index before the copy landed: sweep such rows once at the end.
+            indexed = set(
+                (
+                    await session.scalars(text(f"SELECT listing_id FROM search_listings{BUILD}"))
+                ).all()
+            )
+            gone = indexed - await search_repository.searchable_listing_ids(session)
+            if gone:
+                await self._delete(session, BUILD, sorted(gone))
             await self._insert_terms(session, BUILD, terms)
             await self._create_indexes(session, BUILD)
         async with session_factory() as session, session.begin():

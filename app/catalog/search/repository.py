@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -133,16 +133,22 @@ async def document_batch(
     return await documents_for(session, ids), ids[-1]
 
 
-async def count_searchable(session: AsyncSession) -> int:
-    from sqlalchemy import func
-
-    query = (
-        select(func.count())
-        .select_from(Listing)
+def _searchable() -> Any:
+    return (
+        select(Listing.id)
         .join(Seller, Seller.id == Listing.seller_id)
         .where(Listing.status == ListingStatus.PUBLISHED, Seller.status == SellerStatus.VERIFIED)
     )
-    return int(await session.scalar(query) or 0)
+
+
+async def count_searchable(session: AsyncSession) -> int:
+    return int(
+        await session.scalar(select(func.count()).select_from(_searchable().subquery())) or 0
+    )
+
+
+async def searchable_listing_ids(session: AsyncSession) -> set[int]:
+    return set(await session.scalars(_searchable()))
 
 
 async def listing_ids_of_seller(session: AsyncSession, seller_id: int) -> list[int]:
