@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, or_, select, update
+from sqlalchemy import JSON, Index, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -68,10 +68,6 @@ def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
         return handler
 
     return register
-
-
-def registered_kinds() -> frozenset[str]:
-    return frozenset(_HANDLERS)
 
 
 def enqueue(
@@ -214,10 +210,3 @@ class JobRunner:
             )
             for waiter in waiters:
                 waiter.cancel()
-
-
-async def pending_count(session: AsyncSession) -> int:
-    rows = await session.execute(
-        select(Job.id).where(or_(Job.status == JobStatus.PENDING, Job.status == JobStatus.RUNNING))
-    )
-    return len(rows.all())

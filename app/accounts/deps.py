@@ -104,15 +104,6 @@ async def require_user(request: Request, user: OptionalUser) -> User:
 CurrentUser = Annotated[User, Depends(require_user)]
 
 
-async def require_verified_user(user: CurrentUser) -> User:
-    if user.email_verified_at is None:
-        raise Forbidden(_("Please confirm your email address first (see your account page)."))
-    return user
-
-
-VerifiedUser = Annotated[User, Depends(require_verified_user)]
-
-
 def _token_has(request: Request, scope: str) -> bool:
     token: ApiToken | None = getattr(request.state, "api_token", None)
     return token is None or scope in token.scope_set

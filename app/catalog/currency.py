@@ -34,9 +34,6 @@ class Rate:
         return cls(row.currency, Decimal(row.inr_per_unit_micros) / MICROS, row.effective_date)
 
 
-INR_RATE = Rate(BASE_CURRENCY, Decimal(1), date(1950, 1, 26))
-
-
 def minor_units(currency: str) -> int:
     return int(get_currency_precision(currency))
 
