@@ -634,6 +634,15 @@ async def submit(session: AsyncSession, user: User, seller: Seller) -> None:
         )
     if not seller.editable:
         raise Conflict(_("Your details are under review or verified and cannot be changed now."))
+    if user.email_verified_at is None:  # decisions are emailed: the address must reach someone
+        raise FormErrors(
+            {
+                "form": _(
+                    "Confirm your email address first: open the link we sent you, or ask for a "
+                    "new one on your account page."
+                )
+            }
+        )
     seller.status = SellerStatus.SUBMITTED
     seller.submitted_at = utcnow()
     _audit(session, seller, AuditAction.SUBMITTED, user)

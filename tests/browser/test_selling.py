@@ -14,6 +14,7 @@ from playwright.sync_api import FilePayload, Page, expect
 
 from app.sellers import identifiers
 from tests.browser.conftest import ODOP, PROJECT
+from tests.browser.mailbox import open_newest_mail
 
 pytestmark = pytest.mark.browser
 PAN = "AAACF4321K"
@@ -66,6 +67,8 @@ def test_an_fpo_onboards_is_verified_and_sells_in_its_district(
     page.get_by_label("Email").fill("fpo@example.test")
     page.get_by_label("Password").fill("kiln-amber-bangle-77")
     page.get_by_role("button", name="Create account").click()
+    # Review decisions are emailed, so the account's address is confirmed before submitting.
+    page.goto(open_newest_mail(page, base, "Confirm your email address", "fpo@example.test"))
 
     page.get_by_role("link", name="Sell", exact=True).click()
     page.get_by_role("link", name="Start").click()

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.models import Role, User
 from app.catalog.models import ListingStatus
 from app.config import Settings
+from app.db import utcnow
 from app.jobs import Job, JobRunner
 from app.sellers import crypto, repository, service
 from app.sellers.models import (
@@ -379,3 +380,18 @@ async def test_onboarding_pages_are_in_hindi(
     assert "समीक्षा के लिए जमा करें" in page.text and "पहचान और स्थान" in page.text
     bad = await post_form(client, "/sell/identifiers", {"pan": "123"})
     assert "पैन में 10 अक्षर होते हैं" in bad.text
+
+
+async def test_submitting_needs_a_confirmed_email_because_decisions_are_emailed(
+    db: AsyncSession, settings: Settings
+) -> None:
+    unconfirmed = await factories.user(db, verified=False)
+    owner, seller = await onboarded_seller(db, settings, submit=False, owner=unconfirmed)
+    with pytest.raises(service.FormErrors) as refused:
+        await service.submit(db, owner, seller)
+    assert "Confirm your email address first" in refused.value.errors["form"]
+    assert seller.status == SellerStatus.DRAFT
+    owner.email_verified_at = utcnow()
+    await service.submit(db, owner, seller)
+    submitted = await repository.seller_by_id(db, seller.id)
+    assert submitted is not None and submitted.status == SellerStatus.SUBMITTED
