@@ -5,10 +5,10 @@
 For each database (SQLite file under var/bench/, PostgreSQL database `odop_bench`) this prepares
 N demo listings (reusing a database that already has exactly N), starts `odop serve` (one
 worker, quiet logs, in-process jobs off) and bench/hello.py on free 127.0.0.1 ports, loads the
-hello-world and then each URL of bench/urls.py for a bounded time, and prints req/s, p50, p99,
-non-2xx responses and the ratio of req/s to the hello-world of the same run. A URL that answers
-404 (a page not built yet on this branch) is reported as such and not loaded. Results are also
-written to bench/results/<timestamp>.json.
+hello-world and then each URL of bench/urls.py for a bounded time (after an unmeasured warm-up
+of --warmup seconds), and prints req/s, p50, p99, non-2xx responses and the ratio of req/s to the
+hello-world of the same run. A URL that answers 404 (a page not built yet on this branch) is
+reported as such and not loaded. Results are also written to bench/results/<timestamp>.json.
 """
 
 from __future__ import annotations

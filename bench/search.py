@@ -1,8 +1,8 @@
 """Search benchmark: 100,000 listings on SQLite and on PostgreSQL.
 
 For each database it seeds (or reuses) the demo catalog, times `odop search reindex`, serves the
-app with uvicorn and drives ``GET /api/v1/search`` with wrk over a fixed mixed query set (typos,
-Hindi, filters, sorts, facets on every request), then does the same against a naive
+app with `odop serve` and drives ``GET /api/v1/search`` with wrk over a fixed mixed query set
+(typos, Hindi, filters, sorts, facets on every request), then does the same against a naive
 ``LIKE '%…%'`` endpoint over the same data, and checks relevance on a fixed query set. Every
 measured wrk run follows an unmeasured one of ``--warmup`` seconds (bench/harness.py).
 
