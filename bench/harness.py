@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from app.config import PROJECT_ROOT
 
 REPORT_SCRIPT = Path(__file__).resolve().parent / "report.lua"
+WRK_TIMEOUT_S = 10  # a response slower than this counts as a timeout
 DEFAULT_POSTGRES_URL = os.environ.get(
     "ODOP_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"
 )
@@ -34,6 +35,7 @@ class WrkResult:
     duration_s: float
     p50_ms: float
     p99_ms: float
+    max_ms: float
     statuses: dict[int, int]
     socket_errors: dict[str, int]
 
@@ -56,6 +58,7 @@ def parse_wrk_output(stdout: str) -> WrkResult:
                 duration_s=data["duration_us"] / 1e6,
                 p50_ms=data["p50_us"] / 1000,
                 p99_ms=data["p99_us"] / 1000,
+                max_ms=data["max_us"] / 1000,
                 statuses={int(status): n for status, n in data["statuses"].items()},
                 socket_errors=data["errors"],
             )
@@ -92,14 +95,21 @@ def run_wrk(
     wrk: str = "wrk",
 ) -> WrkResult:
     """Load ``url`` (or, with ``paths``, its host over those paths in turn) for ``duration``
-    seconds, after ``warmup`` seconds of the same load that are not measured."""
+    seconds, after ``warmup`` seconds of the same load that are not measured.
+
+    wrk abandons the requests in flight when it stops, and the server still answers them; so
+    after the warm-up this waits as long as its slowest response took (the whole timeout when
+    none finished), lest that leftover work land in the measured run."""
     with tempfile.TemporaryDirectory() as scratch:
         script = REPORT_SCRIPT
         if paths is not None:
             script = Path(scratch) / "rotate.lua"
             script.write_text(rotation_script(paths))
         if warmup > 0:
-            _wrk(wrk, url, script, duration=warmup, connections=connections, threads=threads)
+            warm = parse_wrk_output(
+                _wrk(wrk, url, script, duration=warmup, connections=connections, threads=threads)
+            )
+            time.sleep(warm.max_ms / 1000 if warm.requests else WRK_TIMEOUT_S)
         stdout = _wrk(wrk, url, script, duration=duration, connections=connections, threads=threads)
     return parse_wrk_output(stdout)
 
@@ -112,7 +122,7 @@ def _wrk(
         f"--threads={min(threads, connections)}",
         f"--connections={connections}",
         f"--duration={max(1, round(duration))}s",
-        "--timeout=10s",
+        f"--timeout={WRK_TIMEOUT_S}s",
         f"--script={script}",
         url,
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import httpx
@@ -32,7 +33,7 @@ def test_wrk_output_is_parsed_into_rate_percentiles_and_status_counts() -> None:
     result = harness.parse_wrk_output(WRK_STDOUT)
     assert result.requests == 16050
     assert result.requests_per_second == pytest.approx(14590.9, abs=0.1)
-    assert (result.p50_ms, result.p99_ms) == (0.12, 1.633)
+    assert (result.p50_ms, result.p99_ms, result.max_ms) == (0.12, 1.633, 6.578)
     assert result.statuses == {200: 16000, 404: 30, 302: 20}
     assert result.non_2xx == 50  # redirects count too: a benchmarked page must answer 2xx
     assert result.socket_errors["read"] == 1
@@ -41,6 +42,27 @@ def test_wrk_output_is_parsed_into_rate_percentiles_and_status_counts() -> None:
 def test_wrk_output_without_the_report_line_is_an_error() -> None:
     with pytest.raises(ValueError, match="WRK_JSON"):
         harness.parse_wrk_output("Requests/sec:  14590.91\n")
+
+
+@pytest.mark.parametrize(
+    ("warm_up_stdout", "pause"),
+    [(WRK_STDOUT, 6.578 / 1000), (WRK_STDOUT.replace('"requests": 16050', '"requests": 0'), 10)],
+)
+def test_after_the_warm_up_the_server_gets_time_to_answer_what_wrk_abandoned(
+    monkeypatch: pytest.MonkeyPatch, warm_up_stdout: str, pause: float
+) -> None:
+    events: list[str] = []
+
+    def fake_wrk(*args: object, duration: float, **kwargs: object) -> str:
+        events.append(f"wrk {duration}")
+        return warm_up_stdout if len(events) == 1 else WRK_STDOUT
+
+    monkeypatch.setattr(harness, "_wrk", fake_wrk)
+    monkeypatch.setattr(time, "sleep", lambda seconds: events.append(f"sleep {seconds}"))
+    result = harness.run_wrk("http://x/", duration=5, connections=2, threads=1, warmup=2)
+    # The slowest warm-up response, or wrk's whole timeout when none finished.
+    assert events == ["wrk 2", f"sleep {pause}", "wrk 5"]
+    assert result.requests == 16050
 
 
 async def test_urls_are_resolved_from_the_first_public_listing(db: AsyncSession) -> None:
