@@ -5,10 +5,10 @@
 For each database (SQLite file under var/bench/, PostgreSQL database `odop_bench`) this prepares
 N demo listings (reusing a database that already has exactly N), starts `odop serve` (one
 worker, quiet logs, in-process jobs off) and bench/hello.py on free 127.0.0.1 ports, loads the
-hello-world and then each URL of bench/urls.py for a bounded time, and prints req/s, p50, p99,
-non-2xx responses and the ratio of req/s to the hello-world of the same run. A URL that answers
-404 (a page not built yet on this branch) is reported as such and not loaded. Results are also
-written to bench/results/<timestamp>.json.
+hello-world and then each URL of bench/urls.py for a bounded time (after an unmeasured warm-up
+of --warmup seconds), and prints req/s, p50, p99, non-2xx responses and the ratio of req/s to the
+hello-world of the same run. A URL that answers 404 (a page not built yet on this branch) is
+reported as such and not loaded. Results are also written to bench/results/<timestamp>.json.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ import json
 import os
 import platform
 import shutil
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -30,7 +28,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 from rich.console import Console
 from rich.table import Table
@@ -39,32 +36,23 @@ from app.catalog.models import Listing
 from app.catalog.repository import count_rows
 from app.config import PROJECT_ROOT
 from app.db import make_engine, make_session_factory
+from bench.harness import (
+    DEFAULT_POSTGRES_URL,
+    WrkResult,
+    ensure_pg_database,
+    odop,
+    odop_serve_command,
+    run_wrk,
+    serve,
+    uvicorn_command,
+)
 from bench.urls import URL_NAMES, BenchUrl, resolve
 
 BENCH_DIR = Path(__file__).resolve().parent
 VAR_DIR = PROJECT_ROOT / "var" / "bench"
 RESULTS_DIR = BENCH_DIR / "results"
-REPORT_SCRIPT = BENCH_DIR / "report.lua"
 PG_DATABASE = "odop_bench"
 console = Console(width=None if sys.stdout.isatty() else 150)
-
-
-@dataclass
-class WrkResult:
-    requests: int
-    duration_s: float
-    p50_ms: float
-    p99_ms: float
-    statuses: dict[int, int]
-    socket_errors: dict[str, int]
-
-    @property
-    def requests_per_second(self) -> float:
-        return self.requests / self.duration_s if self.duration_s else 0.0
-
-    @property
-    def non_2xx(self) -> int:
-        return sum(n for status, n in self.statuses.items() if not 200 <= status < 300)
 
 
 @dataclass
@@ -86,100 +74,15 @@ class Run:
     rows: list[Row] = field(default_factory=list)
 
 
-def parse_wrk_output(stdout: str) -> WrkResult:
-    """Read the JSON line that bench/report.lua's `done` hook prints."""
-    for line in stdout.splitlines():
-        if line.startswith("WRK_JSON "):
-            data = json.loads(line.removeprefix("WRK_JSON "))
-            return WrkResult(
-                requests=data["requests"],
-                duration_s=data["duration_us"] / 1e6,
-                p50_ms=data["p50_us"] / 1000,
-                p99_ms=data["p99_us"] / 1000,
-                statuses={int(status): n for status, n in data["statuses"].items()},
-                socket_errors=data["errors"],
-            )
-    raise ValueError(f"wrk printed no WRK_JSON line (is bench/report.lua in use?):\n{stdout}")
-
-
-def run_wrk(
-    url: str, *, duration: float, connections: int, threads: int, wrk: str = "wrk"
-) -> WrkResult:
-    command = [
-        wrk,
-        f"--threads={min(threads, connections)}",
-        f"--connections={connections}",
-        f"--duration={max(1, round(duration))}s",
-        "--timeout=10s",
-        f"--script={REPORT_SCRIPT}",
-        url,
-    ]
-    done = subprocess.run(
-        command, capture_output=True, text=True, timeout=duration + 60, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
-    return parse_wrk_output(done.stdout)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def serve(command: list[str], env: dict[str, str], log_name: str) -> Iterator[str]:
-    """Start a server process on a free port (``{port}`` in ``command``); yield its base URL."""
-    port = free_port()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    log_path = VAR_DIR / f"{log_name}.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [part.format(port=port) for part in command],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_healthy(process, base, log_path)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_until_healthy(process: subprocess.Popen[bytes], base: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}; see {log_path}")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"server at {base} did not become healthy in 60 s; see {log_path}")
-
-
 @contextlib.contextmanager
 def serve_hello() -> Iterator[str]:
-    command = [sys.executable, "-m", "uvicorn", "bench.hello:app", "--host", "127.0.0.1"]
-    command += ["--port", "{port}", "--log-level", "warning", "--no-access-log"]
-    with serve(command, dict(os.environ), "hello") as base:
+    with serve(uvicorn_command("bench.hello:app"), dict(os.environ), VAR_DIR / "hello.log") as base:
         yield base
 
 
 @contextlib.contextmanager
 def serve_app(env: dict[str, str], database: str) -> Iterator[str]:
-    command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", "{port}"]
-    with serve(command, env, f"app-{database}") as base:
+    with serve(odop_serve_command(), env, VAR_DIR / f"app-{database}.log") as base:
         yield base
 
 
@@ -204,28 +107,6 @@ async def _count_listings(database_url: str) -> int:
         await engine.dispose()
 
 
-async def _ensure_pg_database(server_url: str, *, recreate: bool) -> None:
-    admin = await asyncpg.connect(server_url)
-    try:
-        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", PG_DATABASE)
-        if exists and recreate:
-            await admin.execute(f'DROP DATABASE "{PG_DATABASE}" WITH (FORCE)')
-            exists = False
-        if not exists:
-            await admin.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-    finally:
-        await admin.close()
-
-
-def _odop(env: dict[str, str], *args: str, quiet: bool = False) -> None:
-    command = [sys.executable, "-m", "app.cli", *args]
-    done = subprocess.run(command, env=env, cwd=PROJECT_ROOT, capture_output=quiet, check=False)
-    if done.returncode != 0:
-        if quiet:
-            console.print(done.stdout.decode(), done.stderr.decode())
-        raise RuntimeError(f"odop {' '.join(args)} failed with {done.returncode}")
-
-
 def prepare_database(database: str, listings: int, postgres_url: str) -> tuple[str, float | None]:
     """A migrated database with exactly ``listings`` listings; returns its URL and the seconds
     seeding took (None when an already prepared database was reused)."""
@@ -234,15 +115,13 @@ def prepare_database(database: str, listings: int, postgres_url: str) -> tuple[s
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite+aiosqlite:///{path}"
     else:
-        server = postgres_url.rstrip("/")
-        asyncio.run(_ensure_pg_database(server, recreate=False))
-        url = f"postgresql+asyncpg://{server.partition('://')[2]}/{PG_DATABASE}"
+        url = ensure_pg_database(postgres_url, PG_DATABASE)
     env = app_env(database, url)
-    _odop(env, "db", "upgrade", quiet=True)
+    odop(env, "db", "upgrade", quiet=True)
     count = asyncio.run(_count_listings(url))
     if count == listings:
         console.print(f"{database}: reusing the prepared database ({count} listings).")
-        _odop(env, "search", "reindex", quiet=True)  # the index may predate this code
+        odop(env, "search", "reindex", quiet=True)  # the index may predate this code
         return url, None
     if count > listings:  # seeding only adds; start again from an empty database
         console.print(f"{database}: {count} listings, {listings} wanted; recreating the database.")
@@ -250,13 +129,13 @@ def prepare_database(database: str, listings: int, postgres_url: str) -> tuple[s
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         else:
-            asyncio.run(_ensure_pg_database(server, recreate=True))
-        _odop(env, "db", "upgrade", quiet=True)
+            ensure_pg_database(postgres_url, PG_DATABASE, recreate=True)
+        odop(env, "db", "upgrade", quiet=True)
     started = time.monotonic()
-    _odop(env, "seed", "reference")
-    _odop(env, "seed", "demo", "--listings", str(listings))
+    odop(env, "seed", "reference")
+    odop(env, "seed", "demo", "--listings", str(listings))
     seconds = time.monotonic() - started
-    _odop(env, "search", "reindex", quiet=True)
+    odop(env, "search", "reindex", quiet=True)
     console.print(f"{database}: seeded {listings} listings in {seconds:.1f} s.")
     return url, seconds
 
@@ -273,7 +152,12 @@ async def _resolve_urls(database_url: str, names: list[str] | None) -> list[Benc
 def bench_database(database: str, args: argparse.Namespace, wrk: str) -> Run:
     url, seed_seconds = prepare_database(database, args.listings, args.postgres_url)
     urls = asyncio.run(_resolve_urls(url, args.urls))
-    load = {"duration": args.duration, "connections": args.connections, "threads": args.threads}
+    load = {
+        "duration": args.duration,
+        "connections": args.connections,
+        "threads": args.threads,
+        "warmup": args.warmup,
+    }
     with serve_app(app_env(database, url), database) as app_base, serve_hello() as hello_base:
         console.print(f"{database}: loading the hello-world for {args.duration} s …")
         hello = run_wrk(f"{hello_base}/", wrk=wrk, **load)
@@ -291,8 +175,10 @@ def bench_database(database: str, args: argparse.Namespace, wrk: str) -> Run:
     return run
 
 
-def render(runs: list[Run]) -> Table:
-    table = Table(title="ODOP Bazaar benchmark (wrk, 127.0.0.1)")
+def render(runs: list[Run], warmup: float) -> Table:
+    table = Table(
+        title=f"ODOP Bazaar benchmark (wrk, 127.0.0.1, {warmup:g} s warm-up before each run)"
+    )
     for column in ("db", "URL", "req/s", "p50 ms", "p99 ms", "vs hello", "non-2xx"):
         table.add_column(column, justify="left" if column in ("db", "URL") else "right")
     for run in runs:
@@ -370,13 +256,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10, help="seconds of load per URL")
     parser.add_argument("--connections", type=int, default=32, help="open connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument(
+        "--warmup", type=float, default=2, help="seconds of unmeasured load before each run"
+    )
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument(
         "--urls", nargs="+", choices=URL_NAMES, metavar="NAME", help=f"subset of {URL_NAMES}"
     )
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get("ODOP_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"),
+        default=DEFAULT_POSTGRES_URL,
         help=f"PostgreSQL server (the database {PG_DATABASE} is created there if missing)",
     )
     return parser.parse_args(argv)
@@ -391,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     runs = [bench_database(database, args, wrk) for database in databases]
-    console.print(render(runs))
+    console.print(render(runs, args.warmup))
     missing = sorted({row.target for run in runs for row in run.rows if row.result is None})
     if missing:
         console.print(f"Not loaded, 404 on this branch: {', '.join(missing)}")

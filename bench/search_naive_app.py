@@ -23,6 +23,11 @@ api = FastAPI()
 assert catalog_models  # app.all_models imports every mapper, so relationships resolve
 
 
+@api.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
 @api.get("/naive")
 async def naive(q: str = "") -> dict[str, Any]:
     pattern = f"%{q[:200]}%"

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
+from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import GiTag, ListingStatus
+from bench import harness
 from bench import run as bench_run
 from bench.urls import NothingToBenchmark, build_urls, resolve
 from tests import factories
@@ -25,10 +30,10 @@ WRK_JSON {"requests": 16050, "duration_us": 1100000, "bytes": 2632200, "p50_us":
 
 
 def test_wrk_output_is_parsed_into_rate_percentiles_and_status_counts() -> None:
-    result = bench_run.parse_wrk_output(WRK_STDOUT)
+    result = harness.parse_wrk_output(WRK_STDOUT)
     assert result.requests == 16050
     assert result.requests_per_second == pytest.approx(14590.9, abs=0.1)
-    assert (result.p50_ms, result.p99_ms) == (0.12, 1.633)
+    assert (result.p50_ms, result.p99_ms, result.max_ms) == (0.12, 1.633, 6.578)
     assert result.statuses == {200: 16000, 404: 30, 302: 20}
     assert result.non_2xx == 50  # redirects count too: a benchmarked page must answer 2xx
     assert result.socket_errors["read"] == 1
@@ -36,7 +41,28 @@ def test_wrk_output_is_parsed_into_rate_percentiles_and_status_counts() -> None:
 
 def test_wrk_output_without_the_report_line_is_an_error() -> None:
     with pytest.raises(ValueError, match="WRK_JSON"):
-        bench_run.parse_wrk_output("Requests/sec:  14590.91\n")
+        harness.parse_wrk_output("Requests/sec:  14590.91\n")
+
+
+@pytest.mark.parametrize(
+    ("warm_up_stdout", "pause"),
+    [(WRK_STDOUT, 6.578 / 1000), (WRK_STDOUT.replace('"requests": 16050', '"requests": 0'), 10)],
+)
+def test_after_the_warm_up_the_server_gets_time_to_answer_what_wrk_abandoned(
+    monkeypatch: pytest.MonkeyPatch, warm_up_stdout: str, pause: float
+) -> None:
+    events: list[str] = []
+
+    def fake_wrk(*args: object, duration: float, **kwargs: object) -> str:
+        events.append(f"wrk {duration}")
+        return warm_up_stdout if len(events) == 1 else WRK_STDOUT
+
+    monkeypatch.setattr(harness, "_wrk", fake_wrk)
+    monkeypatch.setattr(time, "sleep", lambda seconds: events.append(f"sleep {seconds}"))
+    result = harness.run_wrk("http://x/", duration=5, connections=2, threads=1, warmup=2)
+    # The slowest warm-up response, or wrk's whole timeout when none finished.
+    assert events == ["wrk 2", f"sleep {pause}", "wrk 5"]
+    assert result.requests == 16050
 
 
 async def test_urls_are_resolved_from_the_first_public_listing(db: AsyncSession) -> None:
@@ -73,8 +99,33 @@ def test_a_subset_of_urls_keeps_the_table_order_and_unknown_names_fail() -> None
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_a_real_wrk_run_against_the_hello_world_counts_statuses() -> None:
     with bench_run.serve_hello() as base:
-        ok = bench_run.run_wrk(f"{base}/", duration=1, connections=2, threads=1)
-        missing = bench_run.run_wrk(f"{base}/missing", duration=1, connections=2, threads=1)
+        ok = harness.run_wrk(f"{base}/", duration=1, connections=2, threads=1)
+        missing = harness.run_wrk(f"{base}/missing", duration=1, connections=2, threads=1)
     assert ok.requests > 0 and ok.statuses == {200: ok.requests} and ok.non_2xx == 0
     assert 0 < ok.p50_ms <= ok.p99_ms
     assert missing.requests > 0 and missing.non_2xx == missing.requests
+
+
+def test_rotation_paths_must_be_percent_encoded_and_keep_the_report_hooks() -> None:
+    script = harness.rotation_script(["/a?q=x%20y", '/b"'])
+    assert script.startswith('local paths = {"/a?q=x%20y", "/b\\""}\n')
+    assert script.endswith(harness.REPORT_SCRIPT.read_text())
+    for bad in ([], ["relative"], ["/साड़ी"], ["/a\nb"]):
+        with pytest.raises(ValueError, match="path"):
+            harness.rotation_script(bad)
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_wrk_rotates_over_every_path_after_an_unmeasured_warm_up(tmp_path: Path) -> None:
+    paths = ["/a", "/b?q=x%20y", "/c"]
+    command = harness.uvicorn_command("tests.bench_counting_app:app")
+    with harness.serve(command, dict(os.environ), tmp_path / "counting.log") as base:
+        result = harness.run_wrk(base, paths=paths, duration=1, connections=2, threads=1, warmup=1)
+        counts = httpx.get(f"{base}/counts").json()
+    assert set(counts) == set(paths)
+    # One wrk thread cycles through the list, so the paths are hit equally often, give or
+    # take the last round of each of the two runs.
+    assert max(counts.values()) - min(counts.values()) <= 2
+    assert result.requests > 0 and result.statuses == {200: result.requests}
+    # The warm-up run's requests reached the server but are not in the measured result.
+    assert sum(counts.values()) > result.requests + 100
