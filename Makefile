@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-dev setup-db test lint format bench clean node-deps
+.PHONY: run install install-dev setup-db test lint format bench bench-search clean node-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ test: lint node-deps
 
 bench: install-dev
 	$(BIN)/python -m bench.run $(ARGS)
+
+bench-search: install-dev
+	$(BIN)/python bench/search.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
