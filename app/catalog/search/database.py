@@ -127,6 +127,7 @@ class DatabaseBackend:
     """Shared planning, facets and highlighting; subclasses supply the dialect's SQL."""
 
     name = "database"
+    tables: tuple[str, ...] = ()  # every table of one index generation (LIVE or BUILD suffix)
 
     def __init__(self) -> None:
         self._lexicon: _Lexicon | None = None
@@ -144,10 +145,12 @@ class DatabaseBackend:
         raise NotImplementedError
 
     async def _drop(self, session: AsyncSession, suffix: str) -> None:
-        raise NotImplementedError
+        for table in self.tables:
+            await session.execute(text(f"DROP TABLE IF EXISTS {table}{suffix}"))
 
     async def _rename(self, session: AsyncSession, source: str, target: str) -> None:
-        raise NotImplementedError
+        for table in self.tables:
+            await session.execute(text(f"ALTER TABLE {table}{source} RENAME TO {table}{target}"))
 
     async def _table_exists(self, session: AsyncSession, name: str) -> bool:
         raise NotImplementedError

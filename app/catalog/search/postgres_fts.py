@@ -24,10 +24,11 @@ from app.catalog.search.database import (
 )
 
 _INDEXED = ("state_slug", "district_key", "gi_slug", "category_slug", "price_paise", "published_at")
-_TABLES = ("search_listings", "search_terms")
 
 
 class PostgresBackend(DatabaseBackend):
+    tables = ("search_listings", "search_terms")
+
     async def _table_exists(self, session: AsyncSession, name: str) -> bool:
         return bool(
             await session.scalar(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": name})
@@ -79,14 +80,6 @@ class PostgresBackend(DatabaseBackend):
         # A bulk load (a demo seed, an import) leaves the planner with stale row counts, and the
         # document query then picks nested loops that take seconds per batch.
         await session.execute(text("ANALYZE listings, sellers, listing_images"))
-
-    async def _drop(self, session: AsyncSession, suffix: str) -> None:
-        for table in _TABLES:
-            await session.execute(text(f"DROP TABLE IF EXISTS {table}{suffix}"))
-
-    async def _rename(self, session: AsyncSession, source: str, target: str) -> None:
-        for table in _TABLES:
-            await session.execute(text(f"ALTER TABLE {table}{source} RENAME TO {table}{target}"))
 
     async def _write(
         self, session: AsyncSession, suffix: str, docs: Sequence[SearchDocument], *, replace: bool

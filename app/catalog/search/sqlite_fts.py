@@ -19,10 +19,11 @@ from app.catalog.search.database import (
 )
 
 _INDEXED = ("state_slug", "district_key", "gi_slug", "category_slug", "price_paise", "published_at")
-_TABLES = ("search_listings", "search_listings_fts", "search_terms")
 
 
 class SqliteBackend(DatabaseBackend):
+    tables = ("search_listings", "search_listings_fts", "search_terms")
+
     async def _table_exists(self, session: AsyncSession, name: str) -> bool:
         found = await session.scalar(
             text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
@@ -69,14 +70,6 @@ class SqliteBackend(DatabaseBackend):
                     f"CREATE INDEX ix_search_{token}_{column} ON search_listings{suffix} ({column})"
                 )
             )
-
-    async def _drop(self, session: AsyncSession, suffix: str) -> None:
-        for table in _TABLES:
-            await session.execute(text(f"DROP TABLE IF EXISTS {table}{suffix}"))
-
-    async def _rename(self, session: AsyncSession, source: str, target: str) -> None:
-        for table in _TABLES:
-            await session.execute(text(f"ALTER TABLE {table}{source} RENAME TO {table}{target}"))
 
     async def _write(
         self, session: AsyncSession, suffix: str, docs: Sequence[SearchDocument], *, replace: bool
