@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -50,6 +51,26 @@ class ValidationFailed(AppError):
     status_code = 422
     code = "validation_failed"
     title = "Some values are not valid"
+
+
+class FormErrors(ValidationFailed):
+    """Wrong values in form fields, keyed by field name; a page re-renders the form with them."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(next(iter(errors.values())), details=errors)
+        self.errors = errors
+
+    @classmethod
+    def collect(cls, *checks: Callable[[], object]) -> None:
+        """Run every check and raise one FormErrors with all their field errors, if any."""
+        errors: dict[str, str] = {}
+        for check in checks:
+            try:
+                check()
+            except FormErrors as exc:
+                errors.update(exc.errors)
+        if errors:
+            raise cls(errors)
 
 
 class CsrfFailed(AppError):

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from app.errors import AppError, Unauthorized, ValidationFailed
+from app.errors import AppError, FormErrors, Unauthorized
 
 __all__ = ["FieldError", "SignInFailed", "SignInRequired", "TooManyAttempts"]
 
 
-class FieldError(ValidationFailed):
+class FieldError(FormErrors):
     """One form field is wrong: ``FieldError("password", "Use at least 8 characters.")``."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message, details={field: message})
-        self.field = field
+        super().__init__({field: message})
 
 
 class SignInFailed(Unauthorized):

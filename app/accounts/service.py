@@ -20,7 +20,7 @@ from app.accounts.errors import FieldError, SignInFailed, TooManyAttempts
 from app.accounts.models import ApiToken, EmailToken, Role, TokenPurpose, User, UserSession
 from app.config import Settings
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, FormErrors, NotFound, ValidationFailed
 from app.i18n import LANGUAGES
 from app.i18n import gettext as _
 
@@ -100,9 +100,13 @@ async def register(
     role: Role = Role.BUYER,
 ) -> User:
     """Create an account and email a verification link (after commit, by a job)."""
+    FormErrors.collect(
+        lambda: _check_name(display_name),
+        lambda: normalise_email(email),
+        lambda: check_password_rules(password),
+    )
     name = _check_name(display_name)
     email = normalise_email(email)
-    check_password_rules(password)
     if await repository.user_by_email(session, email) is not None:
         raise FieldError(
             "email",

@@ -20,7 +20,7 @@ from app.accounts.errors import FieldError, SignInFailed, SignInRequired, TooMan
 from app.accounts.models import User
 from app.config import Settings
 from app.db import SessionDep
-from app.errors import AppError
+from app.errors import AppError, FormErrors
 from app.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
 from app.i18n import gettext as _
 from app.preferences import ONE_YEAR, safe_next
@@ -74,8 +74,8 @@ def _set_device_cookie(request: Request, response: Response, user: User, device_
 
 
 def _errors(exc: AppError) -> dict[str, str]:
-    if isinstance(exc, FieldError):
-        return {exc.field: exc.message}
+    if isinstance(exc, FormErrors):
+        return exc.errors
     return {"form": exc.message}
 
 

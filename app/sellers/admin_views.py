@@ -11,12 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.deps import AdminUser
 from app.db import SessionDep
-from app.errors import NotFound
+from app.errors import FormErrors, NotFound
 from app.i18n import gettext as _
 from app.sellers import repository, service
 from app.sellers.deps import private_storage
 from app.sellers.models import SellerStatus
-from app.sellers.service import FormErrors
 from app.sellers.views import document_response
 from app.storage import Storage
 from app.web import flash, templates_of, verify_csrf

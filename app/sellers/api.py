@@ -13,14 +13,13 @@ from fastapi import APIRouter, Depends, Response
 from app.accounts.deps import require_scope
 from app.accounts.models import User
 from app.db import SessionDep
-from app.errors import NotFound, ValidationFailed
+from app.errors import FormErrors, NotFound, ValidationFailed
 from app.i18n import gettext as _
 from app.sellers import listing_repository as repo
 from app.sellers import listings, repository
 from app.sellers.deps import public_storage
 from app.sellers.models import Seller
 from app.sellers.schemas import ListingIn
-from app.sellers.service import FormErrors
 from app.storage import Storage
 
 router = APIRouter(prefix="/api/v1/seller", tags=["seller"])

@@ -14,13 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import SessionDep
+from app.errors import FormErrors
 from app.i18n import gettext as _
 from app.i18n import localized_name
 from app.sellers import listing_repository as repo
 from app.sellers import listings, repository, service
 from app.sellers.deps import CurrentSeller, public_storage, settings_of
 from app.sellers.models import Seller
-from app.sellers.service import FormErrors
 from app.storage import Storage
 from app.web import flash, templates_of, verify_csrf
 

@@ -22,12 +22,11 @@ from app.catalog import events
 from app.catalog.models import Listing, ListingImage, ListingStatus, PriceTier
 from app.config import Settings
 from app.db import utcnow
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, FormErrors, NotFound
 from app.i18n import gettext as _
 from app.sellers import listing_repository as repo
 from app.sellers import uploads
 from app.sellers.models import Seller, SellerStatus
-from app.sellers.service import FormErrors
 from app.storage import Storage
 from app.text import slugify
 

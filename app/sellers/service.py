@@ -17,7 +17,7 @@ from app.catalog import events
 from app.catalog.models import ListingStatus
 from app.config import Settings
 from app.db import utcnow
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, FormErrors, NotFound
 from app.i18n import gettext as _
 from app.sellers import crypto, emails, listing_repository, repository, uploads
 from app.sellers import identifiers as ids
@@ -60,12 +60,6 @@ SPOKEN_LANGUAGES = (
 _PIN = re.compile(r"^[1-9][0-9]{5}$")
 _PHONE = re.compile(r"^(?:\+91)?[6-9][0-9]{9}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class FormErrors(ValidationFailed):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(next(iter(errors.values())), details=errors)
-        self.errors = errors
 
 
 def seller_type_labels() -> dict[str, str]:

@@ -16,13 +16,12 @@ from app.accounts.deps import CurrentUser
 from app.accounts.models import User
 from app.config import Settings
 from app.db import SessionDep
-from app.errors import NotFound
+from app.errors import FormErrors, NotFound
 from app.i18n import gettext as _
 from app.i18n import localized_name
 from app.sellers import repository, service
 from app.sellers.deps import private_storage, settings_of
 from app.sellers.models import Seller, SellerDocument
-from app.sellers.service import FormErrors
 from app.storage import Storage
 from app.web import flash, templates_of, verify_csrf
 

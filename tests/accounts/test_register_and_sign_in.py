@@ -77,6 +77,13 @@ async def test_register_form_errors_keep_the_input(
         {"display_name": "Ravi", "email": "ravi@example.test", "password": "x7!"},
     )
     assert short.status_code == 422 and "at least 8 characters" in short.text
+    everything = await post_form(
+        client, "/account/register", {"display_name": "", "email": "ravi@", "password": "x7!"}
+    )
+    assert everything.status_code == 422
+    for message in ("Enter your name.", "Enter a valid email address", "at least 8 characters"):
+        assert message in everything.text  # every wrong field at once, not one per attempt
+    assert everything.text.count('aria-invalid="true"') == 3
     existing = await factories.user(db)
     await db.commit()
     taken = await post_form(

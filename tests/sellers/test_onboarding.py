@@ -14,6 +14,7 @@ from app.accounts.models import Role, User
 from app.catalog.models import ListingStatus
 from app.config import Settings
 from app.db import utcnow
+from app.errors import FormErrors
 from app.jobs import Job, JobRunner
 from app.sellers import crypto, repository, service
 from app.sellers.models import (
@@ -353,7 +354,7 @@ async def test_a_cin_is_required_only_of_producer_company_fpos(
         nrlm_shg_id="",
         pehchan_card="",
     )
-    with pytest.raises(service.FormErrors) as refused:
+    with pytest.raises(FormErrors) as refused:
         await service.save_identifiers(db, seller, as_company)
     assert set(refused.value.errors) == {"cin"}
     cooperative_pan = "AAAAF1234K"
@@ -387,7 +388,7 @@ async def test_submitting_needs_a_confirmed_email_because_decisions_are_emailed(
 ) -> None:
     unconfirmed = await factories.user(db, verified=False)
     owner, seller = await onboarded_seller(db, settings, submit=False, owner=unconfirmed)
-    with pytest.raises(service.FormErrors) as refused:
+    with pytest.raises(FormErrors) as refused:
         await service.submit(db, owner, seller)
     assert "Confirm your email address first" in refused.value.errors["form"]
     assert seller.status == SellerStatus.DRAFT
