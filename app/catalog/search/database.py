@@ -28,6 +28,7 @@ from app.catalog.search import repository as search_repository
 from app.catalog.search.base import (
     FACET_LIMIT,
     FACETS,
+    FILTER_FIELDS,
     HIGHLIGHT_POST,
     HIGHLIGHT_PRE,
     FacetValue,
@@ -48,14 +49,6 @@ _FACET_COLUMNS = {
     "gi": ("gi_slug", "gi_name"),
     "category": ("category_slug", "category"),
     "seller_type": ("seller_type", "seller_type"),
-}
-_FILTER_COLUMNS = {
-    "state": "state_slug",
-    "district": "district_key",
-    "gi": "gi_slug",
-    "category": "category_slug",
-    "goods_class": "goods_class",
-    "seller_type": "seller_type",
 }
 _COLUMNS = (
     "listing_id",
@@ -288,7 +281,7 @@ class DatabaseBackend:
 
     def _filters(self, query: SearchQuery, params: dict[str, Any]) -> list[str]:
         conditions = []
-        for name, column in _FILTER_COLUMNS.items():
+        for name, column in FILTER_FIELDS.items():
             values: tuple[str, ...] = getattr(query, name)
             if values:
                 names = []
