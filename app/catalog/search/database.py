@@ -168,8 +168,7 @@ class DatabaseBackend:
 
     async def _suffixes(self, session: AsyncSession) -> list[str]:
         """The live index, plus the one a running reindex is building (so no change is lost)."""
-        if not await self._table_exists(session, "search_listings"):
-            await self._create_tables(session, LIVE)
+        await self.ensure_index(session)
         if await self._table_exists(session, "search_listings" + BUILD):
             return [LIVE, BUILD]
         return [LIVE]
@@ -177,9 +176,9 @@ class DatabaseBackend:
     async def upsert(self, session: AsyncSession, documents: Sequence[SearchDocument]) -> None:
         if not documents:
             return
+        terms = Counter(t for d in documents for t in {*title_terms(d), *body_terms(d)})
         for suffix in await self._suffixes(session):
             await self._write(session, suffix, documents, replace=True)
-            terms = Counter(t for d in documents for t in {*title_terms(d), *body_terms(d)})
             await self._insert_terms(session, suffix, terms)
 
     async def delete(self, session: AsyncSession, listing_ids: Sequence[int]) -> None:
