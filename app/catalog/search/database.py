@@ -72,6 +72,9 @@ _COLUMNS = (
     "thumb_key",
 )
 _HIT_COLUMNS = ", ".join(f"d.{c}" for c in _COLUMNS)
+_FACET_SELECT = ", ".join(
+    f"d.{c}" for c in sorted({c for pair in _FACET_COLUMNS.values() for c in pair})
+)
 
 
 def _epoch(value: datetime | None) -> int:
@@ -374,9 +377,6 @@ class DatabaseBackend:
         params: dict[str, Any],
         query: SearchQuery,
     ) -> tuple[int, dict[str, list[FacetValue]], bool]:
-        columns = ", ".join(
-            f"d.{c}" for c in sorted({c for pair in _FACET_COLUMNS.values() for c in pair})
-        )
         params = {**params, "cap": FACET_CAP, "facet_limit": FACET_LIMIT}
         parts = ["SELECT 'total' AS facet, NULL AS value, NULL AS label, count(*) AS n FROM m"]
         if query.with_facets:
@@ -388,7 +388,7 @@ class DatabaseBackend:
                     f"AS f_{facet}"
                 )
         sql = (
-            f"WITH m AS MATERIALIZED (SELECT {columns} FROM {source} {where} LIMIT :cap) "
+            f"WITH m AS MATERIALIZED (SELECT {_FACET_SELECT} FROM {source} {where} LIMIT :cap) "
             + " UNION ALL ".join(parts)
         )
         facets: dict[str, list[FacetValue]] = (
