@@ -29,7 +29,7 @@ async def search(
     query = await service.to_query(session, params)
     result = await service.search(session, query, refresh_with=request.app.state.session_factory)
     return SearchResponse(
-        query=params.q[:200],
+        query=query.text,
         total=result.total,
         total_is_exact=result.total_is_exact,
         page=params.page,

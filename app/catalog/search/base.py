@@ -13,6 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 PAGE_SIZE = 24
 MAX_PAGE_SIZE = 100
 FACETS = ("state", "district", "gi", "category", "seller_type")
+# each filter of a SearchQuery and the indexed field it matches
+FILTER_FIELDS = {
+    "state": "state_slug",
+    "district": "district_key",
+    "gi": "gi_slug",
+    "category": "category_slug",
+    "goods_class": "goods_class",
+    "seller_type": "seller_type",
+}
 FACET_LIMIT = 30  # values per facet, most frequent first
 HIGHLIGHT_PRE = "\x02"  # replaced by <mark> after HTML escaping
 HIGHLIGHT_POST = "\x03"

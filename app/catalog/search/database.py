@@ -28,6 +28,7 @@ from app.catalog.search import repository as search_repository
 from app.catalog.search.base import (
     FACET_LIMIT,
     FACETS,
+    FILTER_FIELDS,
     HIGHLIGHT_POST,
     HIGHLIGHT_PRE,
     FacetValue,
@@ -48,14 +49,6 @@ _FACET_COLUMNS = {
     "gi": ("gi_slug", "gi_name"),
     "category": ("category_slug", "category"),
     "seller_type": ("seller_type", "seller_type"),
-}
-_FILTER_COLUMNS = {
-    "state": "state_slug",
-    "district": "district_key",
-    "gi": "gi_slug",
-    "category": "category_slug",
-    "goods_class": "goods_class",
-    "seller_type": "seller_type",
 }
 _COLUMNS = (
     "listing_id",
@@ -79,6 +72,9 @@ _COLUMNS = (
     "thumb_key",
 )
 _HIT_COLUMNS = ", ".join(f"d.{c}" for c in _COLUMNS)
+_FACET_SELECT = ", ".join(
+    f"d.{c}" for c in sorted({c for pair in _FACET_COLUMNS.values() for c in pair})
+)
 
 
 def _epoch(value: datetime | None) -> int:
@@ -175,8 +171,7 @@ class DatabaseBackend:
 
     async def _suffixes(self, session: AsyncSession) -> list[str]:
         """The live index, plus the one a running reindex is building (so no change is lost)."""
-        if not await self._table_exists(session, "search_listings"):
-            await self._create_tables(session, LIVE)
+        await self.ensure_index(session)
         if await self._table_exists(session, "search_listings" + BUILD):
             return [LIVE, BUILD]
         return [LIVE]
@@ -184,9 +179,9 @@ class DatabaseBackend:
     async def upsert(self, session: AsyncSession, documents: Sequence[SearchDocument]) -> None:
         if not documents:
             return
+        terms = Counter(t for d in documents for t in {*title_terms(d), *body_terms(d)})
         for suffix in await self._suffixes(session):
             await self._write(session, suffix, documents, replace=True)
-            terms = Counter(t for d in documents for t in {*title_terms(d), *body_terms(d)})
             await self._insert_terms(session, suffix, terms)
 
     async def delete(self, session: AsyncSession, listing_ids: Sequence[int]) -> None:
@@ -288,7 +283,7 @@ class DatabaseBackend:
 
     def _filters(self, query: SearchQuery, params: dict[str, Any]) -> list[str]:
         conditions = []
-        for name, column in _FILTER_COLUMNS.items():
+        for name, column in FILTER_FIELDS.items():
             values: tuple[str, ...] = getattr(query, name)
             if values:
                 names = []
@@ -382,9 +377,6 @@ class DatabaseBackend:
         params: dict[str, Any],
         query: SearchQuery,
     ) -> tuple[int, dict[str, list[FacetValue]], bool]:
-        columns = ", ".join(
-            f"d.{c}" for c in sorted({c for pair in _FACET_COLUMNS.values() for c in pair})
-        )
         params = {**params, "cap": FACET_CAP, "facet_limit": FACET_LIMIT}
         parts = ["SELECT 'total' AS facet, NULL AS value, NULL AS label, count(*) AS n FROM m"]
         if query.with_facets:
@@ -396,7 +388,7 @@ class DatabaseBackend:
                     f"AS f_{facet}"
                 )
         sql = (
-            f"WITH m AS MATERIALIZED (SELECT {columns} FROM {source} {where} LIMIT :cap) "
+            f"WITH m AS MATERIALIZED (SELECT {_FACET_SELECT} FROM {source} {where} LIMIT :cap) "
             + " UNION ALL ".join(parts)
         )
         facets: dict[str, list[FacetValue]] = (

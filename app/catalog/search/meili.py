@@ -22,6 +22,7 @@ from app.catalog.search import repository as search_repository
 from app.catalog.search.base import (
     FACET_LIMIT,
     FACETS,
+    FILTER_FIELDS,
     HIGHLIGHT_POST,
     HIGHLIGHT_PRE,
     FacetValue,
@@ -50,14 +51,6 @@ SEARCHABLE = [
     "seller_name",
     "description",
 ]
-FILTERS = {
-    "state": "state_slug",
-    "district": "district_key",
-    "gi": "gi_slug",
-    "category": "category_slug",
-    "goods_class": "goods_class",
-    "seller_type": "seller_type",
-}
 RETRIEVED = [
     "id",
     "slug",
@@ -99,7 +92,7 @@ def settings_body(synonym_groups: Sequence[Sequence[str]]) -> dict[str, Any]:
     return {
         "searchableAttributes": SEARCHABLE,
         "filterableAttributes": sorted(
-            [*FILTERS.values(), "id", "price_paise", "export_ready", "in_stock"]
+            [*FILTER_FIELDS.values(), "id", "price_paise", "export_ready", "in_stock"]
             + [f"facet_{f}" for f in FACETS]
         ),
         "sortableAttributes": ["price_paise", "published_at"],
@@ -126,7 +119,7 @@ def _quote(value: str) -> str:
 def search_params(query: SearchQuery) -> dict[str, Any]:
     """The search request body for ``query`` (filter expressions, facets, sort, page)."""
     filters: list[str] = []
-    for name, attribute in FILTERS.items():
+    for name, attribute in FILTER_FIELDS.items():
         values: tuple[str, ...] = getattr(query, name)
         if values:
             filters.append(f"{attribute} IN [{', '.join(_quote(v) for v in values)}]")

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from app.catalog.models import (
     Category,
@@ -32,7 +31,6 @@ def _document_select() -> Any:
         .limit(1)
         .scalar_subquery()
     )
-    product_category = aliased(Category)
     return (
         select(
             Listing.id,
@@ -55,7 +53,6 @@ def _document_select() -> Any:
             Category.name.label("category"),
             Category.name_hi.label("category_hi"),
             Category.slug.label("category_slug"),
-            product_category.slug.label("product_category_slug"),
             Seller.display_name,
             Seller.seller_type,
             Listing.price_paise,
@@ -72,7 +69,6 @@ def _document_select() -> Any:
         .outerjoin(GiTag, GiTag.id == Listing.gi_tag_id)
         .outerjoin(OdopProduct, OdopProduct.id == Listing.odop_product_id)
         .outerjoin(Category, Category.id == Listing.category_id)
-        .outerjoin(product_category, product_category.id == OdopProduct.category_id)
         .where(Listing.status == ListingStatus.PUBLISHED, Seller.status == SellerStatus.VERIFIED)
     )
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from app.catalog.deps import PricesDep
 from app.catalog.search import service
-from app.catalog.search.base import FACETS, Sort
+from app.catalog.search.base import FACETS, FILTER_FIELDS, Sort
 from app.catalog.search.schemas import SearchParams, marked_html
 from app.db import SessionDep
 from app.errors import AppError
@@ -21,14 +21,13 @@ from app.web import flash, templates_of, verify_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 admin_router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
-_LIST_FIELDS = {"state", "district", "gi", "category", "goods_class", "seller_type"}
 
 
 def _lenient_params(request: Request) -> tuple[SearchParams, bool]:
     """Query parameters as SearchParams; invalid ones are dropped (and reported), never a 422."""
     raw: dict[str, Any] = {}
     for key, value in request.query_params.multi_items():
-        if key in _LIST_FIELDS:
+        if key in FILTER_FIELDS:
             raw.setdefault(key, []).append(value)
         elif key in SearchParams.model_fields and value != "":
             raw[key] = value
