@@ -287,7 +287,7 @@ async def admin_rates_set(
         _(
             "Saved: 1 %(code)s = ₹%(rate)s from %(day)s.",
             code=saved.currency,
-            rate=format(saved.inr_per_unit.normalize(), "f"),
+            rate=saved.inr_text,
             day=saved.effective_date.isoformat(),
         ),
     )
