@@ -7,7 +7,9 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from fastapi import Request
@@ -209,6 +211,14 @@ class Templates:
     def __init__(self, settings: Settings) -> None:
         self.env = build_environment()
         self.settings = settings
+        self._url_for: Callable[..., str] | None = None
+
+    def url_for(self, request: Request) -> Callable[..., str]:
+        """``url_path_for`` memoised: Starlette tries every route in turn on each call, and a
+        catalog page links to ~80 places. One Templates serves one app, so one bounded cache."""
+        if self._url_for is None:
+            self._url_for = lru_cache(maxsize=8192)(request.app.url_path_for)
+        return self._url_for
 
     def render(
         self,
@@ -221,7 +231,7 @@ class Templates:
     ) -> HTMLResponse:
         values: dict[str, Any] = {
             "request": request,
-            "url_for": request.app.url_path_for,
+            "url_for": self.url_for(request),
             "csrf_token": CsrfToken(request),
             "flashes": take_flashes(request),
             "settings": self.settings,

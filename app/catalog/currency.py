@@ -33,6 +33,11 @@ class Rate:
     def of(cls, row: ExchangeRate) -> Rate:
         return cls(row.currency, Decimal(row.inr_per_unit_micros) / MICROS, row.effective_date)
 
+    @property
+    def inr_text(self) -> str:
+        """Rupees per unit without trailing zeros ("84.5", never "1E+2")."""
+        return format(self.inr_per_unit.normalize(), "f")
+
 
 def minor_units(currency: str) -> int:
     return int(get_currency_precision(currency))

@@ -401,11 +401,6 @@ class Prices:
         return self.currency if self.rate else fx.BASE_CURRENCY
 
     @property
-    def rate_text(self) -> str:
-        """Rupees per unit without trailing zeros ("84.5", never "1E+2")."""
-        return format(self.rate.inr_per_unit.normalize(), "f") if self.rate else "1"
-
-    @property
     def rate_date(self) -> date | None:
         return self.rate.effective_date if self.rate else None
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.deps import AdminUser
@@ -48,21 +46,10 @@ def product_path(slug: str) -> str:
     return f"/products/{quote(slug)}"
 
 
-def _url_for(app: FastAPI) -> Callable[..., str]:
-    """``url_for`` memoised per app: Starlette tries every route in turn on each call, and a
-    home page links to ~80 places. Reference places are few, so the cache stays small."""
-    cached: Callable[..., str] | None = getattr(app.state, "catalog_url_for", None)
-    if cached is None:
-        cached = lru_cache(maxsize=8192)(app.url_path_for)
-        app.state.catalog_url_for = cached
-    return cached
-
-
 def _render(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     context.setdefault("canonical", seo.absolute(settings, request.url.path))
     context["product_path"] = product_path
-    context["url_for"] = _url_for(request.app)
     return templates_of(request).render(request, name, context)
 
 
@@ -300,7 +287,7 @@ async def admin_rates_set(
         _(
             "Saved: 1 %(code)s = ₹%(rate)s from %(day)s.",
             code=saved.currency,
-            rate=format(saved.inr_per_unit.normalize(), "f"),
+            rate=saved.inr_text,
             day=saved.effective_date.isoformat(),
         ),
     )
