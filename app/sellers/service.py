@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.errors import FieldError
 from app.accounts.models import Role, User
+from app.accounts.service import normalise_email
 from app.catalog import events
 from app.catalog.models import ListingStatus
 from app.config import Settings
@@ -59,7 +61,6 @@ SPOKEN_LANGUAGES = (
 )
 _PIN = re.compile(r"^[1-9][0-9]{5}$")
 _PHONE = re.compile(r"^(?:\+91)?[6-9][0-9]{9}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class FormErrors(ValidationFailed):
@@ -233,9 +234,10 @@ async def save_profile(session: AsyncSession, user: User, data: ProfileInput) ->
     phone = re.sub(r"[\s-]+", "", data.phone)
     if not _PHONE.fullmatch(phone):
         errors["phone"] = _("Enter a 10-digit Indian mobile number.")
-    email = data.email.strip()
-    if not _EMAIL.fullmatch(email) or len(email) > 254:
-        errors["email"] = _("Enter an email address, like name@example.com.")
+    try:
+        email = normalise_email(data.email)
+    except FieldError as exc:
+        errors["email"] = exc.message
     languages = [lang for lang in SPOKEN_LANGUAGES if lang in data.languages]
     if not languages:
         errors["languages"] = _("Choose at least one language you speak.")
