@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.catalog.models import Listing
 from app.config import Settings
 from app.db import SessionDep
 from app.i18n import gettext as _
@@ -98,10 +99,9 @@ async def _form_page(
     values: dict[str, str],
     errors: dict[str, str],
     *,
-    listing_id: int | None = None,
+    listing: Listing | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    listing = await listings.get_owned(session, seller, listing_id) if listing_id else None
     categories = await repo.categories(session)
     products = await repo.odop_products_of_district(session, seller.district_id)
     gi_tags = await repository.verified_gi_tags(session, seller.id)
@@ -156,7 +156,7 @@ async def edit_listing(
 ) -> Response:
     listing = await listings.get_owned(session, seller, listing_id)
     return await _form_page(
-        request, session, seller, listings.as_text(listing), {}, listing_id=listing.id
+        request, session, seller, listings.as_text(listing), {}, listing=listing
     )
 
 
@@ -170,7 +170,7 @@ async def update_listing(
         await listings.update(session, seller, listing, listings.parse(values))
     except FormErrors as exc:
         return await _form_page(
-            request, session, seller, values, exc.errors, listing_id=listing_id, status=422
+            request, session, seller, values, exc.errors, listing=listing, status=422
         )
     flash(request, _("Listing saved."))
     return redirect_to(request, "seller_listing_edit", listing_id=listing.id)
@@ -241,7 +241,7 @@ async def upload_photos(
             seller,
             listings.as_text(listing),
             exc.errors,
-            listing_id=listing_id,
+            listing=listing,
             status=422,
         )
     flash(request, _("Photos added."))
