@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -168,6 +168,11 @@ class WebStateMiddleware:
 
 def flash(request: Request, message: str, category: str = "info") -> None:
     request.state.flashes_out.append({"message": message, "category": category})
+
+
+def redirect_to(request: Request, route: str, **params: Any) -> RedirectResponse:
+    """303 to a named route: the redirect after a successful form POST."""
+    return RedirectResponse(request.app.url_path_for(route, **params), status_code=303)
 
 
 def take_flashes(request: Request) -> list[dict[str, str]]:

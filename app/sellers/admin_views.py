@@ -3,7 +3,7 @@ suspension. Included in app/main.py with ``dependencies=[Depends(require_admin)]
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,20 +18,16 @@ from app.sellers.deps import private_storage
 from app.sellers.models import SellerStatus
 from app.sellers.views import document_response
 from app.storage import Storage
-from app.web import flash, templates_of, verify_csrf
+from app.web import flash, redirect_to, templates_of, verify_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 Reason = Annotated[str, Form(max_length=2000)]
 NO_STORE = {"cache-control": "no-store"}
 
 
-def _redirect(request: Request, name: str, **params: Any) -> RedirectResponse:
-    return RedirectResponse(request.app.url_path_for(name, **params), status_code=303)
-
-
 @router.get("/admin", name="admin_home")
 async def admin_home(request: Request) -> RedirectResponse:
-    return _redirect(request, "admin_sellers")
+    return redirect_to(request, "admin_sellers")
 
 
 @router.get("/admin/sellers", name="admin_sellers")
@@ -102,7 +98,7 @@ async def seller_decision(
     except FormErrors as exc:
         return await _seller_page(request, session, seller_id, exc.errors, 422)
     flash(request, _("Decision saved for %(name)s.", name=seller.display_name))
-    return _redirect(request, "admin_sellers")
+    return redirect_to(request, "admin_sellers")
 
 
 @router.post("/admin/sellers/{seller_id}/suspend", name="admin_seller_suspend")
@@ -114,7 +110,7 @@ async def seller_suspend(
     except FormErrors as exc:
         return await _seller_page(request, session, seller_id, exc.errors, 422)
     flash(request, _("%(name)s is suspended; its listings are hidden.", name=seller.display_name))
-    return _redirect(request, "admin_seller", seller_id=seller_id)
+    return redirect_to(request, "admin_seller", seller_id=seller_id)
 
 
 @router.post("/admin/sellers/{seller_id}/reinstate", name="admin_seller_reinstate")
@@ -123,7 +119,7 @@ async def seller_reinstate(
 ) -> Response:
     seller = await service.reinstate(session, admin, seller_id, reason)
     flash(request, _("%(name)s is reinstated.", name=seller.display_name))
-    return _redirect(request, "admin_seller", seller_id=seller_id)
+    return redirect_to(request, "admin_seller", seller_id=seller_id)
 
 
 @router.post("/admin/gi-claims/{claim_id}/decision", name="admin_claim_decision")
@@ -143,7 +139,7 @@ async def claim_decision(
     except FormErrors as exc:
         return await _seller_page(request, session, found.seller_id, exc.errors, 422)
     flash(request, _("GI claim decision saved."))
-    return _redirect(request, "admin_seller", seller_id=found.seller_id)
+    return redirect_to(request, "admin_seller", seller_id=found.seller_id)
 
 
 @router.get("/admin/documents/{document_id}", name="admin_document")

@@ -13,12 +13,9 @@ from fastapi import APIRouter, Depends, Response
 from app.accounts.deps import require_scope
 from app.accounts.models import User
 from app.db import SessionDep
-from app.errors import FormErrors, NotFound, ValidationFailed
-from app.i18n import gettext as _
 from app.sellers import listing_repository as repo
-from app.sellers import listings, repository
-from app.sellers.deps import public_storage
-from app.sellers.models import Seller
+from app.sellers import listings
+from app.sellers.deps import current_seller, public_storage
 from app.sellers.schemas import ListingIn
 from app.storage import Storage
 
@@ -27,40 +24,27 @@ Reader = Annotated[User, require_scope("seller:read")]
 Writer = Annotated[User, require_scope("seller:write")]
 
 
-async def _seller(session: SessionDep, user: User) -> Seller:
-    seller = await repository.seller_of_user(session, user.id)
-    if seller is None:
-        raise NotFound(_("You have no seller account yet. Start at /sell."))
-    return seller
-
-
 def _data(body: ListingIn) -> listings.ListingData:
-    try:
-        return listings.parse(body.as_text())
-    except FormErrors as exc:
-        raise ValidationFailed(exc.message, details=exc.errors) from None
+    return listings.parse(body.as_text())  # FormErrors is a ValidationFailed: a 422 JSON error
 
 
 @router.get("/listings", summary="Your listings")
 async def list_listings(session: SessionDep, user: Reader) -> list[dict[str, Any]]:
-    seller = await _seller(session, user)
+    seller = await current_seller(session, user)
     return [listings.as_dict(item) for item in await repo.listings_of(session, seller.id)]
 
 
 @router.post("/listings", status_code=201, summary="Create a draft listing")
 async def create_listing(session: SessionDep, user: Writer, body: ListingIn) -> dict[str, Any]:
-    seller = await _seller(session, user)
+    seller = await current_seller(session, user)
     data = _data(body)
-    try:
-        listing = await listings.create(session, seller, data)
-    except FormErrors as exc:
-        raise ValidationFailed(exc.message, details=exc.errors) from None
+    listing = await listings.create(session, seller, data)
     return listings.as_dict(await listings.get_owned(session, seller, listing.id))
 
 
 @router.get("/listings/{listing_id}", summary="One of your listings")
 async def get_listing(session: SessionDep, user: Reader, listing_id: int) -> dict[str, Any]:
-    seller = await _seller(session, user)
+    seller = await current_seller(session, user)
     return listings.as_dict(await listings.get_owned(session, seller, listing_id))
 
 
@@ -68,18 +52,15 @@ async def get_listing(session: SessionDep, user: Reader, listing_id: int) -> dic
 async def update_listing(
     session: SessionDep, user: Writer, listing_id: int, body: ListingIn
 ) -> dict[str, Any]:
-    seller = await _seller(session, user)
+    seller = await current_seller(session, user)
     listing = await listings.get_owned(session, seller, listing_id)
-    try:
-        await listings.update(session, seller, listing, _data(body))
-    except FormErrors as exc:
-        raise ValidationFailed(exc.message, details=exc.errors) from None
+    await listings.update(session, seller, listing, _data(body))
     return listings.as_dict(await listings.get_owned(session, seller, listing_id))
 
 
 @router.post("/listings/{listing_id}/publish", summary="Publish (verified sellers)")
 async def publish_listing(session: SessionDep, user: Writer, listing_id: int) -> dict[str, Any]:
-    seller = await _seller(session, user)
+    seller = await current_seller(session, user)
     listing = await listings.get_owned(session, seller, listing_id)
     await listings.publish(session, seller, listing)
     return listings.as_dict(listing)
@@ -87,7 +68,7 @@ async def publish_listing(session: SessionDep, user: Writer, listing_id: int) ->
 
 @router.post("/listings/{listing_id}/unpublish", summary="Hide from buyers")
 async def unpublish_listing(session: SessionDep, user: Writer, listing_id: int) -> dict[str, Any]:
-    seller = await _seller(session, user)
+    seller = await current_seller(session, user)
     listing = await listings.get_owned(session, seller, listing_id)
     await listings.unpublish(session, listing)
     return listings.as_dict(listing)
@@ -100,7 +81,7 @@ async def delete_listing(
     storage: Annotated[Storage, Depends(public_storage)],
     listing_id: int,
 ) -> Response:
-    seller = await _seller(session, user)
+    seller = await current_seller(session, user)
     listing = await listings.get_owned(session, seller, listing_id)
     await listings.delete(session, storage, listing)
     return Response(status_code=204)

@@ -6,12 +6,13 @@ through ``listings.get_owned`` (filtered by the caller's seller): another seller
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.catalog.models import Listing
 from app.config import Settings
 from app.db import SessionDep
 from app.errors import FormErrors
@@ -22,7 +23,7 @@ from app.sellers import listings, repository, service
 from app.sellers.deps import CurrentSeller, public_storage, settings_of
 from app.sellers.models import Seller
 from app.storage import Storage
-from app.web import flash, templates_of, verify_csrf
+from app.web import flash, redirect_to, templates_of, verify_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 Text = Annotated[str, Form(max_length=5000)]
@@ -52,10 +53,6 @@ LISTING_FIELDS = (
     "hs_code",
     "ships_to",
 )
-
-
-def _redirect(request: Request, name: str, **params: Any) -> RedirectResponse:
-    return RedirectResponse(request.app.url_path_for(name, **params), status_code=303)
 
 
 @router.get("/seller", name="seller_dashboard")
@@ -102,10 +99,9 @@ async def _form_page(
     values: dict[str, str],
     errors: dict[str, str],
     *,
-    listing_id: int | None = None,
+    listing: Listing | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    listing = await listings.get_owned(session, seller, listing_id) if listing_id else None
     categories = await repo.categories(session)
     products = await repo.odop_products_of_district(session, seller.district_id)
     gi_tags = await repository.verified_gi_tags(session, seller.id)
@@ -151,7 +147,7 @@ async def create_listing(request: Request, session: SessionDep, seller: CurrentS
     except FormErrors as exc:
         return await _form_page(request, session, seller, values, exc.errors, status=422)
     flash(request, _("Listing saved as a draft. Add photos, then publish it."))
-    return _redirect(request, "seller_listing_edit", listing_id=listing.id)
+    return redirect_to(request, "seller_listing_edit", listing_id=listing.id)
 
 
 @router.get("/seller/listings/{listing_id}", name="seller_listing_edit")
@@ -160,7 +156,7 @@ async def edit_listing(
 ) -> Response:
     listing = await listings.get_owned(session, seller, listing_id)
     return await _form_page(
-        request, session, seller, listings.as_text(listing), {}, listing_id=listing.id
+        request, session, seller, listings.as_text(listing), {}, listing=listing
     )
 
 
@@ -174,10 +170,10 @@ async def update_listing(
         await listings.update(session, seller, listing, listings.parse(values))
     except FormErrors as exc:
         return await _form_page(
-            request, session, seller, values, exc.errors, listing_id=listing_id, status=422
+            request, session, seller, values, exc.errors, listing=listing, status=422
         )
     flash(request, _("Listing saved."))
-    return _redirect(request, "seller_listing_edit", listing_id=listing.id)
+    return redirect_to(request, "seller_listing_edit", listing_id=listing.id)
 
 
 @router.post("/seller/listings/{listing_id}/duplicate", name="seller_listing_duplicate")
@@ -187,7 +183,7 @@ async def duplicate_listing(
     listing = await listings.get_owned(session, seller, listing_id)
     copy = await listings.duplicate(session, seller, listing)
     flash(request, _("Copied as a new draft (photos are not copied)."))
-    return _redirect(request, "seller_listing_edit", listing_id=copy.id)
+    return redirect_to(request, "seller_listing_edit", listing_id=copy.id)
 
 
 @router.post("/seller/listings/{listing_id}/publish", name="seller_listing_publish")
@@ -197,7 +193,7 @@ async def publish_listing(
     listing = await listings.get_owned(session, seller, listing_id)
     await listings.publish(session, seller, listing)
     flash(request, _("Published: buyers can see this listing."))
-    return _redirect(request, "seller_listing_edit", listing_id=listing.id)
+    return redirect_to(request, "seller_listing_edit", listing_id=listing.id)
 
 
 @router.post("/seller/listings/{listing_id}/unpublish", name="seller_listing_unpublish")
@@ -207,7 +203,7 @@ async def unpublish_listing(
     listing = await listings.get_owned(session, seller, listing_id)
     await listings.unpublish(session, listing)
     flash(request, _("Unpublished: buyers no longer see this listing."))
-    return _redirect(request, "seller_listing_edit", listing_id=listing.id)
+    return redirect_to(request, "seller_listing_edit", listing_id=listing.id)
 
 
 @router.post("/seller/listings/{listing_id}/delete", name="seller_listing_delete")
@@ -221,7 +217,7 @@ async def delete_listing(
     listing = await listings.get_owned(session, seller, listing_id)
     await listings.delete(session, storage, listing)
     flash(request, _("Listing deleted."))
-    return _redirect(request, "seller_listings")
+    return redirect_to(request, "seller_listings")
 
 
 @router.post("/seller/listings/{listing_id}/photos", name="seller_listing_photos")
@@ -245,11 +241,11 @@ async def upload_photos(
             seller,
             listings.as_text(listing),
             exc.errors,
-            listing_id=listing_id,
+            listing=listing,
             status=422,
         )
     flash(request, _("Photos added."))
-    return _redirect(request, "seller_listing_edit", listing_id=listing.id)
+    return redirect_to(request, "seller_listing_edit", listing_id=listing.id)
 
 
 @router.post(
@@ -265,7 +261,7 @@ async def move_photo(
 ) -> Response:
     listing = await listings.get_owned(session, seller, listing_id)
     await listings.move_photo(session, listing, image_id, -1 if direction == "up" else 1)
-    return _redirect(request, "seller_listing_edit", listing_id=listing.id)
+    return redirect_to(request, "seller_listing_edit", listing_id=listing.id)
 
 
 @router.post(
@@ -282,7 +278,7 @@ async def delete_photo(
     listing = await listings.get_owned(session, seller, listing_id)
     await listings.delete_photo(session, storage, listing, image_id)
     flash(request, _("Photo removed."))
-    return _redirect(request, "seller_listing_edit", listing_id=listing.id)
+    return redirect_to(request, "seller_listing_edit", listing_id=listing.id)
 
 
 @router.get("/seller/export.csv", name="seller_listings_csv")
@@ -329,4 +325,4 @@ async def import_listings(
             updated=result.updated,
         ),
     )
-    return _redirect(request, "seller_listings")
+    return redirect_to(request, "seller_listings")

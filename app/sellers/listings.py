@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog import events
@@ -27,6 +26,7 @@ from app.i18n import gettext as _
 from app.sellers import listing_repository as repo
 from app.sellers import uploads
 from app.sellers.models import Seller, SellerStatus
+from app.sellers.service import insert_with_unique_slug
 from app.storage import Storage
 from app.text import slugify
 
@@ -288,18 +288,7 @@ def _apply(listing: Listing, seller: Seller, data: ListingData) -> None:
 
 async def _save_with_unique_slug(session: AsyncSession, listing: Listing, seller: Seller) -> None:
     base = slugify(f"{listing.title} {seller.slug}", max_length=200)
-    for attempt in range(20):
-        listing.slug = base if attempt == 0 else f"{base}-{attempt + 1}"
-        if attempt < 10 and await repo.listing_slug_taken(session, listing.slug):
-            continue
-        try:
-            async with session.begin_nested():
-                session.add(listing)
-                await session.flush()
-        except IntegrityError:  # the savepoint's rollback has already expunged it
-            continue
-        return
-    raise Conflict(_("Please try again."))
+    await insert_with_unique_slug(session, listing, base, repo.listing_slug_taken)
 
 
 async def create(session: AsyncSession, seller: Seller, data: ListingData) -> Listing:

@@ -6,15 +6,17 @@ Field problems raise ``FormErrors`` with every bad field at once, so a form show
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.errors import FieldError
 from app.accounts.models import Role, User
+from app.accounts.service import normalise_email
 from app.catalog import events
-from app.catalog.models import ListingStatus
+from app.catalog.models import Listing, ListingStatus
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, FormErrors, NotFound
@@ -59,7 +61,6 @@ SPOKEN_LANGUAGES = (
 )
 _PIN = re.compile(r"^[1-9][0-9]{5}$")
 _PHONE = re.compile(r"^(?:\+91)?[6-9][0-9]{9}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def seller_type_labels() -> dict[str, str]:
@@ -227,9 +228,10 @@ async def save_profile(session: AsyncSession, user: User, data: ProfileInput) ->
     phone = re.sub(r"[\s-]+", "", data.phone)
     if not _PHONE.fullmatch(phone):
         errors["phone"] = _("Enter a 10-digit Indian mobile number.")
-    email = data.email.strip()
-    if not _EMAIL.fullmatch(email) or len(email) > 254:
-        errors["email"] = _("Enter an email address, like name@example.com.")
+    try:
+        email = normalise_email(data.email)
+    except FieldError as exc:
+        errors["email"] = exc.message
     languages = [lang for lang in SPOKEN_LANGUAGES if lang in data.languages]
     if not languages:
         errors["languages"] = _("Choose at least one language you speak.")
@@ -268,7 +270,9 @@ async def save_profile(session: AsyncSession, user: User, data: ProfileInput) ->
     seller.email = email
     seller.languages = languages
     if not seller.slug:
-        await _insert_with_unique_slug(session, seller)
+        await insert_with_unique_slug(
+            session, seller, slugify(seller.display_name, max_length=120), repository.slug_taken
+        )
     else:
         moved = await listing_repository.move_listings(
             session, seller.id, seller.state_id, seller.district_id
@@ -281,17 +285,21 @@ async def save_profile(session: AsyncSession, user: User, data: ProfileInput) ->
     return await _reload(session, seller.id)
 
 
-async def _insert_with_unique_slug(session: AsyncSession, seller: Seller) -> None:
-    """Pick a free slug; two sellers racing for one are separated by the unique constraint."""
-    base = slugify(seller.display_name, max_length=120)
+async def insert_with_unique_slug(
+    session: AsyncSession,
+    row: Seller | Listing,
+    base: str,
+    taken: Callable[[AsyncSession, str], Awaitable[bool]],
+) -> None:
+    """Insert ``row`` under the first free slug of ``base``, ``base-2``, ...; two inserts racing
+    for one slug are separated by the unique constraint."""
     for attempt in range(20):
-        candidate = base if attempt == 0 else f"{base}-{attempt + 1}"
-        if attempt < 10 and await repository.slug_taken(session, candidate):
+        row.slug = base if attempt == 0 else f"{base}-{attempt + 1}"
+        if attempt < 10 and await taken(session, row.slug):
             continue
-        seller.slug = candidate
         try:
             async with session.begin_nested():
-                session.add(seller)
+                session.add(row)
                 await session.flush()
         except IntegrityError:  # the savepoint's rollback has already expunged it
             continue

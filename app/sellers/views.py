@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.deps import CurrentUser
@@ -23,17 +23,13 @@ from app.sellers import repository, service
 from app.sellers.deps import private_storage, settings_of
 from app.sellers.models import Seller, SellerDocument
 from app.storage import Storage
-from app.web import flash, templates_of, verify_csrf
+from app.web import flash, redirect_to, templates_of, verify_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 Text = Annotated[str, Form(max_length=500)]
 LongText = Annotated[str, Form(max_length=2000)]
 OptionalFile = Annotated[UploadFile | None, File()]
 NO_STORE = {"cache-control": "no-store"}
-
-
-def _redirect(request: Request, name: str, **params: Any) -> RedirectResponse:
-    return RedirectResponse(request.app.url_path_for(name, **params), status_code=303)
 
 
 def _int_or_none(value: str) -> int | None:
@@ -177,7 +173,7 @@ async def profile_save(
     except FormErrors as exc:
         return await _profile_page(request, session, user, values, exc.errors, 422)
     flash(request, _("Saved. Next: your identifiers."))
-    return _redirect(request, "sell_identifiers")
+    return redirect_to(request, "sell_identifiers")
 
 
 # Step 2: identifiers ------------------------------------------------------------------------------
@@ -189,7 +185,7 @@ IDENTIFIER_FIELDS = ("pan", "gstin", "udyam_number", "cin", "nrlm_shg_id", "pehc
 async def identifiers_form(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     seller = await repository.seller_of_user(session, user.id)
     if seller is None:
-        return _redirect(request, "sell_profile")
+        return redirect_to(request, "sell_profile")
     values = {field: getattr(seller, field) or "" for field in IDENTIFIER_FIELDS}
     return await _page(
         request,
@@ -231,7 +227,7 @@ async def identifiers_save(
             gstin_required=service.needs_gstin(seller.seller_type),
         )
     flash(request, _("Saved. Next: your bank account."))
-    return _redirect(request, "sell_bank")
+    return redirect_to(request, "sell_bank")
 
 
 # Step 3: bank account -----------------------------------------------------------------------------
@@ -241,7 +237,7 @@ async def identifiers_save(
 async def bank_form(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     seller = await repository.seller_of_user(session, user.id)
     if seller is None:
-        return _redirect(request, "sell_profile")
+        return redirect_to(request, "sell_profile")
     values = {
         "bank_account_holder": seller.bank_account_holder or seller.legal_name,
         "bank_ifsc": seller.bank_ifsc or "",
@@ -285,7 +281,7 @@ async def bank_save(
             status=422,
         )
     flash(request, _("Saved. Next: upload your documents."))
-    return _redirect(request, "sell_documents")
+    return redirect_to(request, "sell_documents")
 
 
 # Step 4: documents --------------------------------------------------------------------------------
@@ -294,7 +290,7 @@ async def bank_save(
 @router.get("/sell/documents", name="sell_documents")
 async def documents_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     if await repository.seller_of_user(session, user.id) is None:
-        return _redirect(request, "sell_profile")
+        return redirect_to(request, "sell_profile")
     return await _page(request, session, user, "sellers/sell_documents.html")
 
 
@@ -332,7 +328,7 @@ async def documents_upload(
             status=422,
         )
     flash(request, _("Document uploaded."))
-    return _redirect(request, "sell_documents")
+    return redirect_to(request, "sell_documents")
 
 
 @router.post("/sell/documents/{document_id}/delete", name="sell_document_delete")
@@ -346,7 +342,7 @@ async def documents_delete(
     seller = await service.require_editable(session, user)
     await service.delete_document(session, storage, seller, document_id)
     flash(request, _("Document removed."))
-    return _redirect(request, "sell_documents")
+    return redirect_to(request, "sell_documents")
 
 
 @router.get("/sell/documents/{document_id}", name="sell_document_file")
@@ -408,7 +404,7 @@ async def _gi_page(
 async def gi_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     seller = await repository.seller_of_user(session, user.id)
     if seller is None:
-        return _redirect(request, "sell_profile")
+        return redirect_to(request, "sell_profile")
     return await _gi_page(request, session, user, seller, {}, {})
 
 
@@ -425,7 +421,7 @@ async def gi_claim(
 ) -> Response:
     seller = await repository.seller_of_user(session, user.id)
     if seller is None:
-        return _redirect(request, "sell_profile")
+        return redirect_to(request, "sell_profile")
     data = await certificate.read() if certificate is not None else b""
     try:
         await service.add_gi_claim(
@@ -445,7 +441,7 @@ async def gi_claim(
         }
         return await _gi_page(request, session, user, seller, values, exc.errors, 422)
     flash(request, _("GI claim added. An administrator will verify it."))
-    return _redirect(request, "sell_gi")
+    return redirect_to(request, "sell_gi")
 
 
 @router.post("/sell/gi/{claim_id}/withdraw", name="sell_gi_withdraw")
@@ -461,7 +457,7 @@ async def gi_withdraw(
         raise NotFound()
     await service.withdraw_gi_claim(session, storage, seller, claim_id)
     flash(request, _("GI claim withdrawn."))
-    return _redirect(request, "sell_gi")
+    return redirect_to(request, "sell_gi")
 
 
 # Step 6: members ----------------------------------------------------------------------------------
@@ -518,7 +514,7 @@ async def members_add(
         values = {"name": name, "craft": craft, "pehchan_card": pehchan_card, "phone": phone}
         return await _members_page(request, session, user, seller, values, exc.errors, 422)
     flash(request, _("Member added."))
-    return _redirect(request, "sell_members")
+    return redirect_to(request, "sell_members")
 
 
 @router.post("/sell/members/{member_id}/remove", name="sell_member_remove")
@@ -530,7 +526,7 @@ async def members_remove(
         raise NotFound()
     await service.remove_member(session, seller, member_id)
     flash(request, _("Member removed."))
-    return _redirect(request, "sell_members")
+    return redirect_to(request, "sell_members")
 
 
 # Submit -------------------------------------------------------------------------------------------
@@ -540,7 +536,7 @@ async def members_remove(
 async def submit(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     seller = await repository.seller_of_user(session, user.id)
     if seller is None:
-        return _redirect(request, "sell_profile")
+        return redirect_to(request, "sell_profile")
     try:
         await service.submit(session, user, seller)
     except FormErrors as exc:
@@ -556,4 +552,4 @@ async def submit(request: Request, session: SessionDep, user: CurrentUser) -> Re
             audit=audit,
         )
     flash(request, _("Submitted. We will email you when your details are reviewed."))
-    return _redirect(request, "sell_home")
+    return redirect_to(request, "sell_home")
