@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import AdminUser
 from app.catalog import currency, seo, service
@@ -25,7 +25,7 @@ from app.config import Settings
 from app.db import SessionDep, utcnow
 from app.errors import ValidationFailed
 from app.i18n import gettext as _
-from app.web import flash, templates_of, verify_csrf
+from app.web import flash, redirect_to, templates_of, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
@@ -291,4 +291,4 @@ async def admin_rates_set(
             day=saved.effective_date.isoformat(),
         ),
     )
-    return RedirectResponse(request.url_for("admin_rates").path, status_code=303)
+    return redirect_to(request, "admin_rates")

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from app.catalog.deps import PricesDep
@@ -17,7 +17,7 @@ from app.db import SessionDep
 from app.errors import AppError
 from app.i18n import gettext as _
 from app.sellers.service import seller_type_labels
-from app.web import flash, templates_of, verify_csrf
+from app.web import flash, redirect_to, templates_of, verify_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 admin_router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -129,11 +129,11 @@ async def synonyms_add(
         groups = await service.list_synonyms(session)
         return _render_synonyms(request, groups, {"words": words, "note": note}, exc.message)
     flash(request, _("Synonym group added."))
-    return RedirectResponse(request.app.url_path_for("admin_synonyms"), status_code=303)
+    return redirect_to(request, "admin_synonyms")
 
 
 @admin_router.post("/admin/search/synonyms/{group_id}/delete", name="admin_synonyms_delete")
 async def synonyms_delete(request: Request, session: SessionDep, group_id: int) -> Any:
     await service.remove_synonyms(session, group_id)
     flash(request, _("Synonym group removed."))
-    return RedirectResponse(request.app.url_path_for("admin_synonyms"), status_code=303)
+    return redirect_to(request, "admin_synonyms")
