@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     meili_url: str = ""
     meili_api_key: str = ""
     meili_index: str = "listings"
-    search_cache_seconds: float = Field(default=5.0, ge=0)
+    search_cache_seconds: float = Field(default=60.0, ge=0)
     run_jobs_in_process: bool = True
     job_poll_seconds: float = Field(default=1.0, gt=0)
     job_max_attempts: int = Field(default=8, ge=1)

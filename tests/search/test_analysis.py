@@ -40,33 +40,3 @@ def test_expand_adds_synonyms_of_corrected_words() -> None:
     assert "saree" in groups[1]
     hindi = analysis.expand(["बनारसी"], vocabulary, synonyms, prefix_last=True)
     assert hindi[0] >= {"बनारसी", "banarasi", "varanasi"}
-
-
-def test_result_cache_expires_and_evicts() -> None:
-    from app.catalog.search.base import SearchResult
-    from app.catalog.search.service import ResultCache
-
-    cache = ResultCache(max_entries=2)
-    first, second, third = (SearchResult(hits=[], total=n) for n in (1, 2, 3))
-    cache.put(("a",), first)
-    cache.put(("b",), second)
-    assert cache.get(("a",), ttl=60) == (first, True)  # "a" is now the most recent
-    cache.put(("c",), third)
-    assert cache.get(("b",), ttl=60) is None
-    assert cache.get(("a",), ttl=60) == (first, True)
-    assert cache.get(("a",), ttl=0) is None
-
-
-def test_an_expired_entry_is_served_stale_for_a_while_then_dropped() -> None:
-    import time
-
-    from app.catalog.search.base import SearchResult
-    from app.catalog.search.service import STALE_FACTOR, ResultCache
-
-    cache = ResultCache()
-    result = SearchResult(hits=[], total=1)
-    cache.put(("a",), result)
-    cache._entries[("a",)] = (time.monotonic() - 2, result)
-    assert cache.get(("a",), ttl=1) == (result, False)
-    cache._entries[("a",)] = (time.monotonic() - STALE_FACTOR - 1, result)
-    assert cache.get(("a",), ttl=1) is None

@@ -1,11 +1,11 @@
-"""Queries that read listings into search documents, and the synonym groups."""
+"""Queries that read listings into search documents, the synonym groups and the index version."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import (
@@ -19,7 +19,7 @@ from app.catalog.models import (
     State,
 )
 from app.catalog.search.base import SearchDocument
-from app.catalog.search.models import SynonymGroup
+from app.catalog.search.models import IndexState, SynonymGroup
 from app.sellers.models import Seller, SellerStatus
 
 
@@ -169,3 +169,14 @@ async def add_synonym_group(session: AsyncSession, terms: list[str], note: str) 
 async def delete_synonym_group(session: AsyncSession, group_id: int) -> bool:
     result = await session.execute(delete(SynonymGroup).where(SynonymGroup.id == group_id))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def index_version(session: AsyncSession) -> int:
+    return int(await session.scalar(select(IndexState.version).where(IndexState.id == 1)) or 0)
+
+
+async def bump_index_version(session: AsyncSession) -> None:
+    """Mark the index changed; call it in the transaction that changes the index."""
+    await session.execute(
+        update(IndexState).where(IndexState.id == 1).values(version=IndexState.version + 1)
+    )

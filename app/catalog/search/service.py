@@ -68,38 +68,63 @@ def backend_for(session: AsyncSession, settings: Settings | None = None) -> Sear
 
 
 class ResultCache:
-    """Recent results per process: popular searches and the facet counts of browsing are served
-    without touching the index. An entry is fresh for ``search_cache_seconds``; for STALE_FACTOR
-    times longer it is still served while one background query refreshes it, so an expiring
-    entry never stalls requests. Changes indexed by this process clear the cache; other
-    processes' changes show within the TTL (or the refresh that follows)."""
+    """Recent results per process, each stamped with the index version it was computed on.
+
+    Like a search engine's query cache that lives until the next commit: an entry is fresh while
+    the index version is unchanged (checked at most every VERSION_POLL_SECONDS per process) and
+    it is younger than ``search_cache_seconds``. Past that, for as long again, it is still served
+    while one background query refreshes it, so a catalog change never stalls requests. Changes
+    indexed by this process clear the cache at once."""
 
     def __init__(self, max_entries: int = 2000) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[object, ...], tuple[float, SearchResult]] = OrderedDict()
+        self._entries: OrderedDict[tuple[object, ...], tuple[float, int, SearchResult]] = (
+            OrderedDict()
+        )
+        self._versions: dict[object, tuple[float, int]] = {}
 
-    def get(self, key: tuple[object, ...], ttl: float) -> tuple[SearchResult, bool] | None:
+    def get(
+        self, key: tuple[object, ...], version: int, max_age: float
+    ) -> tuple[SearchResult, bool] | None:
         """(result, still fresh), or None when missing or too old to serve."""
         found = self._entries.get(key)
         if found is None:
             return None
-        age = time.monotonic() - found[0]
-        if age > ttl * STALE_FACTOR:
+        stored_at, stored_version, result = found
+        age = time.monotonic() - stored_at
+        if age > max_age * STALE_FACTOR:
             return None
         self._entries.move_to_end(key)
-        return found[1], age <= ttl
+        return result, stored_version == version and age <= max_age
 
-    def put(self, key: tuple[object, ...], result: SearchResult) -> None:
-        self._entries[key] = (time.monotonic(), result)
+    def put(self, key: tuple[object, ...], version: int, result: SearchResult) -> None:
+        self._entries[key] = (time.monotonic(), version, result)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
 
+    async def index_version(self, session: AsyncSession, backend: object) -> int:
+        """The index version, read from the database at most every VERSION_POLL_SECONDS."""
+        now = time.monotonic()
+        checked = self._versions.get(backend)
+        if checked is not None and now - checked[0] < VERSION_POLL_SECONDS:
+            return checked[1]
+        # Concurrent requests keep using the known version while this one reads the new one.
+        self._versions[backend] = (now, checked[1] if checked else -1)
+        version = await search_repository.index_version(session)
+        self._versions[backend] = (now, version)
+        return version
+
     def clear(self) -> None:
         self._entries.clear()
+        self._versions.clear()
 
 
-STALE_FACTOR = 6
+STALE_FACTOR = 2
+VERSION_POLL_SECONDS = 1.0
+# Refreshes run beside the requests a worker serves: after a catalog change every popular entry
+# goes stale at once, and refreshing them one or two at a time keeps the others' latency flat.
+MAX_CONCURRENT_REFRESHES = 2
 results_cache = ResultCache()
 _refreshing: dict[tuple[object, ...], asyncio.Task[None]] = {}
 
@@ -115,19 +140,24 @@ async def search(
     (the app's session factory) lets a stale entry be refreshed in the background."""
     settings = settings or current_settings()
     backend = backend_for(session, settings)
-    ttl = settings.search_cache_seconds
-    if ttl <= 0:
+    max_age = settings.search_cache_seconds
+    if max_age <= 0:
         return await backend.search(session, query)
     key = (id(backend), query)
-    cached = results_cache.get(key, ttl)
+    version = await results_cache.index_version(session, key[0])
+    cached = results_cache.get(key, version, max_age)
     if cached is not None:
         result, fresh = cached
-        if not fresh and refresh_with is not None and key not in _refreshing:
-            _refreshing[key] = asyncio.create_task(_refresh(refresh_with, backend, key, query))
-        if fresh or refresh_with is not None:
+        if fresh:
+            return result
+        if refresh_with is not None:
+            if key not in _refreshing and len(_refreshing) < MAX_CONCURRENT_REFRESHES:
+                _refreshing[key] = asyncio.create_task(
+                    _refresh(refresh_with, backend, key, version, query)
+                )
             return result
     result = await backend.search(session, query)
-    results_cache.put(key, result)
+    results_cache.put(key, version, result)
     return result
 
 
@@ -135,11 +165,12 @@ async def _refresh(
     factory: async_sessionmaker[AsyncSession],
     backend: SearchBackend,
     key: tuple[object, ...],
+    version: int,
     query: SearchQuery,
 ) -> None:
     try:
         async with factory() as session:
-            results_cache.put(key, await backend.search(session, query))
+            results_cache.put(key, version, await backend.search(session, query))
     except Exception:  # the entry stays stale; the next request past its age retries
         logger.warning("search cache refresh failed", exc_info=True)
     finally:
@@ -189,6 +220,7 @@ async def sync_listings(session: AsyncSession, payload: dict[str, Any]) -> None:
     found = {d.listing_id for d in documents}
     await backend.upsert(session, documents)
     await backend.delete(session, [i for i in ids if i not in found])
+    await search_repository.bump_index_version(session)
 
 
 @job_handler(SETTINGS_JOB)
@@ -227,6 +259,8 @@ async def reindex(
         lambda session, after: search_repository.document_batch(session, after, REINDEX_BATCH),
         advance,
     )
+    async with session_factory() as session, session.begin():
+        await search_repository.bump_index_version(session)
     results_cache.clear()
     return written
 
@@ -250,6 +284,7 @@ def clean_terms(raw: list[str]) -> list[str]:
 
 
 async def _synonyms_changed(session: AsyncSession) -> None:
+    await search_repository.bump_index_version(session)
     results_cache.clear()
     backend = backend_for(session)
     if isinstance(backend, DatabaseBackend):
