@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog import events
@@ -190,3 +191,25 @@ async def test_a_suspended_seller_disappears_from_search(
     await jobs.run_until_idle()
     found = ids(await find(client, q="glass"))
     assert catalog.glass.id not in found and catalog.cheap_glass.id not in found
+
+
+async def test_database_facets_are_capped_and_cut_to_the_most_frequent(
+    client: httpx.AsyncClient, catalog: Catalog, search_backend: str, monkeypatch: Any
+) -> None:
+    if search_backend != "database":
+        pytest.skip("FACET_CAP and FACET_LIMIT are the database backend's")
+    from app.catalog.search import database
+
+    monkeypatch.setattr(database, "FACET_LIMIT", 1)
+    body = await find(client)
+    assert body["total"] == 5 and body["total_is_exact"]
+    assert body["facets"]["state"] == [
+        {"value": "uttar-pradesh", "label": "Uttar Pradesh", "count": 3}
+    ]
+    monkeypatch.setattr(database, "FACET_LIMIT", 30)
+    monkeypatch.setattr(database, "FACET_CAP", 4)
+    body = await find(client, q="silk")  # a new query: the cached one above still stands
+    assert body["total"] == 2 and body["total_is_exact"]
+    body = await find(client, sort="newest")
+    assert body["total"] == 4 and not body["total_is_exact"]
+    assert sum(f["count"] for f in body["facets"]["state"]) == 4

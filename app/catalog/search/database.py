@@ -72,9 +72,8 @@ _COLUMNS = (
     "thumb_key",
 )
 _HIT_COLUMNS = ", ".join(f"d.{c}" for c in _COLUMNS)
-_FACET_SELECT = ", ".join(
-    f"d.{c}" for c in sorted({c for pair in _FACET_COLUMNS.values() for c in pair})
-)
+_FACET_GROUP = ", ".join(sorted({c for pair in _FACET_COLUMNS.values() for c in pair}))
+_FACET_SELECT = ", ".join(f"d.{c}" for c in _FACET_GROUP.split(", "))
 
 
 def _epoch(value: datetime | None) -> int:
@@ -377,29 +376,36 @@ class DatabaseBackend:
         params: dict[str, Any],
         query: SearchQuery,
     ) -> tuple[int, dict[str, list[FacetValue]], bool]:
-        params = {**params, "cap": FACET_CAP, "facet_limit": FACET_LIMIT}
-        parts = ["SELECT 'total' AS facet, NULL AS value, NULL AS label, count(*) AS n FROM m"]
-        if query.with_facets:
-            for facet, (value, label) in _FACET_COLUMNS.items():
-                parts.append(
-                    f"SELECT * FROM (SELECT '{facet}' AS facet, {value} AS value, "
-                    f"{label} AS label, count(*) AS n FROM m WHERE {value} IS NOT NULL "
-                    f"GROUP BY {value}, {label} ORDER BY n DESC, {value} LIMIT :facet_limit) "
-                    f"AS f_{facet}"
-                )
+        """One grouped pass over at most FACET_CAP matching rows: each distinct combination of
+        facet values with its count (a few hundred rows even for broad matches), summed per
+        facet here, instead of one sort per facet in SQL."""
+        params = {**params, "cap": FACET_CAP}
+        if not query.with_facets:
+            sql = f"SELECT count(*) FROM (SELECT 1 FROM {source} {where} LIMIT :cap) AS m"
+            total = int(await session.scalar(text(sql), params) or 0)
+            return total, {}, total < FACET_CAP
         sql = (
-            f"WITH m AS MATERIALIZED (SELECT {_FACET_SELECT} FROM {source} {where} LIMIT :cap) "
-            + " UNION ALL ".join(parts)
+            f"SELECT {_FACET_GROUP}, count(*) AS n "
+            f"FROM (SELECT {_FACET_SELECT} FROM {source} {where} LIMIT :cap) AS d "
+            f"GROUP BY {_FACET_GROUP}"
         )
-        facets: dict[str, list[FacetValue]] = (
-            {name: [] for name in FACETS} if query.with_facets else {}
-        )
+        counts: dict[str, Counter[tuple[str, str]]] = {name: Counter() for name in FACETS}
         total = 0
-        for facet, value, label, n in await session.execute(text(sql), params):
-            if facet == "total":
-                total = int(n)
-            else:
-                facets[facet].append(FacetValue(str(value), str(label), int(n)))
+        for row in await session.execute(text(sql), params):
+            n = int(row.n)
+            total += n
+            for facet, (value, label) in _FACET_COLUMNS.items():
+                if getattr(row, value) is not None:
+                    counts[facet][(getattr(row, value), getattr(row, label))] += n
+        facets = {
+            facet: [
+                FacetValue(str(value), str(label), n)
+                for (value, label), n in sorted(
+                    found.items(), key=lambda item: (-item[1], item[0])
+                )[:FACET_LIMIT]
+            ]
+            for facet, found in counts.items()
+        }
         return total, facets, total < FACET_CAP
 
     @staticmethod
