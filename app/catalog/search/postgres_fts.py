@@ -130,10 +130,11 @@ class PostgresBackend(DatabaseBackend):
         return "(d.document @@ CAST(:tsq_exact AS tsquery))"
 
     def _rank_expression(self) -> str:
-        # Words found in the title first (ts_filter keeps the A-weighted title positions), then
+        # Words found in the title first (weights {D,C,B,A} = {0,0,0,1} count only the title's
+        # A positions; ts_filter would do the same but copies every vector: twice as slow), then
         # the whole document's rank.
         return (
-            "ts_rank(ts_filter(d.document, '{a}'), CAST(:tsq_any AS tsquery)) DESC, "
+            "ts_rank('{0,0,0,1}', d.document, CAST(:tsq_any AS tsquery)) DESC, "
             "ts_rank(d.document, CAST(:tsq AS tsquery)) DESC"
         )
 
