@@ -229,6 +229,11 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=800)
     app.include_router(catalog_views.router)
     app.include_router(catalog_api.router)
+    # Search (issue 4): the page and the JSON API. Routes are matched in order, so the busiest
+    # public ones come first; the admin's synonym page is with the other admin routes below.
+    search_service.use_settings(settings)
+    app.include_router(search_views.router)
+    app.include_router(search_api.router)
     app.include_router(accounts_views.public_router)
     app.include_router(accounts_views.account_router, dependencies=[Depends(require_user)])
     app.include_router(accounts_api.router, dependencies=[Depends(require_user)])
@@ -243,10 +248,6 @@ def create_app(
     app.include_router(seller_dashboard_views.router, dependencies=[Depends(require_user)])
     app.include_router(seller_admin_views.router, dependencies=[Depends(require_admin)])
     app.include_router(sellers_api.router, dependencies=[Depends(require_user)])
-    # Search (issue 4): the page, the JSON API and the admin's synonym page.
-    search_service.use_settings(settings)
-    app.include_router(search_views.router)
-    app.include_router(search_api.router)
     app.include_router(search_views.admin_router, dependencies=[Depends(require_admin)])
     if settings.env != "production":
         app.include_router(dev_mail_router)

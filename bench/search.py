@@ -125,12 +125,7 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, A
     reindex_s = time.perf_counter() - started
     print(f"reindex: {reindex_s:.1f} s", flush=True)
     result: dict[str, Any] = {"database": name, "reindex_s": reindex_s}
-    load = {
-        "duration": args.duration,
-        "connections": args.connections,
-        "threads": 2,
-        "warmup": args.warmup,
-    }
+    load = load_settings(args)
     app = odop_serve_command(workers=args.workers)
     # Uncached: every request runs its queries. Cached: the shipped default (results fresh for
     # a few seconds, then refreshed in the background).
@@ -155,13 +150,34 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, A
     return result
 
 
-def report(results: list[dict[str, Any]], args: argparse.Namespace) -> bool:
+def load_settings(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "duration": args.duration,
+        "connections": args.connections,
+        "threads": 2,
+        "warmup": args.warmup,
+    }
+
+
+def bench_hello(args: argparse.Namespace) -> WrkResult:
+    """The machine's yardstick in this run: a bare ASGI app on the same uvicorn setup."""
+    hello = uvicorn_command("bench.hello:app", workers=args.workers)
+    with serve(hello, dict(os.environ), VAR / "hello.log") as base:
+        return run_wrk(f"{base}/", **load_settings(args))
+
+
+def report(results: list[dict[str, Any]], hello: WrkResult, args: argparse.Namespace) -> bool:
     print(
         f"\nSearch benchmark: {args.listings:,} listings, {args.connections} connections, "
         f"{args.duration} s per run after {args.warmup:g} s of warm-up, {args.workers} uvicorn "
-        f"workers, {len(LOAD)} rotating queries"
+        f"workers, {len(LOAD)} rotating queries. Hello-world on the same setup: "
+        f"{hello.requests_per_second:,.0f} req/s, p50 {hello.p50_ms:.2f} ms, "
+        f"p99 {hello.p99_ms:.2f} ms"
     )
-    print(f"{'database':<11}{'variant':<22}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}{'vs naive':>10}")
+    print(
+        f"{'database':<11}{'variant':<22}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}{'vs naive':>10}"
+        f"{'vs hello':>10}"
+    )
     ok = True
     for r in results:
         s: WrkResult = r["search"]
@@ -176,6 +192,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> bool:
             print(
                 f"{r['database']:<11}{label:<22}{m.p50_ms:>9.2f}{m.p99_ms:>9.2f}"
                 f"{m.requests_per_second:>9.0f}{ratio:>9.1f}x"
+                f"{m.requests_per_second / hello.requests_per_second:>10.3f}"
             )
         print(
             f"{r['database']:<11}reindex {r['reindex_s']:.1f} s, relevance {r['relevance']:.0%}, "
@@ -215,6 +232,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
+    hello = bench_hello(args)
     results = []
     for name in args.databases.split(","):
         if name == "sqlite":
@@ -224,7 +242,7 @@ def main() -> None:
         else:
             raise SystemExit(f"unknown database {name!r}")
         results.append(bench_database(name, url, args))
-    ok = report(results, args)
+    ok = report(results, hello, args)
     sys.exit(0 if ok else 1)
 
 

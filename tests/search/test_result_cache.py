@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import time
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.catalog.search import repository as search_repository
 from app.catalog.search import service
 from app.catalog.search.base import SearchQuery, SearchResult
+from app.catalog.search.schemas import SearchParams
 from app.catalog.search.service import STALE_FACTOR, ResultCache
 from app.config import Settings
 from tests.search.conftest import Catalog
@@ -104,3 +106,19 @@ async def test_every_index_write_bumps_the_version(
     group = await service.add_synonyms(db, ["kanch", "glas"])
     await service.remove_synonyms(db, group.id)
     assert await search_repository.index_version(db) == start + 3
+
+
+async def test_the_api_renders_a_cached_result_once_per_set_of_parameters(
+    client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    first = await client.get("/api/v1/search", params={"q": "glass"})
+    again = await client.get("/api/v1/search", params={"q": "glass"})
+    in_usd = await client.get("/api/v1/search", params={"q": "glass", "currency": "USD"})
+    assert first.status_code == again.status_code == in_usd.status_code == 200
+    assert first.headers["content-type"] == "application/json"
+    assert again.content == first.content
+    assert in_usd.json()["applied"]["currency"] == "USD"
+    assert in_usd.json()["hits"] == first.json()["hits"]
+    [(_, _, result)] = service.results_cache._entries.values()  # one search, two renderings
+    assert len(result.renderings) == 2
+    assert result.renderings[SearchParams(q="glass").model_dump_json()] == first.content

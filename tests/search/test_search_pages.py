@@ -86,3 +86,14 @@ async def test_a_foreign_buyer_sees_and_filters_prices_in_their_currency(
     cheap = (await client.get("/search", params={"q": "", "max_price": "6"})).text
     assert "Channapatna Wooden Toys" in cheap  # $5.63
     assert "Kanchipuram Silk Sari" not in cheap  # $300
+
+
+async def test_the_search_api_is_documented_in_openapi(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    operation = spec["paths"]["/api/v1/search"]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/SearchResponse"}
+    response = spec["components"]["schemas"]["SearchResponse"]["properties"]
+    assert {"hits", "total", "facets", "applied"} <= set(response)
+    params = {p["name"] for p in operation["parameters"]}
+    assert {"q", "state", "district", "gi", "category", "min_price", "sort", "page"} <= params

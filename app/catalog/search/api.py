@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from app.catalog.search import service
+from app.catalog.search.base import SearchQuery, SearchResult
 from app.catalog.search.schemas import (
     FacetValueOut,
     HitOut,
@@ -19,15 +20,28 @@ from app.db import SessionDep
 router = APIRouter(prefix="/api/v1/search", tags=["search"])
 
 
+MAX_RENDERINGS = 8  # per cached result: the same search asked with other currencies or labels
+
+
 @router.get("", response_model=SearchResponse, name="api_search")
 async def search(
     request: Request, session: SessionDep, params: Annotated[SearchParams, Query()]
-) -> SearchResponse:
+) -> Response:
     """Search published listings of verified sellers: free text with typo tolerance, synonyms
     (Banaras = Varanasi = बनारस), filters, sorts, facet counts and highlighted titles.
     An empty ``q`` browses; unknown filter values give no hits; bad parameters give 422."""
     query = await service.to_query(session, params)
     result = await service.search(session, query, refresh_with=request.app.state.session_factory)
+    key = params.model_dump_json()
+    body = result.renderings.get(key)
+    if body is None:
+        body = _response(query, params, result).model_dump_json().encode()
+        if len(result.renderings) < MAX_RENDERINGS:
+            result.renderings[key] = body
+    return Response(body, media_type="application/json")
+
+
+def _response(query: SearchQuery, params: SearchParams, result: SearchResult) -> SearchResponse:
     return SearchResponse(
         query=query.text,
         total=result.total,
