@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import gc
+
 import httpx
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.config import Settings
@@ -62,3 +65,14 @@ def test_log_lines_are_json_with_the_request_id() -> None:
     assert entry["request_id"] == "abc123def456"
     assert entry["message"] == "request"
     assert entry["status"] == 200
+
+
+async def test_startup_takes_long_lived_objects_out_of_the_collectors_view(
+    app: FastAPI,
+) -> None:
+    gc.unfreeze()
+    try:
+        async with app.router.lifespan_context(app):
+            assert gc.get_freeze_count() > 10_000  # modules, templates, reference data
+    finally:
+        gc.unfreeze()
