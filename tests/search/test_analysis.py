@@ -35,8 +35,12 @@ def test_vocabulary_typos_within_budget_only() -> None:
 def test_expand_adds_synonyms_of_corrected_words() -> None:
     vocabulary = Vocabulary({"banarasi": 2, "varanasi": 3, "saree": 4})
     synonyms = Synonyms([["banarasi", "varanasi", "बनारसी"], ["saree", "sari", "साड़ी"]])
-    groups = analysis.expand(["banarsi", "sari"], vocabulary, synonyms, prefix_last=False)
+    words = ["banarsi", "sari"]
+    typos = {word: vocabulary.typo_matches(word) for word in words}
+    groups = analysis.expand(words, vocabulary, synonyms, prefix_last=False, typo_matches=typos)
     assert groups[0] >= {"banarasi", "varanasi"}
     assert "saree" in groups[1]
+    without_typos = analysis.expand(words, vocabulary, synonyms, prefix_last=False)
+    assert without_typos[0] == {"banarsi"}
     hindi = analysis.expand(["बनारसी"], vocabulary, synonyms, prefix_last=True)
     assert hindi[0] >= {"बनारसी", "banarasi", "varanasi"}

@@ -1,8 +1,10 @@
 """Text analysis shared by the database backends: tokens, typo budgets and the typo vocabulary.
 
 Documents and queries go through the same ``terms()`` so matching is exact on normalised terms;
-typo tolerance and prefix matching are resolved against a small in-memory vocabulary (the
-distinct indexed terms), never by fuzzy-matching documents, so the per-query work stays bounded.
+typo tolerance and prefix matching are resolved against the vocabulary (the distinct indexed
+terms), never by fuzzy-matching documents, so the per-query work stays bounded. Typo candidates
+come from an in-memory symmetric-delete index (SQLite) or a trigram index (PostgreSQL); either
+way ``closest_typos`` decides which of them count.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TERMS = 10
@@ -72,6 +74,20 @@ def damerau_levenshtein(a: str, b: str, limit: int) -> int:
     return previous[len(b)]
 
 
+def closest_typos(word: str, candidates: Mapping[str, int]) -> list[str]:
+    """The candidate terms (term -> document frequency) within the word's typo budget, closest
+    and most frequent first, at most MAX_TYPO_EXPANSIONS."""
+    budget = typo_budget(word)
+    if budget == 0:
+        return []
+    close = []
+    for term, df in candidates.items():
+        distance = damerau_levenshtein(word, term, budget)
+        if 0 < distance <= budget:
+            close.append((distance, -df, term))
+    return [t for _, _, t in sorted(close)[:MAX_TYPO_EXPANSIONS]]
+
+
 def _deletes(word: str, depth: int) -> set[str]:
     found = {word}
     frontier = {word}
@@ -81,39 +97,43 @@ def _deletes(word: str, depth: int) -> set[str]:
     return found
 
 
+def _delete_index(terms: Iterable[str]) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for term in terms:
+        # A term of 7+ characters can be two edits away from a 9-character query word.
+        depth = 2 if len(term) >= 7 else 1 if len(term) >= 4 else 0
+        for variant in _deletes(term, depth):
+            index.setdefault(variant, []).append(term)
+    return index
+
+
 class Vocabulary:
     """Distinct indexed terms with their document frequency.
 
     Typo candidates come from a symmetric-delete index (the terms with up to two characters
     removed), checked with a bounded edit distance; prefixes from a sorted list. Both are
-    built once per refresh, so a query costs a few dictionary lookups per word.
+    built once per refresh, so a query costs a few dictionary lookups per word. The delete
+    index holds dozens of entries per term: ``typo_index=False`` leaves it out for a backend
+    that finds typo candidates elsewhere.
     """
 
-    def __init__(self, frequencies: dict[str, int]) -> None:
+    def __init__(self, frequencies: dict[str, int], *, typo_index: bool = True) -> None:
         self.frequencies = frequencies
         self._sorted = sorted(frequencies)
-        self._deletes: dict[str, list[str]] = {}
-        for term in frequencies:
-            # A term of 7+ characters can be two edits away from a 9-character query word.
-            depth = 2 if len(term) >= 7 else 1 if len(term) >= 4 else 0
-            for variant in _deletes(term, depth):
-                self._deletes.setdefault(variant, []).append(term)
+        self._deletes = _delete_index(frequencies) if typo_index else None
 
     def __len__(self) -> int:
         return len(self.frequencies)
 
     def typo_matches(self, word: str) -> list[str]:
         """Indexed terms within the word's typo budget, closest and most frequent first."""
-        budget = typo_budget(word)
-        if budget == 0:
-            return []
-        seen: dict[str, int] = {}
-        for variant in _deletes(word, budget):
+        if self._deletes is None:
+            raise RuntimeError("this vocabulary was built without its typo index")
+        candidates: dict[str, int] = {}
+        for variant in _deletes(word, typo_budget(word)):
             for term in self._deletes.get(variant, ()):
-                if term not in seen:
-                    seen[term] = damerau_levenshtein(word, term, budget)
-        close = [(d, -self.frequencies[t], t) for t, d in seen.items() if 0 < d <= budget]
-        return [t for _, _, t in sorted(close)[:MAX_TYPO_EXPANSIONS]]
+                candidates[term] = self.frequencies[term]
+        return closest_typos(word, candidates)
 
     def prefix_matches(self, prefix: str) -> list[str]:
         """Indexed terms that start with ``prefix`` (not the prefix itself), most frequent first."""
@@ -153,24 +173,28 @@ def expand(
     synonyms: Synonyms,
     *,
     prefix_last: bool,
-    typos: bool = True,
+    typo_matches: Mapping[str, Sequence[str]] | None = None,
 ) -> list[set[str]]:
     """One set of acceptable indexed terms per query word (all words must match).
 
-    A word matches itself, its synonyms, indexed terms within its typo budget, and, for the
-    last word as typed, the indexed terms it is a prefix of.
+    A word matches itself, its synonyms, its ``typo_matches`` (indexed terms within its typo
+    budget; none when not given), and, for the last word as typed, the indexed terms it is a
+    prefix of.
     """
     groups = []
     for position, word in enumerate(words):
         term = stem(word)
         exact = {term, word}
-        group = exact | (set(vocabulary.typo_matches(word)) if typos else set())
+        typos = set(typo_matches.get(word, ())) if typo_matches else set()
+        group = exact | typos
         for match in list(group):
             group |= synonyms.of(match)
         if prefix_last and position == len(words) - 1:
             group |= set(vocabulary.prefix_matches(word))
-        # Expansions the index has never seen can match nothing; the word itself always stays.
-        groups.append(exact | {t for t in group if t in vocabulary.frequencies})
+        # Expansions the index has never seen can match nothing; the word itself always stays,
+        # and so do typo matches (they were looked up among the indexed terms, possibly newer
+        # ones than this vocabulary has).
+        groups.append(exact | typos | {t for t in group if t in vocabulary.frequencies})
     return groups
 
 

@@ -3,8 +3,9 @@
 The backend owns three derived tables: ``search_listings`` (one denormalised row per searchable
 listing: display, filter and sort columns), its full-text index (an FTS5 table on SQLite, a
 weighted ``tsvector`` with a GIN index on PostgreSQL) and ``search_terms`` (the vocabulary of
-indexed terms, for typo tolerance and prefixes). A reindex builds ``*_new`` copies and renames
-them over the live ones in one transaction, so searches never see a half-built index.
+indexed terms, for typo tolerance and prefixes; with a trigram index on PostgreSQL). A reindex
+builds ``*_new`` copies and renames them over the live ones in one transaction, so searches never
+see a half-built index.
 
 A search is two statements whatever the query: the page of hits, and the total with every facet
 count from one grouped pass over the matching rows (at most ``FACET_CAP`` of them).
@@ -123,6 +124,7 @@ class DatabaseBackend:
 
     name = "database"
     tables: tuple[str, ...] = ()  # every table of one index generation (LIVE or BUILD suffix)
+    typos_in_memory = True  # False when _typo_matches asks the database instead
 
     def __init__(self) -> None:
         self._lexicon: _Lexicon | None = None
@@ -162,10 +164,21 @@ class DatabaseBackend:
     ) -> None:
         raise NotImplementedError
 
+    async def _typo_matches(
+        self, session: AsyncSession, words: list[str], vocabulary: analysis.Vocabulary
+    ) -> dict[str, list[str]]:
+        """Per query word (each has a typo budget), the indexed terms within it."""
+        return {word: vocabulary.typo_matches(word) for word in words}
+
+    async def _upgrade_live(self, session: AsyncSession) -> None:
+        """Add to a live index built by an older release what this one needs (idempotent)."""
+
     # -- index maintenance ---------------------------------------------------------------
     async def ensure_index(self, session: AsyncSession) -> None:
         if not await self._table_exists(session, "search_listings"):
             await self._create_tables(session, LIVE)
+        elif not self._index_ready:
+            await self._upgrade_live(session)
         self._index_ready = True
 
     async def _suffixes(self, session: AsyncSession) -> list[str]:
@@ -255,7 +268,9 @@ class DatabaseBackend:
         groups = await search_repository.synonym_terms(session)
         if lexicon is None or size != lexicon.size or groups != lexicon.groups:
             rows = await session.execute(text("SELECT term, df FROM search_terms"))
-            vocabulary = analysis.Vocabulary({str(term): int(df) for term, df in rows.all()})
+            vocabulary = analysis.Vocabulary(
+                {str(term): int(df) for term, df in rows.all()}, typo_index=self.typos_in_memory
+            )
             lexicon = _Lexicon(vocabulary, analysis.Synonyms(groups), now, size, groups)
         else:
             lexicon.loaded_at = now
@@ -274,10 +289,14 @@ class DatabaseBackend:
             return [], []
         lexicon = await self.lexicon(session)
         prefix_last = not query_text.rstrip().endswith(('"', " "))
+        typo_words = [w for w in dict.fromkeys(words) if analysis.typo_budget(w)]
+        typos = (
+            await self._typo_matches(session, typo_words, lexicon.vocabulary) if typo_words else {}
+        )
         args = (words, lexicon.vocabulary, lexicon.synonyms)
         return (
+            analysis.expand(*args, prefix_last=prefix_last, typo_matches=typos),
             analysis.expand(*args, prefix_last=prefix_last),
-            analysis.expand(*args, prefix_last=prefix_last, typos=False),
         )
 
     def _filters(self, query: SearchQuery, params: dict[str, Any]) -> list[str]:
