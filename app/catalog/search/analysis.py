@@ -97,14 +97,16 @@ def _deletes(word: str, depth: int) -> set[str]:
     return found
 
 
-def _delete_index(terms: Iterable[str]) -> dict[str, list[str]]:
+def _delete_index(terms: Iterable[str]) -> dict[str, tuple[str, ...]]:
     index: dict[str, list[str]] = {}
     for term in terms:
         # A term of 7+ characters can be two edits away from a 9-character query word.
         depth = 2 if len(term) >= 7 else 1 if len(term) >= 4 else 0
         for variant in _deletes(term, depth):
             index.setdefault(variant, []).append(term)
-    return index
+    # Tuples of strings drop out of the garbage collector's tracking; tens of thousands of
+    # lists would be walked by every full collection, stalling requests.
+    return {variant: tuple(found) for variant, found in index.items()}
 
 
 class Vocabulary:
