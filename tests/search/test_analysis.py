@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from app.catalog.search import analysis
 from app.catalog.search.analysis import Synonyms, Vocabulary
 
@@ -44,3 +47,23 @@ def test_expand_adds_synonyms_of_corrected_words() -> None:
     assert without_typos[0] == {"banarsi"}
     hindi = analysis.expand(["बनारसी"], vocabulary, synonyms, prefix_last=True)
     assert hindi[0] >= {"बनारसी", "banarasi", "varanasi"}
+
+
+def _osa_reference(a: str, b: str) -> int:
+    """Optimal string alignment distance, the textbook dynamic programme."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+@given(st.text("abcdeू", max_size=10), st.text("abcdeू", max_size=10), st.integers(1, 2))
+def test_edit_distance_is_optimal_string_alignment_cut_at_the_limit(
+    a: str, b: str, limit: int
+) -> None:
+    exact = _osa_reference(a, b)
+    assert analysis.damerau_levenshtein(a, b, limit) == min(exact, limit + 1)

@@ -14,6 +14,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
+from rapidfuzz.distance import OSA
+
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TERMS = 10
 MAX_PREFIX_EXPANSIONS = 40
@@ -53,25 +55,10 @@ def typo_budget(word: str) -> int:
 
 
 def damerau_levenshtein(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance, giving up (limit + 1) once it exceeds ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        best = current[0]
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                value = min(value, previous2[j - 2] + 1)
-            current[j] = value
-            best = min(best, value)
-        if best > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[len(b)]
+    """Optimal string alignment distance (a transposition is one typo, as in Meilisearch),
+    or limit + 1 once it exceeds ``limit``. RapidFuzz computes it in C++: checking a hundred
+    candidates per query word in Python took milliseconds."""
+    return int(OSA.distance(a, b, score_cutoff=limit))
 
 
 def closest_typos(word: str, candidates: Mapping[str, int]) -> list[str]:

@@ -179,9 +179,13 @@ class PostgresBackend(DatabaseBackend):
     ) -> tuple[str, str]:
         params["tsq"] = _tsquery(groups)
         params["tsq_any"] = " | ".join(_lexeme(t) for t in sorted(set().union(*groups)))
+        # OFFSET 0 keeps the planner from merging the match into the outer query, so the GIN
+        # index finds the matches first. Otherwise a price or date sort may walk that column's
+        # index and test every row's vector until a page is full: 76 ms instead of 9 ms for
+        # "silk" by price at 100,000 listings, where silk is mostly dear.
         return (
-            "search_listings d",
-            "d.document @@ CAST(:tsq AS tsquery)",
+            "(SELECT * FROM search_listings WHERE document @@ CAST(:tsq AS tsquery) OFFSET 0) AS d",
+            "",
         )
 
     def _exact_match(self, exact: list[set[str]], params: dict[str, Any]) -> str:
