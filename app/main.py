@@ -93,10 +93,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     loop_task = None
     if settings.run_jobs_in_process:
         loop_task = asyncio.create_task(app.state.job_runner.run_forever(stop))
-    # What is loaded by now (modules, templates, reference data) lives as long as the process.
-    # Taking it out of the collector's view keeps full collections short: each walks every
-    # tracked object and stalls the requests in flight (100-150 ms per collection measured at
-    # 100,000 listings without this, the whole p99 of cached searches).
+    await search_service.warm_up(app.state.session_factory, settings)
+    # What is loaded by now (modules, templates, reference data, the search vocabulary) lives as
+    # long as the process. Taking it out of the collector's view keeps full collections short:
+    # each walks every tracked object and stalls the requests in flight (100-150 ms per
+    # collection measured at 100,000 listings without this, the whole p99 of cached searches).
     gc.collect()
     gc.freeze()
     try:

@@ -6,6 +6,8 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from app.catalog.search import service as search_service
+from app.catalog.search.database import DatabaseBackend
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
@@ -70,9 +72,17 @@ def test_log_lines_are_json_with_the_request_id() -> None:
 async def test_startup_takes_long_lived_objects_out_of_the_collectors_view(
     app: FastAPI,
 ) -> None:
+    async with app.state.session_factory() as session:
+        await search_service.setup(session, app.state.settings)  # an (empty) search index
+        await session.commit()
+    search_service._backends.clear()  # a new process: nothing loaded yet
     gc.unfreeze()
     try:
         async with app.router.lifespan_context(app):
             assert gc.get_freeze_count() > 10_000  # modules, templates, reference data
+            # The search vocabulary was loaded before the freeze, not by the first buyer.
+            async with app.state.session_factory() as session:
+                backend = search_service.backend_for(session, app.state.settings)
+            assert isinstance(backend, DatabaseBackend) and backend._lexicon is not None
     finally:
         gc.unfreeze()

@@ -177,6 +177,18 @@ async def _refresh(
         del _refreshing[key]
 
 
+async def warm_up(factory: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    """Load what the first search would (the database backend's vocabulary and synonyms), so
+    it is not paid by a buyer. A database without an index yet is left alone."""
+    try:
+        async with factory() as session:
+            backend = backend_for(session, settings)
+            if isinstance(backend, DatabaseBackend):
+                await backend.lexicon(session)
+    except Exception as exc:  # e.g. a fresh database before its first reindex
+        logger.info("search vocabulary not loaded at startup: %s", exc)
+
+
 async def suggest(session: AsyncSession, text: str, settings: Settings | None = None) -> list[str]:
     if not analysis.query_words(text):
         return []
