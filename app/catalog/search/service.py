@@ -123,8 +123,8 @@ class ResultCache:
 STALE_FACTOR = 2
 VERSION_POLL_SECONDS = 1.0
 # Refreshes run beside the requests a worker serves: after a catalog change every popular entry
-# goes stale at once, and refreshing them one or two at a time keeps the others' latency flat.
-MAX_CONCURRENT_REFRESHES = 2
+# goes stale at once, and refreshing them one at a time keeps the others' latency flat.
+MAX_CONCURRENT_REFRESHES = 1
 results_cache = ResultCache()
 _refreshing: dict[tuple[object, ...], asyncio.Task[None]] = {}
 
