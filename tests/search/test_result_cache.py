@@ -122,3 +122,15 @@ async def test_the_api_renders_a_cached_result_once_per_set_of_parameters(
     [(_, _, result)] = service.results_cache._entries.values()  # one search, two renderings
     assert len(result.renderings) == 2
     assert result.renderings[SearchParams(q="glass").model_dump_json()] == first.content
+
+
+async def test_suggestions_come_through_the_result_cache(
+    db: AsyncSession, settings: Settings, catalog: Catalog, poll_every_time: None
+) -> None:
+    assert await service.suggest(db, "chann", settings) == ["Channapatna Wooden Toys"]
+    await service.backend_for(db, settings).delete(db, [catalog.toys.id])
+    await db.commit()
+    assert await service.suggest(db, "chann", settings) == ["Channapatna Wooden Toys"]
+    await search_repository.bump_index_version(db)
+    await db.commit()
+    assert await service.suggest(db, "chann", settings) == []

@@ -59,7 +59,8 @@ def _response(query: SearchQuery, params: SearchParams, result: SearchResult) ->
 
 @router.get("/suggest", response_model=SuggestResponse, name="api_search_suggest")
 async def suggest(
-    session: SessionDep, q: Annotated[str, Query(max_length=1000)] = ""
+    request: Request, session: SessionDep, q: Annotated[str, Query(max_length=1000)] = ""
 ) -> SuggestResponse:
     """Up to eight product names for what has been typed so far (prefix and typo tolerant)."""
-    return SuggestResponse(query=q, suggestions=await service.suggest(session, q))
+    suggestions = await service.suggest(session, q, refresh_with=request.app.state.session_factory)
+    return SuggestResponse(query=q, suggestions=suggestions)

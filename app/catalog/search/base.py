@@ -146,8 +146,6 @@ class SearchBackend(Protocol):
 
     async def search(self, session: AsyncSession, query: SearchQuery) -> SearchResult: ...
 
-    async def suggest(self, session: AsyncSession, text: str, limit: int) -> list[str]: ...
-
     async def rebuild(
         self,
         session_factory: async_sessionmaker[AsyncSession],

@@ -445,15 +445,6 @@ class DatabaseBackend:
             thumb_key=row.thumb_key,
         )
 
-    async def suggest(self, session: AsyncSession, text_: str, limit: int) -> list[str]:
-        result = await self.search(
-            session, SearchQuery(text=text_, per_page=limit * 4, with_facets=False)
-        )
-        seen: dict[str, None] = {}
-        for hit in result.hits:
-            seen.setdefault(hit.title.split(" – ")[0], None)
-        return list(seen)[:limit]
-
 
 @functools.lru_cache(maxsize=65536)
 def _word_terms(word: str) -> tuple[str, ...]:

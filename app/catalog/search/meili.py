@@ -9,7 +9,6 @@ text to show.
 from __future__ import annotations
 
 import asyncio
-import html
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -242,15 +241,6 @@ class MeiliBackend:
         index = self.client.index(self.uid)
         body = await self._call(index.search, text, search_params(query))
         return parse_response(body, query.with_facets)
-
-    async def suggest(self, session: AsyncSession, text: str, limit: int) -> list[str]:
-        result = await self.search(
-            session, SearchQuery(text=text, per_page=limit * 4, with_facets=False)
-        )
-        seen: dict[str, None] = {}
-        for hit in result.hits:
-            seen.setdefault(html.unescape(hit.title).split(" – ")[0], None)
-        return list(seen)[:limit]
 
     async def rebuild(
         self,

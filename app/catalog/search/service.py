@@ -189,10 +189,23 @@ async def warm_up(factory: async_sessionmaker[AsyncSession], settings: Settings)
         logger.info("search vocabulary not loaded at startup: %s", exc)
 
 
-async def suggest(session: AsyncSession, text: str, settings: Settings | None = None) -> list[str]:
+async def suggest(
+    session: AsyncSession,
+    text: str,
+    settings: Settings | None = None,
+    *,
+    refresh_with: async_sessionmaker[AsyncSession] | None = None,
+) -> list[str]:
+    """Up to SUGGEST_LIMIT product names for what has been typed, through the result cache
+    (every keystroke of every buyer asks)."""
     if not analysis.query_words(text):
         return []
-    return await backend_for(session, settings).suggest(session, text, SUGGEST_LIMIT)
+    query = SearchQuery(text=text, per_page=SUGGEST_LIMIT * 4, with_facets=False)
+    result = await search(session, query, settings, refresh_with=refresh_with)
+    names: dict[str, None] = {}
+    for hit in result.hits:
+        names.setdefault(hit.title.split(" – ")[0], None)
+    return list(names)[:SUGGEST_LIMIT]
 
 
 # -- keeping the index in step with the catalog ------------------------------------------
