@@ -134,3 +134,18 @@ async def test_suggestions_come_through_the_result_cache(
     await search_repository.bump_index_version(db)
     await db.commit()
     assert await service.suggest(db, "chann", settings) == []
+
+
+async def test_synonyms_added_by_another_process_apply_after_the_next_poll(
+    db: AsyncSession, settings: Settings, catalog: Catalog, poll_every_time: None
+) -> None:
+    assert await _titles_for(db, settings, "gombe") == []  # loads the vocabulary and synonyms
+    await search_repository.add_synonym_group(db, ["gombe", "toy"], "Kannada for toy")
+    await search_repository.bump_index_version(db)
+    await db.commit()
+    assert await _titles_for(db, settings, "gombe") == ["Channapatna Wooden Toys"]
+
+
+async def _titles_for(db: AsyncSession, settings: Settings, text: str) -> list[str]:
+    result = await service.search(db, SearchQuery(text=text), settings)
+    return [hit.title for hit in result.hits]

@@ -103,6 +103,10 @@ class ResultCache:
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
 
+    def known_version(self, backend: object) -> int | None:
+        checked = self._versions.get(backend)
+        return checked[1] if checked is not None and checked[1] >= 0 else None
+
     async def index_version(self, session: AsyncSession, backend: object) -> int:
         """The index version, read from the database at most every VERSION_POLL_SECONDS."""
         now = time.monotonic()
@@ -144,7 +148,10 @@ async def search(
     if max_age <= 0:
         return await backend.search(session, query)
     key = (id(backend), query)
+    known = results_cache.known_version(key[0])
     version = await results_cache.index_version(session, key[0])
+    if known is not None and version != known and isinstance(backend, DatabaseBackend):
+        backend.recheck_lexicon()  # the change may be new synonyms or words
     cached = results_cache.get(key, version, max_age)
     if cached is not None:
         result, fresh = cached
