@@ -73,8 +73,9 @@ _COLUMNS = (
     "thumb_key",
 )
 _HIT_COLUMNS = ", ".join(f"d.{c}" for c in _COLUMNS)
-_FACET_GROUP = ", ".join(sorted({c for pair in _FACET_COLUMNS.values() for c in pair}))
-_FACET_SELECT = ", ".join(f"d.{c}" for c in _FACET_GROUP.split(", "))
+_FACET_NAMES = sorted({c for pair in _FACET_COLUMNS.values() for c in pair})
+_FACET_GROUP = ", ".join(_FACET_NAMES)
+_FACET_SELECT = ", ".join(f"d.{c}" for c in _FACET_NAMES)
 
 
 def _epoch(value: datetime | None) -> int:
@@ -315,18 +316,16 @@ class DatabaseBackend:
                     params[f"{name}_{i}"] = value
                     names.append(f":{name}_{i}")
                 conditions.append(f"d.{column} IN ({', '.join(names)})")
-        if query.min_price_paise is not None:
-            params["min_price"] = query.min_price_paise
-            conditions.append("d.price_paise >= :min_price")
-        if query.max_price_paise is not None:
-            params["max_price"] = query.max_price_paise
-            conditions.append("d.price_paise <= :max_price")
-        if query.export_ready is not None:
-            params["export_ready"] = query.export_ready
-            conditions.append("d.export_ready = :export_ready")
-        if query.in_stock is not None:
-            params["in_stock"] = query.in_stock
-            conditions.append("d.in_stock = :in_stock")
+        bounds: tuple[tuple[str, str, int | bool | None], ...] = (
+            ("min_price", "d.price_paise >= :min_price", query.min_price_paise),
+            ("max_price", "d.price_paise <= :max_price", query.max_price_paise),
+            ("export_ready", "d.export_ready = :export_ready", query.export_ready),
+            ("in_stock", "d.in_stock = :in_stock", query.in_stock),
+        )
+        for param, condition, bound in bounds:
+            if bound is not None:
+                params[param] = bound
+                conditions.append(condition)
         return conditions
 
     async def search(self, session: AsyncSession, query: SearchQuery) -> SearchResult:
