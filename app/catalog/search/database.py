@@ -278,12 +278,9 @@ class DatabaseBackend:
         self._lexicon = lexicon
         return lexicon
 
-    def forget_lexicon(self) -> None:
-        self._lexicon = None
-
     def recheck_lexicon(self) -> None:
-        """Another process changed the index: check the vocabulary and synonyms on the next
-        search instead of up to CACHE_SECONDS later (they are rebuilt only if they changed)."""
+        """The index or synonyms changed: check the vocabulary and synonyms on the next search
+        instead of up to CACHE_SECONDS later (they are rebuilt only if they changed)."""
         if self._lexicon is not None:
             self._lexicon.loaded_at = float("-inf")
 

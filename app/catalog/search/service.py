@@ -320,7 +320,7 @@ async def _synonyms_changed(session: AsyncSession) -> None:
     results_cache.clear()
     backend = backend_for(session)
     if isinstance(backend, DatabaseBackend):
-        backend.forget_lexicon()
+        backend.recheck_lexicon()
     else:
         enqueue(session, SETTINGS_JOB, {}, max_attempts=SYNC_MAX_ATTEMPTS)
 
