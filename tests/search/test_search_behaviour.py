@@ -148,7 +148,13 @@ async def test_bad_input_is_text_not_syntax(client: httpx.AsyncClient, catalog: 
 
 
 async def test_bad_parameters_are_422_json(client: httpx.AsyncClient, catalog: Catalog) -> None:
-    for params in ({"page": "0"}, {"sort": "cheapest"}, {"min_price": "-1"}, {"colour": "red"}):
+    for params in (
+        {"page": "0"},
+        {"sort": "cheapest"},
+        {"min_price": "-1"},
+        {"colour": "red"},
+        {"min_price": "5", "max_price": "1"},
+    ):
         response = await client.get("/api/v1/search", params=params)
         assert response.status_code == 422
         assert response.json()["error"]["code"] == "validation_failed"

@@ -41,6 +41,11 @@ async def test_bad_page_parameters_are_ignored_not_errors(
     assert page.status_code == 200
     assert "Some filters were not valid" in page.text
     assert "Channapatna" in page.text
+    # A range upside down drops its upper bound (reported) and keeps the lower one.
+    page = await client.get("/search", params={"q": "toys", "min_price": "100", "max_price": "5"})
+    assert page.status_code == 200
+    assert "Some filters were not valid" in page.text
+    assert 'name="min_price"' in page.text and 'value="100"' in page.text
 
 
 async def test_results_page_in_hindi(client: httpx.AsyncClient, catalog: Catalog) -> None:

@@ -6,7 +6,14 @@ import html
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from app.catalog.search.base import (
     HIGHLIGHT_POST,
@@ -41,6 +48,14 @@ class SearchParams(BaseModel):
     sort: Sort = Sort.RELEVANCE
     page: int = Field(1, ge=1, le=1000)
     per_page: int = Field(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+    @field_validator("max_price")
+    @classmethod
+    def _not_below_min_price(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        low = info.data.get("min_price")
+        if value is not None and low is not None and value < low:
+            raise ValueError("max_price must not be less than min_price")
+        return value
 
 
 def marked_html(text: str) -> str:
