@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
@@ -72,6 +74,22 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+# SQLite allows one writer at a time. A transaction that reads first and writes later (BEGIN
+# DEFERRED) cannot wait for the lock: if another connection committed since its first read, the
+# write fails at once with "database is locked" whatever the busy timeout. So every transaction
+# that may write starts with BEGIN IMMEDIATE and takes the write lock up front, waiting up to
+# the busy timeout for it; only transactions known to read (safe-method requests) start
+# DEFERRED and run beside the writer, as WAL allows. A statement that writes inside such a read
+# transaction is refused loudly (WriteInReadTransaction); call ``begin_write`` first.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+_read_only: ContextVar[bool] = ContextVar("odop_read_only_transaction", default=False)
+_WRITE_STATEMENT = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.I)
+
+
+class WriteInReadTransaction(RuntimeError):
+    """A statement that writes ran in a transaction begun for reading (a GET request on SQLite)."""
+
+
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT and transactional DDL; take it over
     # (the recipe from SQLAlchemy's SQLite dialect documentation) and emit BEGIN ourselves.
@@ -80,8 +98,48 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN" if _read_only.get() else "BEGIN IMMEDIATE")
+
+
+def _refuse_writes_in_read_transactions(
+    _connection: Any, _cursor: Any, statement: str, *_args: Any
+) -> None:
+    if _read_only.get() and _WRITE_STATEMENT.match(statement):
+        raise WriteInReadTransaction(
+            "a write in a read-only (GET) transaction; call app.db.begin_write(session) before "
+            f"the first query of a request that writes: {statement[:80]}"
+        )
+
+
+def read_only_transactions(read_only: bool) -> Any:
+    """Mark the transactions begun from now on in this context as read-only (or not); returns
+    the token for ``reset_read_only``."""
+    return _read_only.set(read_only)
+
+
+def reset_read_only(token: Any) -> None:
+    try:
+        _read_only.reset(token)
+    except ValueError:  # reset from another context (a dependency's teardown): just clear it
+        _read_only.set(False)
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """In a request begun read-only (GET, HEAD), switch to a writing transaction: the read
+    transaction is ended (it must hold no pending changes) and the next statement begins with
+    the write lock. Call it before changing anything; a no-op where writes are already allowed."""
+    if not _read_only.get():
+        return
+    if session.new or session.dirty or session.deleted:
+        raise WriteInReadTransaction("begin_write() must come before the first change")
+    _read_only.set(False)
+    if session.in_transaction():
+        await session.commit()
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -91,13 +149,17 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
         engine = create_async_engine(url, echo=echo, **kwargs)
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine, "before_cursor_execute", _refuse_writes_in_read_transactions)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -107,16 +169,20 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
     a redirect after a POST therefore always lands on committed data.
     """
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
-    async with factory() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        else:
-            await session.commit()
-            if session.info.get("jobs_enqueued"):
-                request.app.state.job_runner.wake()
+    read_only = read_only_transactions(request.method in SAFE_METHODS)
+    try:
+        async with factory() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            else:
+                await session.commit()
+                if session.info.get("jobs_enqueued"):
+                    request.app.state.job_runner.wake()
+    finally:
+        reset_read_only(read_only)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_db_session, scope="function")]

@@ -19,7 +19,7 @@ from app.accounts import emails, passwords, repository, throttle, tokens
 from app.accounts.errors import FieldError, SignInFailed, TooManyAttempts
 from app.accounts.models import ApiToken, EmailToken, Role, TokenPurpose, User, UserSession
 from app.config import Settings
-from app.db import utcnow
+from app.db import begin_write, utcnow
 from app.errors import Conflict, Forbidden, FormErrors, NotFound, ValidationFailed
 from app.i18n import LANGUAGES
 from app.i18n import gettext as _
@@ -284,11 +284,13 @@ async def session_user(
     now = utcnow()
     idle_limit = user_session.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
     if now >= user_session.expires_at or now >= idle_limit:
+        await begin_write(session)
         await repository.delete_session(session, user_session.token_hash)
         return None
     if not user.is_active:
         return None
     if now - user_session.last_seen_at >= SESSION_TOUCH_INTERVAL:
+        await begin_write(session)
         user_session.last_seen_at = now
     return user_session, user
 
@@ -385,6 +387,7 @@ async def reset_password(session: AsyncSession, token: str, new: str) -> User:
 
 async def confirm_email(session: AsyncSession, token: str) -> User:
     """Verify an address (after registration) or switch to a new one (after a change)."""
+    await begin_write(session)  # opened from an email: a GET that writes
     found = await _usable_token(
         session, token, [TokenPurpose.VERIFY_EMAIL, TokenPurpose.CHANGE_EMAIL]
     )
@@ -485,6 +488,7 @@ async def api_token_user(session: AsyncSession, secret: str) -> tuple[ApiToken, 
     token, _user = found
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= SESSION_TOUCH_INTERVAL:
+        await begin_write(session)
         token.last_used_at = now
     return found
 
