@@ -40,6 +40,7 @@ from app.catalog.search.base import (
     SearchResult,
     Sort,
 )
+from app.db import begin_write
 
 FACET_CAP = 5_000
 CACHE_SECONDS = 30.0
@@ -177,7 +178,11 @@ class DatabaseBackend:
     # -- index maintenance ---------------------------------------------------------------
     async def ensure_index(self, session: AsyncSession) -> None:
         if not await self._table_exists(session, "search_listings"):
-            await self._create_tables(session, LIVE)
+            # The first search on a fresh database may be a GET, and several requests and the
+            # job runner may race here: look again once the transaction may write.
+            await begin_write(session)
+            if not await self._table_exists(session, "search_listings"):
+                await self._create_tables(session, LIVE)
         elif not self._index_ready:
             await self._upgrade_live(session)
         self._index_ready = True
