@@ -150,7 +150,9 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo, **kwargs)
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        event.listen(engine.sync_engine, "before_cursor_execute", _refuse_writes_in_read_transactions)
+        event.listen(
+            engine.sync_engine, "before_cursor_execute", _refuse_writes_in_read_transactions
+        )
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
 

@@ -131,8 +131,6 @@ async def test_parallel_writers_and_the_job_runner_never_see_a_locked_database(
     assert not [status for status in statuses if status >= 500], statuses
     assert statuses[303] == SELLERS * TOGGLES  # every toggle redirected after its commit
     async with factory() as db:
-        jobs = dict(
-            (await db.execute(select(Job.status, func.count()).group_by(Job.status))).all()
-        )
+        jobs = dict((await db.execute(select(Job.status, func.count()).group_by(Job.status))).all())
     assert jobs.get(JobStatus.DONE, 0) >= SELLERS * TOGGLES
     assert set(jobs) == {JobStatus.DONE}, jobs
