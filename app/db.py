@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Dialect, Enum, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, Dialect, Enum, MetaData, String, TypeDecorator, event, inspect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
 
 NAMING_CONVENTION = {
@@ -62,6 +62,39 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+# Control characters (C0 and C1 but tab, line feed and carriage return) and the bidirectional
+# override/isolate marks that make text read other than it is stored. Zero-width joiners stay:
+# Devanagari and other Indic scripts need them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(value: str) -> str:
+    return _CONTROL.sub("", value)
+
+
+def strip_text_columns(objects: Iterable[object]) -> None:
+    """Every text column of every model, whatever the input (form, JSON API, CSV import, CLI),
+    is stored without control characters: they would otherwise reach pages, feeds, emails and
+    the search index (whose highlighter marks matches with \\x02 and \\x03). Only loaded
+    values are looked at, so nothing is fetched."""
+    for obj in objects:
+        state = inspect(obj)
+        loaded = state.dict
+        for column_attr in state.mapper.column_attrs:
+            value = loaded.get(column_attr.key)
+            if isinstance(value, str) and isinstance(column_attr.columns[0].type, String):
+                cleaned = strip_controls(value)
+                if cleaned != value:
+                    setattr(obj, column_attr.key, cleaned)
+
+
+def _strip_controls_before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    strip_text_columns([*session.new, *session.dirty])
+
+
+event.listen(Session, "before_flush", _strip_controls_before_flush)
 
 
 class Base(DeclarativeBase):

@@ -124,4 +124,5 @@ def test_a_png_keeps_its_transparency(settings: Settings) -> None:
     out = io.BytesIO()
     image.save(out, "PNG")
     copy = uploads.check_document(settings, out.getvalue())
-    assert Image.open(io.BytesIO(copy.data)).getpixel((1, 1))[3] == 0
+    pixel = Image.open(io.BytesIO(copy.data)).convert("RGBA").getpixel((1, 1))
+    assert isinstance(pixel, tuple) and pixel[3] == 0
