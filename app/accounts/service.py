@@ -98,8 +98,15 @@ async def register(
     display_name: str,
     language: str = "en",
     role: Role = Role.BUYER,
+    client: Client | None = None,
 ) -> User:
-    """Create an account and email a verification link (after commit, by a job)."""
+    """Create an account and email a verification link (after commit, by a job).
+
+    With a ``client`` (a registration from the web), every attempt counts against the IP and
+    the email (``throttle.REGISTRATION_RULES``); over the limit, ``TooManyAttempts`` is raised
+    before anything is checked. The caller must let the transaction commit the count."""
+    if client is not None:
+        await _throttle_registration(session, email, client)
     FormErrors.collect(
         lambda: _check_name(display_name),
         lambda: normalise_email(email),
@@ -124,6 +131,34 @@ async def register(
     await session.flush()
     emails.queue(session, emails.VERIFY_EMAIL, user.id)
     return user
+
+
+async def _throttle_registration(session: AsyncSession, email: str, client: Client) -> None:
+    now = utcnow()
+    rules = throttle.REGISTRATION_RULES
+    checked = {
+        "register_ip": rules["register_ip"].key(client.ip),
+        "register_email": rules["register_email"].key(email.strip().lower()),
+    }
+    rows = await repository.throttles(session, list(checked.values()))
+    wait = max(
+        (
+            rules[name].wait(row.failures, row.window_started_at, row.last_failure_at, now)
+            for name, key in checked.items()
+            if (row := rows.get(key)) is not None
+        ),
+        default=0.0,
+    )
+    if wait > 0:
+        seconds = math.ceil(wait)
+        raise TooManyAttempts(
+            _(
+                "Too many attempts to create an account. Wait %(n)s seconds and try again.",
+                n=seconds,
+            ),
+            seconds,
+        )
+    await repository.record_failure(session, sorted(checked.values()), now)
 
 
 async def create_admin(session: AsyncSession, email: str, password: str, name: str) -> User:

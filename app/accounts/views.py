@@ -113,13 +113,18 @@ async def sign_in_redirect(request: Request, exc: Exception) -> Response:
 
 
 def _render_register(
-    request: Request, values: dict[str, str], errors: dict[str, str], status: int = 200
+    request: Request,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     return templates_of(request).render(
         request,
         "accounts/register.html",
         {"values": values, "errors": errors},
         status_code=status,
+        headers=headers,
     )
 
 
@@ -139,6 +144,7 @@ async def register(
     password: Password = "",
 ) -> Response:
     values = {"display_name": display_name, "email": email}
+    client = client_of(request)
     try:
         user = await service.register(
             session,
@@ -146,10 +152,15 @@ async def register(
             password=password,
             display_name=display_name,
             language=current_language(),
+            client=client,
+        )
+    except TooManyAttempts as exc:
+        # Returned, not raised: the transaction must commit the attempt counters.
+        return _render_register(
+            request, values, {"form": exc.message}, 429, {"retry-after": str(exc.retry_after)}
         )
     except AppError as exc:
         return _render_register(request, values, _errors(exc), 422)
-    client = client_of(request)
     token = await service.start_session(
         session,
         _settings(request),
