@@ -187,6 +187,12 @@ class DatabaseBackend:
             await self._upgrade_live(session)
         self._index_ready = True
 
+    async def holds(self, session: AsyncSession, listing_ids: set[int]) -> bool:
+        if not await self._table_exists(session, "search_listings"):
+            return False
+        indexed = set(await session.scalars(text("SELECT listing_id FROM search_listings")))
+        return indexed == listing_ids
+
     async def _suffixes(self, session: AsyncSession) -> list[str]:
         """The live index, plus the one a running reindex is building (so no change is lost)."""
         await self.ensure_index(session)

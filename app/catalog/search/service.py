@@ -317,6 +317,25 @@ async def reindex(
     return written
 
 
+async def ensure(
+    session_factory: async_sessionmaker[AsyncSession],
+    progress: Callable[[int, int], None],
+    settings: Settings | None = None,
+) -> int | None:
+    """Set the index up, and rebuild it only when it is missing or does not hold exactly the
+    searchable listings (a fresh database, demo data loaded, an index lost or left behind).
+    Returns the documents written, or None when the index was already current. Changes made
+    while the app runs reach the index through jobs, so a restart finds it current."""
+    async with session_factory() as session, session.begin():
+        backend = backend_for(session, settings)
+        expected = await search_repository.searchable_listing_ids(session)
+        current = await backend.holds(session, expected)
+        await backend.ensure_index(session)
+    if current:
+        return None
+    return await reindex(session_factory, progress, settings)
+
+
 # -- synonyms ----------------------------------------------------------------------------
 
 
