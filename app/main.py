@@ -38,12 +38,12 @@ from app.db import make_engine, make_session_factory
 from app.errors import AppError, NotFound
 from app.job_handlers import register_all
 from app.jobs import JobRunner
+from app.listings import api as listings_api
+from app.listings import views as listing_views
 from app.mail import dev_router as dev_mail_router
 from app.observability import RequestIdMiddleware, configure_logging
 from app.page_cache import PageCacheMiddleware
 from app.sellers import admin_views as seller_admin_views
-from app.sellers import api as sellers_api
-from app.sellers import dashboard_views as seller_dashboard_views
 from app.sellers import views as sellers_views
 from app.sellers.uploads import BodyLimitMiddleware
 from app.storage import LocalStorage
@@ -253,9 +253,9 @@ def create_app(
         prefixes=("/sell", "/seller", "/admin", "/api/v1/seller"),
     )
     app.include_router(sellers_views.router, dependencies=[Depends(require_user)])
-    app.include_router(seller_dashboard_views.router, dependencies=[Depends(require_user)])
+    app.include_router(listing_views.router, dependencies=[Depends(require_user)])
     app.include_router(seller_admin_views.router, dependencies=[Depends(require_admin)])
-    app.include_router(sellers_api.router, dependencies=[Depends(require_user)])
+    app.include_router(listings_api.router, dependencies=[Depends(require_user)])
     app.include_router(search_views.admin_router, dependencies=[Depends(require_admin)])
     if settings.env != "production":
         app.include_router(dev_mail_router)

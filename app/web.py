@@ -18,7 +18,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.catalog.currency import BASE_CURRENCY
 from app.config import PROJECT_ROOT, Settings
 from app.errors import CsrfFailed
 from app.i18n import (
@@ -32,6 +31,7 @@ from app.i18n import (
     translations_for,
 )
 from app.preferences import selected_currency
+from app.rates.service import BASE_CURRENCY
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 CSRF_COOKIE = "odop_csrf"

@@ -12,8 +12,9 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import District, GiTag, Listing, State
 from app.catalog.repository import public_listing_filter
+from app.listings.models import Listing
+from app.reference.models import District, GiTag, State
 
 # name, path template, query string
 URLS: tuple[tuple[str, str, dict[str, str]], ...] = (

@@ -21,12 +21,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.accounts.models import User
-from app.catalog.reference_data import load_reference
 from app.cli import alembic_config
 from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.jobs import JobRunner
 from app.main import create_app
+from app.reference.loading import load_reference
 
 POSTGRES_ENV = "ODOP_TEST_POSTGRES_URL"
 

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
-from app.catalog.models import District, Listing, ListingStatus, OdopProduct, State
 from app.db import utcnow
+from app.listings.models import Listing, ListingStatus
+from app.reference.models import District, OdopProduct, State
 from app.sellers.models import Seller, SellerStatus, SellerType
 
 _counter = itertools.count(1)

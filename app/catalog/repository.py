@@ -4,36 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, literal, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.catalog.models import (
+from app.listings.models import Listing, ListingStatus
+from app.reference.models import (
     Category,
     District,
-    ExchangeRate,
     GiTag,
     GiTagState,
     GoodsClass,
-    Listing,
-    ListingStatus,
     OdopProduct,
     State,
 )
 from app.sellers.models import ClaimStatus, Seller, SellerGiClaim, SellerStatus
-
-ModelT = TypeVar("ModelT")
-
-
-async def all_rows(session: AsyncSession, model: type[ModelT]) -> Sequence[ModelT]:
-    return (await session.scalars(select(model))).all()
-
-
-async def count_rows(session: AsyncSession, model: type[Any]) -> int:
-    return (await session.scalar(select(func.count()).select_from(model))) or 0
 
 
 def public_listing_filter() -> Any:
@@ -384,7 +372,7 @@ async def district_paths(session: AsyncSession) -> list[tuple[str, str]]:
     return [(state, district) for state, district in rows.all()]
 
 
-# Demo data and rates -----------------------------------------------------------------------------
+# Demo data --------------------------------------------------------------------------------------
 
 
 async def odop_products_for_demo(session: AsyncSession) -> list[OdopProduct]:
@@ -405,37 +393,3 @@ async def listing_ids_by_slug(session: AsyncSession, slugs: Sequence[str]) -> di
 async def refresh_planner_statistics(session: AsyncSession) -> None:
     """ANALYZE after a bulk load, so the query planner sees the new table sizes."""
     await session.execute(text("ANALYZE"))
-
-
-async def rate_on(session: AsyncSession, currency: str, day: date) -> ExchangeRate | None:
-    return await session.scalar(
-        select(ExchangeRate).where(
-            ExchangeRate.currency == currency, ExchangeRate.effective_date == day
-        )
-    )
-
-
-async def latest_rates(session: AsyncSession, today: date) -> list[ExchangeRate]:
-    latest = (
-        select(ExchangeRate.currency, func.max(ExchangeRate.effective_date).label("day"))
-        .where(ExchangeRate.effective_date <= today)
-        .group_by(ExchangeRate.currency)
-        .subquery()
-    )
-    rows = await session.scalars(
-        select(ExchangeRate).join(
-            latest,
-            (latest.c.currency == ExchangeRate.currency)
-            & (latest.c.day == ExchangeRate.effective_date),
-        )
-    )
-    return list(rows.all())
-
-
-async def recent_rates(session: AsyncSession, limit: int) -> list[ExchangeRate]:
-    rows = await session.scalars(
-        select(ExchangeRate)
-        .order_by(ExchangeRate.effective_date.desc(), ExchangeRate.currency)
-        .limit(limit)
-    )
-    return list(rows.all())

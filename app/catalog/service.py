@@ -13,13 +13,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog import currency as fx
 from app.catalog import repository
 from app.catalog.cache import TtlCache
-from app.catalog.models import Category, District, GiTag, GoodsClass, Listing, OdopProduct, State
 from app.catalog.repository import ListingQuery
 from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
+from app.listings.models import Listing
+from app.rates import repository as rates_repository
+from app.rates import service as fx
+from app.reference.models import Category, District, GiTag, GoodsClass, OdopProduct, State
 
 PAGE_SIZE = 24
 GI_PAGE_SIZE = 60
@@ -425,4 +427,4 @@ async def prices(
 
 
 async def rate_history(session: AsyncSession) -> list[fx.Rate]:
-    return [fx.Rate.of(row) for row in await repository.recent_rates(session, 40)]
+    return [fx.Rate.of(row) for row in await rates_repository.recent_rates(session, 40)]

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import AdminUser
-from app.catalog import currency, seo, service
+from app.catalog import seo, service
 from app.catalog.deps import (
     CacheDep,
     PageFilters,
@@ -19,12 +19,13 @@ from app.catalog.deps import (
     PricesDep,
     page_cursor,
 )
-from app.catalog.models import GoodsClass
 from app.catalog.repository import ListingQuery
 from app.config import Settings
 from app.db import SessionDep, utcnow
 from app.errors import ValidationFailed
 from app.i18n import gettext as _
+from app.rates import service as currency
+from app.reference.models import GoodsClass
 from app.web import flash, redirect_to, templates_of, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)

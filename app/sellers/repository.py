@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
-from app.catalog.models import District, GiTag, GiTagState, Listing, OdopProduct, State
+from app.listings.models import Listing
+from app.reference.models import District, GiTag, GiTagState, OdopProduct, State
 from app.sellers.models import (
     ClaimStatus,
     Seller,

@@ -15,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.errors import FieldError
 from app.accounts.models import Role, User
 from app.accounts.service import normalise_email
-from app.catalog import events
-from app.catalog.models import Listing, ListingStatus
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, FormErrors, NotFound
 from app.i18n import gettext as _
-from app.sellers import crypto, emails, listing_repository, repository, uploads
+from app.listings import events
+from app.listings import repository as listing_repository
+from app.listings.models import Listing, ListingStatus
+from app.sellers import crypto, emails, repository, uploads
 from app.sellers import identifiers as ids
 from app.sellers.models import (
     AuditAction,

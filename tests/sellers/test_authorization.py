@@ -17,7 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.config import Settings
-from app.sellers import admin_views, api, dashboard_views, listings, repository, service
+from app.listings import api
+from app.listings import service as listings
+from app.listings import views as dashboard_views
+from app.sellers import admin_views, repository, service
 from app.sellers import views as sellers_views
 from app.storage import LocalStorage
 from tests import factories

@@ -11,11 +11,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Role, User
-from app.catalog.models import ListingStatus
 from app.config import Settings
 from app.db import utcnow
 from app.errors import FormErrors
 from app.jobs import Job, JobRunner
+from app.listings.models import ListingStatus
 from app.sellers import crypto, repository, service
 from app.sellers.models import (
     AppendOnlyError,

@@ -8,18 +8,10 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import (
-    Category,
-    District,
-    GiTag,
-    Listing,
-    ListingImage,
-    ListingStatus,
-    OdopProduct,
-    State,
-)
 from app.catalog.search.base import SearchDocument
 from app.catalog.search.models import IndexState, SynonymGroup
+from app.listings.models import Listing, ListingImage, ListingStatus
+from app.reference.models import Category, District, GiTag, OdopProduct, State
 from app.sellers.models import Seller, SellerStatus
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.catalog import currency, events
 from app.catalog.search import analysis
 from app.catalog.search import repository as search_repository
 from app.catalog.search.base import SearchBackend, SearchQuery, SearchResult
@@ -26,6 +25,8 @@ from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
 from app.i18n import gettext as _
 from app.jobs import enqueue, job_handler
+from app.listings import events
+from app.rates import service as currency
 
 logger = logging.getLogger(__name__)
 SYNC_JOB = "search.sync_listings"

@@ -6,13 +6,13 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.catalog.models import ListingStatus
 from app.catalog.search import repository as search_repository
 from app.catalog.search import service
 from app.catalog.search.base import SearchDocument
 from app.catalog.search.database import DatabaseBackend
 from app.config import Settings
-from tests.search.conftest import Catalog
+from app.listings.models import ListingStatus
+from tests.catalog.search.conftest import Catalog
 
 
 async def test_reindex_rebuilds_from_the_database_and_swaps(

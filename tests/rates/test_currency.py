@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.currency import Rate, format_minor, from_inr, parse_rate, set_rate, to_inr
 from app.errors import ValidationFailed
+from app.rates.service import Rate, format_minor, from_inr, parse_rate, set_rate, to_inr
 
 USD = Rate("USD", Decimal("83.250000"), date(2026, 11, 1))
 JPY = Rate("JPY", Decimal("0.540000"), date(2026, 11, 1))
@@ -47,7 +47,7 @@ def test_bad_rates_are_refused(value: str) -> None:
 
 
 async def test_latest_rate_on_or_before_today_wins(db: AsyncSession) -> None:
-    from app.catalog.currency import current_rates
+    from app.rates.service import current_rates
 
     await set_rate(db, "usd", Decimal("83.1"), date(2026, 11, 1), supported=SUPPORTED)
     await set_rate(db, "USD", Decimal("83.5"), date(2026, 11, 20), supported=SUPPORTED)

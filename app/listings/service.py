@@ -1,5 +1,5 @@
 """Sellers' own listings: validation, create/edit/duplicate/publish/unpublish/delete, photos,
-CSV import and export. Every change emits ``catalog.events.listing_changed``.
+CSV import and export. Every change emits ``listings.events.listing_changed``.
 
 Forms, CSV rows and the JSON API all arrive as text fields and go through ``parse``, so the
 three agree on what a valid listing is.
@@ -17,13 +17,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog import events
-from app.catalog.models import Listing, ListingImage, ListingStatus, PriceTier
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, FormErrors, NotFound
 from app.i18n import gettext as _
-from app.sellers import listing_repository as repo
+from app.listings import events
+from app.listings import repository as repo
+from app.listings.models import Listing, ListingImage, ListingStatus, PriceTier
 from app.sellers import uploads
 from app.sellers.models import Seller, SellerStatus
 from app.sellers.service import insert_with_unique_slug

@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
-from app.catalog.models import Listing, ListingStatus
 from app.config import Settings
-from app.sellers import listing_repository, listings, repository, service
+from app.listings import repository as listing_repository
+from app.listings import service as listings
+from app.listings.models import Listing, ListingStatus
+from app.sellers import repository, service
 from app.sellers.models import ClaimStatus, Seller
 from app.storage import LocalStorage
 from tests import factories

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog import events
 from app.catalog.search import repository as search_repository
 from app.catalog.search import service
 from app.catalog.search.base import SearchQuery, Sort
@@ -19,8 +18,9 @@ from app.catalog.search.meili import MeiliBackend, MeiliSyncError
 from app.config import Settings
 from app.db import utcnow
 from app.jobs import Job, JobRunner, JobStatus
+from app.listings import events
 from tests import factories
-from tests.search.meili_stub import Stub, running_stub
+from tests.catalog.search.meili_stub import Stub, running_stub
 
 SEARCH_RESPONSE = {
     "hits": [

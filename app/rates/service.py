@@ -14,9 +14,9 @@ from functools import lru_cache
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog import repository
-from app.catalog.models import ExchangeRate
 from app.errors import ValidationFailed
+from app.rates import repository
+from app.rates.models import ExchangeRate
 
 BASE_CURRENCY = "INR"
 MICROS = Decimal(1_000_000)

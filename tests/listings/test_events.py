@@ -5,8 +5,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog import events
 from app.jobs import JobRunner
+from app.listings import events
 
 SEEN: list[tuple[str, int]] = []
 

@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Role, User
-from app.catalog import currency
+from app.rates import service as currency
 from tests import factories
 from tests.helpers import post_form
 

@@ -11,10 +11,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Role, User
-from app.catalog import currency
+from app.rates import service as currency
 from tests import factories
+from tests.catalog.search.conftest import Catalog
 from tests.helpers import post_form
-from tests.search.conftest import Catalog
 
 
 async def test_results_page_with_facets_as_plain_form(

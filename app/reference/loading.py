@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog import repository
-from app.catalog.categories import CATEGORIES, classify
-from app.catalog.models import (
+from app.reference import repository
+from app.reference.categories import CATEGORIES, classify
+from app.reference.models import (
     Category,
     District,
     GiTag,

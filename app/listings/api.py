@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, Response
 from app.accounts.deps import require_scope
 from app.accounts.models import User
 from app.db import SessionDep
-from app.sellers import listing_repository as repo
-from app.sellers import listings
+from app.listings import repository as repo
+from app.listings import service as listings
+from app.listings.schemas import ListingIn
 from app.sellers.deps import current_seller, public_storage
-from app.sellers.schemas import ListingIn
 from app.storage import Storage
 
 router = APIRouter(prefix="/api/v1/seller", tags=["seller"])

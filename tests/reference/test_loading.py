@@ -4,8 +4,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.catalog.models import District, GiTag, OdopProduct, OdopSource, State
-from app.catalog.reference_data import load_reference
+from app.reference.loading import load_reference
+from app.reference.models import District, GiTag, OdopProduct, OdopSource, State
 from app.text import slugify
 
 

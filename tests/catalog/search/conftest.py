@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import GiTag, Listing, ListingStatus
 from app.catalog.search import service
 from app.config import Settings
+from app.listings.models import Listing, ListingStatus
+from app.reference.models import GiTag
 from app.sellers.models import SellerStatus, SellerType
 from tests import factories
 

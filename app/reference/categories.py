@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.catalog.models import GoodsClass
+from app.reference.models import GoodsClass
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from app.catalog.search.base import SearchQuery, SearchResult
 from app.catalog.search.schemas import SearchParams
 from app.catalog.search.service import STALE_FACTOR, ResultCache
 from app.config import Settings
-from tests.search.conftest import Catalog
+from tests.catalog.search.conftest import Catalog
 
 
 def test_an_entry_is_fresh_until_the_version_changes_or_it_ages() -> None:

@@ -8,7 +8,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.catalog.models import Category, Listing, ListingStatus, OdopProduct
+from app.listings.models import Listing, ListingStatus
+from app.reference.models import Category, OdopProduct
 from app.sellers.models import ClaimStatus, SellerGiClaim, SellerMember
 
 _LOAD = (selectinload(Listing.images), selectinload(Listing.price_tiers))

@@ -12,14 +12,15 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import Listing
 from app.config import Settings
 from app.db import SessionDep
 from app.errors import FormErrors
 from app.i18n import gettext as _
 from app.i18n import localized_name
-from app.sellers import listing_repository as repo
-from app.sellers import listings, repository, service
+from app.listings import repository as repo
+from app.listings import service as listings
+from app.listings.models import Listing
+from app.sellers import repository, service
 from app.sellers.deps import CurrentSeller, public_storage, settings_of
 from app.sellers.models import Seller
 from app.storage import Storage
@@ -80,7 +81,7 @@ async def listing_index(
 ) -> HTMLResponse:
     return templates_of(request).render(
         request,
-        "sellers/listings.html",
+        "listings/index.html",
         {
             "seller": seller,
             "listings": await repo.listings_of(session, seller.id),
@@ -108,7 +109,7 @@ async def _form_page(
     members = await repository.members(session, seller.id) if seller.is_collective else []
     return templates_of(request).render(
         request,
-        "sellers/listing_form.html",
+        "listings/form.html",
         {
             "seller": seller,
             "listing": listing,
@@ -307,7 +308,7 @@ async def import_listings(
         errors = result.errors or [(0, "", _("Choose a CSV file."))]
         return templates_of(request).render(
             request,
-            "sellers/listings.html",
+            "listings/index.html",
             {
                 "seller": seller,
                 "listings": await repo.listings_of(session, seller.id),

@@ -8,10 +8,10 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog import events
-from app.catalog.models import ListingStatus
 from app.jobs import JobRunner
-from tests.search.conftest import Catalog
+from app.listings import events
+from app.listings.models import ListingStatus
+from tests.catalog.search.conftest import Catalog
 
 
 async def find(client: httpx.AsyncClient, **params: Any) -> dict[str, Any]:
@@ -103,7 +103,7 @@ async def test_price_range_in_a_foreign_currency(
     from datetime import date
     from decimal import Decimal
 
-    from app.catalog.currency import set_rate
+    from app.rates.service import set_rate
 
     await set_rate(db, "USD", Decimal("80"), date(2026, 1, 1), supported=["USD"])
     await db.commit()
