@@ -30,8 +30,8 @@ from app.i18n import (
     set_language,
     translations_for,
 )
+from app.money import BASE_CURRENCY
 from app.preferences import selected_currency
-from app.rates.service import BASE_CURRENCY
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 CSRF_COOKIE = "odop_csrf"

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, literal, or_, select, text, tuple_
+from sqlalchemy import Select, and_, func, literal, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.listings.models import Listing, ListingStatus
+from app.listings import repository as listing_repository
+from app.listings.models import Listing
 from app.reference.models import (
     Category,
     District,
@@ -21,26 +22,7 @@ from app.reference.models import (
     OdopProduct,
     State,
 )
-from app.sellers.models import ClaimStatus, Seller, SellerGiClaim, SellerStatus
-
-
-def public_listing_filter() -> Any:
-    """Listings anyone may see: published, by a verified (and so not suspended) seller."""
-    # EXISTS rather than IN (subquery): SQLite then walks the listing index in the page's order
-    # and stops at the page size, instead of collecting every verified seller's listings to sort.
-    return (Listing.status == ListingStatus.PUBLISHED) & exists().where(
-        Seller.id == Listing.seller_id, Seller.status == SellerStatus.VERIFIED
-    )
-
-
-def verified_gi_filter() -> Any:
-    """The listing's GI is one its seller is verified as an authorised user of."""
-    return exists().where(
-        SellerGiClaim.seller_id == Listing.seller_id,
-        SellerGiClaim.gi_tag_id == Listing.gi_tag_id,
-        SellerGiClaim.status == ClaimStatus.VERIFIED,
-    )
-
+from app.sellers.models import ClaimStatus, Seller, SellerGiClaim
 
 # Reference data ----------------------------------------------------------------------------------
 
@@ -60,7 +42,7 @@ async def public_listing_counts_by_district(session: AsyncSession) -> dict[int, 
     """district id -> (state id, number of public listings): one pass over the public listings."""
     rows = await session.execute(
         select(Listing.district_id, Listing.state_id, func.count())
-        .where(public_listing_filter())
+        .where(listing_repository.is_public())
         .group_by(Listing.district_id, Listing.state_id)
     )
     return {district_id: (state_id, int(n)) for district_id, state_id, n in rows.all()}
@@ -69,7 +51,11 @@ async def public_listing_counts_by_district(session: AsyncSession) -> dict[int, 
 async def public_listing_counts_by_gi(session: AsyncSession) -> dict[int, int]:
     rows = await session.execute(
         select(Listing.gi_tag_id, func.count())
-        .where(Listing.gi_tag_id.is_not(None), public_listing_filter(), verified_gi_filter())
+        .where(
+            Listing.gi_tag_id.is_not(None),
+            listing_repository.is_public(),
+            listing_repository.has_verified_gi(),
+        )
         .group_by(Listing.gi_tag_id)
     )
     return {gi_id: int(n) for gi_id, n in rows.all() if gi_id is not None}
@@ -78,7 +64,7 @@ async def public_listing_counts_by_gi(session: AsyncSession) -> dict[int, int]:
 async def public_listing_counts_by_category(session: AsyncSession) -> dict[int, int]:
     rows = await session.execute(
         select(Listing.category_id, func.count())
-        .where(Listing.category_id.is_not(None), public_listing_filter())
+        .where(Listing.category_id.is_not(None), listing_repository.is_public())
         .group_by(Listing.category_id)
     )
     return {category_id: int(n) for category_id, n in rows.all() if category_id is not None}
@@ -267,13 +253,13 @@ async def public_listings(session: AsyncSession, query: ListingQuery, limit: int
     Keyset pagination on (sort key, id): every page is an index range scan, however deep.
     """
     column, descending = SORT_COLUMNS[query.sort]
-    conditions: list[Any] = [public_listing_filter()]
+    conditions: list[Any] = [listing_repository.is_public()]
     if query.state_id is not None:
         conditions.append(Listing.state_id == query.state_id)
     if query.district_id is not None:
         conditions.append(Listing.district_id == query.district_id)
     if query.gi_tag_id is not None:
-        conditions += [Listing.gi_tag_id == query.gi_tag_id, verified_gi_filter()]
+        conditions += [Listing.gi_tag_id == query.gi_tag_id, listing_repository.has_verified_gi()]
     if query.category_id is not None:
         conditions.append(Listing.category_id == query.category_id)
     if query.min_price_paise is not None:
@@ -301,7 +287,7 @@ async def public_listings(session: AsyncSession, query: ListingQuery, limit: int
 async def public_listing_by_slug(session: AsyncSession, slug: str) -> Listing | None:
     return await session.scalar(
         select(Listing)
-        .where(Listing.slug == slug, public_listing_filter())
+        .where(Listing.slug == slug, listing_repository.is_public())
         .options(
             *_card_options(),
             selectinload(Listing.price_tiers),
@@ -322,7 +308,7 @@ async def public_listing_slugs_like(session: AsyncSession, prefix: str, n: int) 
             Listing.slug >= prefix,
             Listing.slug < prefix[:-1] + chr(ord(prefix[-1]) + 1),
             Listing.slug.startswith(prefix, autoescape=True),
-            public_listing_filter(),
+            listing_repository.is_public(),
         )
         .order_by(Listing.slug)
         .limit(n)
@@ -359,7 +345,7 @@ async def public_listing_sitemap_rows(
 ) -> list[tuple[str, datetime | None]]:
     rows = await session.execute(
         select(Listing.slug, Listing.updated_at)
-        .where(Listing.id >= first_id, Listing.id <= last_id, public_listing_filter())
+        .where(Listing.id >= first_id, Listing.id <= last_id, listing_repository.is_public())
         .order_by(Listing.id)
     )
     return [(slug, updated) for slug, updated in rows.all()]

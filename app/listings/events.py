@@ -1,9 +1,9 @@
-"""Catalog change notifications, delivered through the durable job outbox.
+"""Listing change notifications, delivered through the durable job outbox.
 
-Whatever changes a listing (create, edit, reprice, restock, publish, unpublish, delete) or a
-seller's standing (verified, suspended, reinstated) calls ``listing_changed`` / ``seller_changed``
-in the same transaction as the change. After commit a job delivers the id to every subscriber
-(for example the search index). Subscribers read the current state from the database, so
+Whatever changes a listing (create, edit, reprice, restock, publish, unpublish, delete) calls
+``listing_changed`` in the same transaction as the change (a seller's standing has its own
+event, ``app.sellers.events.seller_changed``). After commit a job delivers the id to every
+subscriber (for example the search index). Subscribers read the current state from the database, so
 delivering the same id twice, or out of order, is harmless.
 """
 
@@ -18,9 +18,7 @@ from app.jobs import enqueue, job_handler
 
 Subscriber = Callable[[AsyncSession, int], Awaitable[None]]
 LISTING_CHANGED = "catalog.listing_changed"
-SELLER_CHANGED = "catalog.seller_changed"
 _listing_subscribers: list[Subscriber] = []
-_seller_subscribers: list[Subscriber] = []
 
 
 def on_listing_changed(subscriber: Subscriber) -> Subscriber:
@@ -29,27 +27,11 @@ def on_listing_changed(subscriber: Subscriber) -> Subscriber:
     return subscriber
 
 
-def on_seller_changed(subscriber: Subscriber) -> Subscriber:
-    if subscriber not in _seller_subscribers:
-        _seller_subscribers.append(subscriber)
-    return subscriber
-
-
 def listing_changed(session: AsyncSession, listing_id: int) -> None:
     enqueue(session, LISTING_CHANGED, {"listing_id": listing_id})
-
-
-def seller_changed(session: AsyncSession, seller_id: int) -> None:
-    enqueue(session, SELLER_CHANGED, {"seller_id": seller_id})
 
 
 @job_handler(LISTING_CHANGED)
 async def _deliver_listing_change(session: AsyncSession, payload: dict[str, Any]) -> None:
     for subscriber in _listing_subscribers:
         await subscriber(session, int(payload["listing_id"]))
-
-
-@job_handler(SELLER_CHANGED)
-async def _deliver_seller_change(session: AsyncSession, payload: dict[str, Any]) -> None:
-    for subscriber in _seller_subscribers:
-        await subscriber(session, int(payload["seller_id"]))

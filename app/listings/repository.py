@@ -4,15 +4,45 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.listings.models import Listing, ListingStatus
 from app.reference.models import Category, OdopProduct
-from app.sellers.models import ClaimStatus, SellerGiClaim, SellerMember
+from app.sellers.models import ClaimStatus, Seller, SellerGiClaim, SellerMember, SellerStatus
 
 _LOAD = (selectinload(Listing.images), selectinload(Listing.price_tiers))
+
+
+def is_public() -> ColumnElement[bool]:
+    """The one public-visibility rule: published, by a verified (and so not suspended) seller.
+
+    Storefront pages, the public API, the sitemap and the search index all filter with it.
+    """
+    # EXISTS rather than IN (subquery): SQLite then walks the listing index in the page's order
+    # and stops at the page size, instead of collecting every verified seller's listings to sort.
+    # correlate_except: the seller row is the subquery's own even when the caller joins sellers.
+    return (Listing.status == ListingStatus.PUBLISHED) & exists().where(
+        Seller.id == Listing.seller_id, Seller.status == SellerStatus.VERIFIED
+    ).correlate_except(Seller)
+
+
+def has_verified_gi() -> ColumnElement[bool]:
+    """The listing's GI is one its seller is verified as an authorised user of."""
+    return (
+        exists()
+        .where(
+            SellerGiClaim.seller_id == Listing.seller_id,
+            SellerGiClaim.gi_tag_id == Listing.gi_tag_id,
+            SellerGiClaim.status == ClaimStatus.VERIFIED,
+        )
+        .correlate_except(SellerGiClaim)
+    )
+
+
+async def listing_ids_of_seller(session: AsyncSession, seller_id: int) -> list[int]:
+    return list(await session.scalars(select(Listing.id).where(Listing.seller_id == seller_id)))
 
 
 async def owned_listing(session: AsyncSession, seller_id: int, listing_id: int) -> Listing | None:

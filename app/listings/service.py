@@ -12,21 +12,21 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.db import utcnow
+from app.db import insert_with_unique_slug, utcnow
 from app.errors import Conflict, FormErrors, NotFound
 from app.i18n import gettext as _
 from app.listings import events
 from app.listings import repository as repo
 from app.listings.models import Listing, ListingImage, ListingStatus, PriceTier
+from app.money import InvalidAmount, paise_to_rupees, rupees_to_paise
+from app.sellers import events as seller_events
 from app.sellers import uploads
 from app.sellers.models import Seller, SellerStatus
-from app.sellers.service import insert_with_unique_slug
 from app.storage import Storage
 from app.text import slugify
 
@@ -82,19 +82,11 @@ class ListingData:
     tiers: list[tuple[int, int]] = field(default_factory=list)  # (min quantity, paise)
 
 
-def rupees_to_paise(text: str) -> int | None:
-    cleaned = text.replace(",", "").replace("₹", "").strip()
+def _paise(text: str) -> int | None:
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
+        return rupees_to_paise(text)
+    except InvalidAmount:
         return None
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
-        return None
-    return int(value * 100)
-
-
-def paise_to_rupees(paise: int) -> str:
-    return f"{paise // 100}.{paise % 100:02d}"
 
 
 def _truthy(value: str) -> bool:
@@ -128,7 +120,7 @@ def parse(values: Mapping[str, str]) -> ListingData:
     description_hi = values.get("description_hi", "").strip() or None
     if description_hi and len(description_hi) > 5000:
         errors["description_hi"] = _("Use at most 5000 characters.")
-    price = rupees_to_paise(values.get("price_inr", ""))
+    price = _paise(values.get("price_inr", ""))
     if price is None or not 100 <= price <= 10**10:
         errors["price_inr"] = _("Enter the price in rupees, for example 1250 or 1250.50.")
     moq = _int(values, "moq", errors, low=1, high=100_000) or 1
@@ -196,7 +188,7 @@ def _parse_tiers(
     tiers: list[tuple[int, int]] = []
     for part in [p for p in re.split(r"[,;\n]+", text) if p.strip()]:
         quantity, _sep, amount = part.partition(":")
-        paise = rupees_to_paise(amount)
+        paise = _paise(amount)
         if not quantity.strip().isdigit() or paise is None:
             errors["price_tiers"] = _(
                 "Write quantity prices as quantity:price, separated by commas (10:1100, 50:1000)."
@@ -530,3 +522,27 @@ def as_dict(listing: Listing) -> dict[str, Any]:
             for i in listing.images
         ],
     }
+
+
+def status_labels() -> dict[str, str]:
+    return {
+        ListingStatus.DRAFT: _("Draft"),
+        ListingStatus.PUBLISHED: _("Published"),
+        ListingStatus.UNPUBLISHED: _("Unpublished"),
+    }
+
+
+# What a seller change does to the seller's listings, in the same transaction -------------------
+
+
+@seller_events.on_seller_moved
+async def _follow_seller(session: AsyncSession, seller: Seller) -> None:
+    moved = await repo.move_listings(session, seller.id, seller.state_id, seller.district_id)
+    for listing_id in moved:
+        events.listing_changed(session, listing_id)
+
+
+@seller_events.on_standing_changed
+async def _announce_listings(session: AsyncSession, seller: Seller) -> None:
+    for listing_id in await repo.listing_ids_of_seller(session, seller.id):
+        events.listing_changed(session, listing_id)

@@ -85,7 +85,7 @@ async def listing_index(
         {
             "seller": seller,
             "listings": await repo.listings_of(session, seller.id),
-            "listing_labels": service.listing_status_labels(),
+            "listing_labels": listings.status_labels(),
             "errors": {},
             "import_errors": [],
         },
@@ -120,7 +120,7 @@ async def _form_page(
             "gi_options": [(t.id, localized_name(t)) for t in gi_tags],
             "member_options": [(m.id, m.name) for m in members],
             "gst_rates": [(rate, f"{rate} %") for rate in listings.GST_RATES],
-            "listing_labels": service.listing_status_labels(),
+            "listing_labels": listings.status_labels(),
         },
         status_code=status,
         headers={"cache-control": "no-store"},
@@ -312,7 +312,7 @@ async def import_listings(
             {
                 "seller": seller,
                 "listings": await repo.listings_of(session, seller.id),
-                "listing_labels": service.listing_status_labels(),
+                "listing_labels": listings.status_labels(),
                 "errors": {},
                 "import_errors": errors,
             },

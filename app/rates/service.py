@@ -15,10 +15,10 @@ from babel.numbers import format_currency, get_currency_precision, list_currenci
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import ValidationFailed
+from app.money import BASE_CURRENCY
 from app.rates import repository
 from app.rates.models import ExchangeRate
 
-BASE_CURRENCY = "INR"
 MICROS = Decimal(1_000_000)
 BABEL_LOCALES = {"en": "en_IN", "hi": "hi_IN"}
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.jobs import JobRunner
 from app.listings import events
+from app.sellers import events as seller_events
 
 SEEN: list[tuple[str, int]] = []
 
@@ -23,17 +24,17 @@ async def _seller_subscriber(session: AsyncSession, seller_id: int) -> None:
 def _subscribed() -> Iterator[None]:
     SEEN.clear()
     events.on_listing_changed(_listing_subscriber)
-    events.on_seller_changed(_seller_subscriber)
+    seller_events.on_seller_changed(_seller_subscriber)
     yield
     events._listing_subscribers.remove(_listing_subscriber)
-    events._seller_subscribers.remove(_seller_subscriber)
+    seller_events._subscribers.remove(_seller_subscriber)
 
 
 async def test_changes_reach_subscribers_only_after_commit(
     db: AsyncSession, jobs: JobRunner
 ) -> None:
     events.listing_changed(db, 41)
-    events.seller_changed(db, 7)
+    seller_events.seller_changed(db, 7)
     assert await jobs.run_until_idle() == 0  # nothing committed yet
     await db.commit()
     assert await jobs.run_until_idle() == 2

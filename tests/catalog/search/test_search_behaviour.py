@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.jobs import JobRunner
 from app.listings import events
 from app.listings.models import ListingStatus
+from app.sellers import events as seller_events
 from tests.catalog.search.conftest import Catalog
 
 
@@ -192,7 +193,7 @@ async def test_a_suspended_seller_disappears_from_search(
     seller = await db.get(Seller, catalog.glass.seller_id)
     assert seller is not None
     seller.status = SellerStatus.SUSPENDED
-    events.seller_changed(db, seller.id)
+    seller_events.seller_changed(db, seller.id)
     await db.commit()
     await jobs.run_until_idle()
     found = ids(await find(client, q="glass"))
