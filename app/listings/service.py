@@ -23,7 +23,8 @@ from app.i18n import gettext as _
 from app.listings import events
 from app.listings import repository as repo
 from app.listings.models import Listing, ListingImage, ListingStatus, PriceTier
-from app.money import InvalidAmount, paise_to_rupees, rupees_to_paise
+from app.listings.schemas import CSV_COLUMNS, as_text
+from app.money import InvalidAmount, rupees_to_paise
 from app.sellers import events as seller_events
 from app.sellers import uploads
 from app.sellers.models import Seller, SellerStatus
@@ -32,26 +33,6 @@ from app.text import slugify
 
 GST_RATES = ("0", "5", "12", "18", "28")
 MAX_TIERS = 3
-CSV_COLUMNS = (
-    "sku",
-    "title",
-    "title_hi",
-    "description",
-    "description_hi",
-    "price_inr",
-    "moq",
-    "stock",
-    "made_to_order",
-    "lead_time_days",
-    "hsn_code",
-    "gst_rate",
-    "weight_grams",
-    "dimensions_mm",
-    "export_ready",
-    "hs_code",
-    "ships_to",
-    "price_tiers",
-)
 MAX_CSV_ROWS = 1000
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
@@ -207,36 +188,6 @@ def _parse_tiers(
             "quantity grows."
         )
     return tiers
-
-
-def as_text(listing: Listing) -> dict[str, str]:
-    """A listing as the text fields ``parse`` reads (form values, CSV row)."""
-    return {
-        "sku": listing.sku or "",
-        "title": listing.title,
-        "title_hi": listing.title_hi or "",
-        "description": listing.description,
-        "description_hi": listing.description_hi or "",
-        "price_inr": paise_to_rupees(listing.price_paise),
-        "moq": str(listing.moq),
-        "stock": str(listing.stock),
-        "made_to_order": "yes" if listing.made_to_order else "",
-        "lead_time_days": str(listing.lead_time_days),
-        "hsn_code": listing.hsn_code or "",
-        "gst_rate": str(listing.gst_rate_bp // 100),
-        "weight_grams": str(listing.weight_grams or ""),
-        "dimensions_mm": listing.dimensions_mm or "",
-        "export_ready": "yes" if listing.export_ready else "",
-        "hs_code": listing.hs_code or "",
-        "ships_to": ", ".join(listing.ships_to),
-        "price_tiers": ", ".join(
-            f"{t.min_quantity}:{paise_to_rupees(t.price_paise)}" for t in listing.price_tiers
-        ),
-        "category_id": str(listing.category_id or ""),
-        "odop_product_id": str(listing.odop_product_id or ""),
-        "gi_tag_id": str(listing.gi_tag_id or ""),
-        "member_id": str(listing.member_id or ""),
-    }
 
 
 async def _check_references(session: AsyncSession, seller: Seller, data: ListingData) -> None:

@@ -19,7 +19,9 @@ from app.i18n import gettext as _
 from app.i18n import localized_name
 from app.listings import repository as repo
 from app.listings import service as listings
+from app.listings.deps import OwnedListing
 from app.listings.models import Listing
+from app.listings.schemas import FORM_FIELDS, as_text
 from app.sellers import repository, service
 from app.sellers.deps import CurrentSeller, public_storage, settings_of
 from app.sellers.models import Seller
@@ -30,30 +32,6 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 Text = Annotated[str, Form(max_length=5000)]
 SettingsDep = Annotated[Settings, Depends(settings_of)]
 StorageDep = Annotated[Storage, Depends(public_storage)]
-LISTING_FIELDS = (
-    "title",
-    "title_hi",
-    "description",
-    "description_hi",
-    "category_id",
-    "odop_product_id",
-    "gi_tag_id",
-    "member_id",
-    "price_inr",
-    "price_tiers",
-    "moq",
-    "stock",
-    "made_to_order",
-    "lead_time_days",
-    "sku",
-    "hsn_code",
-    "gst_rate",
-    "weight_grams",
-    "dimensions_mm",
-    "export_ready",
-    "hs_code",
-    "ships_to",
-)
 
 
 @router.get("/seller", name="seller_dashboard")
@@ -131,7 +109,7 @@ async def _form_values(request: Request) -> dict[str, str]:
     form = await request.form()
     return {
         name: value.strip() if isinstance(value := form.get(name, ""), str) else ""
-        for name in LISTING_FIELDS
+        for name in FORM_FIELDS
     }
 
 
@@ -153,19 +131,15 @@ async def create_listing(request: Request, session: SessionDep, seller: CurrentS
 
 @router.get("/seller/listings/{listing_id}", name="seller_listing_edit")
 async def edit_listing(
-    request: Request, session: SessionDep, seller: CurrentSeller, listing_id: int
+    request: Request, session: SessionDep, seller: CurrentSeller, listing: OwnedListing
 ) -> Response:
-    listing = await listings.get_owned(session, seller, listing_id)
-    return await _form_page(
-        request, session, seller, listings.as_text(listing), {}, listing=listing
-    )
+    return await _form_page(request, session, seller, as_text(listing), {}, listing=listing)
 
 
 @router.post("/seller/listings/{listing_id}")
 async def update_listing(
-    request: Request, session: SessionDep, seller: CurrentSeller, listing_id: int
+    request: Request, session: SessionDep, seller: CurrentSeller, listing: OwnedListing
 ) -> Response:
-    listing = await listings.get_owned(session, seller, listing_id)
     values = await _form_values(request)
     try:
         await listings.update(session, seller, listing, listings.parse(values))
@@ -179,9 +153,8 @@ async def update_listing(
 
 @router.post("/seller/listings/{listing_id}/duplicate", name="seller_listing_duplicate")
 async def duplicate_listing(
-    request: Request, session: SessionDep, seller: CurrentSeller, listing_id: int
+    request: Request, session: SessionDep, seller: CurrentSeller, listing: OwnedListing
 ) -> Response:
-    listing = await listings.get_owned(session, seller, listing_id)
     copy = await listings.duplicate(session, seller, listing)
     flash(request, _("Copied as a new draft (photos are not copied)."))
     return redirect_to(request, "seller_listing_edit", listing_id=copy.id)
@@ -189,9 +162,8 @@ async def duplicate_listing(
 
 @router.post("/seller/listings/{listing_id}/publish", name="seller_listing_publish")
 async def publish_listing(
-    request: Request, session: SessionDep, seller: CurrentSeller, listing_id: int
+    request: Request, session: SessionDep, seller: CurrentSeller, listing: OwnedListing
 ) -> Response:
-    listing = await listings.get_owned(session, seller, listing_id)
     await listings.publish(session, seller, listing)
     flash(request, _("Published: buyers can see this listing."))
     return redirect_to(request, "seller_listing_edit", listing_id=listing.id)
@@ -199,9 +171,8 @@ async def publish_listing(
 
 @router.post("/seller/listings/{listing_id}/unpublish", name="seller_listing_unpublish")
 async def unpublish_listing(
-    request: Request, session: SessionDep, seller: CurrentSeller, listing_id: int
+    request: Request, session: SessionDep, seller: CurrentSeller, listing: OwnedListing
 ) -> Response:
-    listing = await listings.get_owned(session, seller, listing_id)
     await listings.unpublish(session, listing)
     flash(request, _("Unpublished: buyers no longer see this listing."))
     return redirect_to(request, "seller_listing_edit", listing_id=listing.id)
@@ -213,9 +184,8 @@ async def delete_listing(
     session: SessionDep,
     seller: CurrentSeller,
     storage: StorageDep,
-    listing_id: int,
+    listing: OwnedListing,
 ) -> Response:
-    listing = await listings.get_owned(session, seller, listing_id)
     await listings.delete(session, storage, listing)
     flash(request, _("Listing deleted."))
     return redirect_to(request, "seller_listings")
@@ -228,10 +198,9 @@ async def upload_photos(
     seller: CurrentSeller,
     settings: SettingsDep,
     storage: StorageDep,
-    listing_id: int,
+    listing: OwnedListing,
     photos: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
-    listing = await listings.get_owned(session, seller, listing_id)
     files = [(p.filename or "", await p.read()) for p in photos or [] if p.filename]
     try:
         await listings.add_photos(session, settings, storage, listing, files)
@@ -240,7 +209,7 @@ async def upload_photos(
             request,
             session,
             seller,
-            listings.as_text(listing),
+            as_text(listing),
             exc.errors,
             listing=listing,
             status=422,
@@ -256,11 +225,10 @@ async def move_photo(
     request: Request,
     session: SessionDep,
     seller: CurrentSeller,
-    listing_id: int,
+    listing: OwnedListing,
     image_id: int,
     direction: Annotated[str, Form(max_length=10)] = "up",
 ) -> Response:
-    listing = await listings.get_owned(session, seller, listing_id)
     await listings.move_photo(session, listing, image_id, -1 if direction == "up" else 1)
     return redirect_to(request, "seller_listing_edit", listing_id=listing.id)
 
@@ -273,10 +241,9 @@ async def delete_photo(
     session: SessionDep,
     seller: CurrentSeller,
     storage: StorageDep,
-    listing_id: int,
+    listing: OwnedListing,
     image_id: int,
 ) -> Response:
-    listing = await listings.get_owned(session, seller, listing_id)
     await listings.delete_photo(session, storage, listing, image_id)
     flash(request, _("Photo removed."))
     return redirect_to(request, "seller_listing_edit", listing_id=listing.id)
