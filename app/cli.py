@@ -212,7 +212,11 @@ def worker(
 
     async def main() -> None:
         engine = make_engine(settings.database_url)
-        runner = JobRunner(make_session_factory(engine), poll_seconds=settings.job_poll_seconds)
+        runner = JobRunner(
+            make_session_factory(engine),
+            poll_seconds=settings.job_poll_seconds,
+            max_attempts=settings.job_max_attempts,
+        )
         try:
             if once:
                 ran = await runner.run_until_idle()

@@ -19,7 +19,6 @@ from app.catalog.repository import ListingQuery
 from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
 from app.listings.models import Listing
-from app.rates import repository as rates_repository
 from app.rates import service as fx
 from app.reference.models import Category, District, GiTag, GoodsClass, OdopProduct, State
 
@@ -421,7 +420,3 @@ async def prices(
         return Prices(money.BASE_CURRENCY, language, None)
     rate = (await rates(session, cache)).get(chosen_currency)
     return Prices(chosen_currency if rate else money.BASE_CURRENCY, language, rate)
-
-
-async def rate_history(session: AsyncSession) -> list[fx.Rate]:
-    return [fx.Rate.of(row) for row in await rates_repository.recent_rates(session, 40)]

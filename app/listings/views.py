@@ -41,7 +41,7 @@ async def overview(request: Request, session: SessionDep, seller: CurrentSeller)
     step_list = service.steps(seller, documents, claims)
     return templates_of(request).render(
         request,
-        "sellers/dashboard.html",
+        "listings/dashboard.html",
         {
             "seller": seller,
             "missing": service.missing(step_list),

@@ -114,3 +114,7 @@ async def set_rate(
 async def current_rates(session: AsyncSession, today: date) -> dict[str, Rate]:
     """The latest rate on or before ``today`` for each currency that has one."""
     return {row.currency: Rate.of(row) for row in await repository.latest_rates(session, today)}
+
+
+async def rate_history(session: AsyncSession, limit: int = 40) -> list[Rate]:
+    return [Rate.of(row) for row in await repository.recent_rates(session, limit)]
