@@ -12,18 +12,18 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts_service
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.config import Settings
 from app.listings import repository as listing_repository
 from app.listings import service as listings
 from app.listings.models import Listing, ListingStatus
 from app.sellers import repository, service
-from app.sellers.models import ClaimStatus, Seller
+from app.sellers.models import ClaimStatus
 from app.storage import LocalStorage
 from tests import factories
+from tests.factories import onboarded_seller, verified_seller
 from tests.helpers import csrf_token, post_form
 from tests.sellers import files
-from tests.sellers.conftest import onboarded_seller
 
 SignIn = Callable[[User], Awaitable[str]]
 FORM: dict[str, str | list[str]] = {
@@ -43,14 +43,6 @@ FORM: dict[str, str | list[str]] = {
     "ships_to": "us, gb",
     "lead_time_days": "5",
 }
-
-
-async def verified_seller(
-    db: AsyncSession, settings: Settings, admin: User | None = None
-) -> tuple[User, Seller]:
-    owner, seller = await onboarded_seller(db, settings)
-    admin = admin or await factories.user(db, role=Role.ADMIN)
-    return owner, await service.decide(db, admin, seller.id, service.Decision.APPROVE, "")
 
 
 async def count_listings(db: AsyncSession, seller_id: int) -> int:

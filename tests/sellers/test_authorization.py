@@ -24,9 +24,9 @@ from app.sellers import admin_views, repository, service
 from app.sellers import views as sellers_views
 from app.storage import LocalStorage
 from tests import factories
+from tests.factories import onboarded_seller
 from tests.helpers import post_form, start_session
 from tests.sellers import files
-from tests.sellers.conftest import onboarded_seller
 
 ACTORS = ("anonymous", "buyer", "other_seller", "owner", "admin")
 SIGN_IN = "sign_in"  # pages: redirect to the sign-in page; API: 401

@@ -27,9 +27,9 @@ from app.sellers.models import (
 )
 from tests import factories
 from tests.accounts.conftest import folder_bodies
+from tests.factories import FPO_PAN, gstin_for, onboarded_seller
 from tests.helpers import csrf_token, post_form
 from tests.sellers import files
-from tests.sellers.conftest import FPO_PAN, gstin_for, onboarded_seller
 
 SignIn = Callable[[User], Awaitable[str]]
 
