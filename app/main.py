@@ -23,7 +23,6 @@ from starlette.types import Scope
 
 from app import preferences
 from app.accounts import api as accounts_api
-from app.accounts import emails as accounts_emails
 from app.accounts import views as accounts_views
 from app.accounts.deps import require_admin, require_user
 from app.accounts.errors import SignInRequired
@@ -81,11 +80,7 @@ def static_url(path: str) -> str:
 def attach_database(app: FastAPI, session_factory: async_sessionmaker[AsyncSession]) -> None:
     settings: Settings = app.state.settings
     app.state.session_factory = session_factory
-    app.state.job_runner = JobRunner(
-        session_factory,
-        poll_seconds=settings.job_poll_seconds,
-        max_attempts=settings.job_max_attempts,
-    )
+    app.state.job_runner = JobRunner(session_factory, settings)
 
 
 @contextlib.asynccontextmanager
@@ -215,7 +210,6 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     app.add_exception_handler(SignInRequired, accounts_views.sign_in_redirect)
-    accounts_emails.use_settings(settings)  # jobs run in this process use the app's settings
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
