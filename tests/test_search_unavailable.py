@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.catalog.search import service as search_service
 from app.config import Settings
 from app.main import create_app
-from tests.search.meili_stub import Request, Stub, running_stub
+from tests.catalog.search.meili_stub import Request, Stub, running_stub
 
 
 def closed_port() -> int:

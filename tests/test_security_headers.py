@@ -125,18 +125,13 @@ async def test_api_docs_allow_only_their_cdn_and_their_own_script(
 async def production(
     settings: Settings, session_factory: async_sessionmaker[AsyncSession]
 ) -> AsyncIterator[httpx.AsyncClient]:
-    from app.accounts import emails
-
     production = settings.model_copy(
         update={"env": "production", "secret_key": "p" * 40, "payment_provider": "offline"}
     )
     app = create_app(production, session_factory=session_factory)
     transport = httpx.ASGITransport(app=app)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
-            yield client
-    finally:
-        emails.use_settings(settings)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
+        yield client
 
 
 async def test_production_sends_hsts_and_host_prefixed_secure_cookies(

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.catalog.reference_data import load_reference
+from app.reference.loading import load_reference
 from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.jobs import Job, JobStatus
