@@ -19,11 +19,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.reference.loading import load_reference
+from app.catalog.search import service as search_service
 from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.jobs import Job, JobStatus
 from app.main import create_app
+from app.reference.loading import load_reference
 from tests import factories
 from tests.conftest import run_migrations
 from tests.helpers import post_form, start_session
@@ -36,6 +37,10 @@ READS = 15
 
 @pytest.fixture
 async def file_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    # Search backends are cached per process with what they know of their database: this
+    # test's database is a new one, as on a first `make run`.
+    search_service._backends.clear()
+    search_service.results_cache.clear()
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'concurrency.sqlite3'}")
     async with engine.begin() as connection:
         await connection.run_sync(run_migrations)
@@ -43,6 +48,8 @@ async def file_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
         await load_reference(session)
     yield engine
     await engine.dispose()
+    search_service._backends.clear()
+    search_service.results_cache.clear()
 
 
 async def _client(app: object) -> httpx.AsyncClient:

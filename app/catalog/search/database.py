@@ -183,6 +183,10 @@ class DatabaseBackend:
             await begin_write(session)
             if not await self._table_exists(session, "search_listings"):
                 await self._create_tables(session, LIVE)
+                # Not marked ready: until this transaction commits, other sessions of this
+                # process must keep checking (and wait for the write lock) rather than query
+                # tables they cannot see yet.
+                return
         elif not self._index_ready:
             await self._upgrade_live(session)
         self._index_ready = True
