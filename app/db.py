@@ -170,7 +170,7 @@ async def begin_write(session: AsyncSession) -> None:
     """In a request begun read-only (GET, HEAD), switch to a writing transaction: the read
     transaction is ended (it must hold no pending changes) and the next statement begins with
     the write lock. Call it before changing anything; a no-op where writes are already allowed."""
-    if not _read_only.get():
+    if not _read_only.get() or session.get_bind().dialect.name != "sqlite":
         return
     if session.new or session.dirty or session.deleted:
         raise WriteInReadTransaction("begin_write() must come before the first change")
