@@ -12,8 +12,8 @@ from app.jobs import JobRunner
 from app.mail import Mail, send_mail
 from app.main import create_app
 from tests import factories
-from tests.accounts.conftest import Inbox, folder_bodies, link_in
-from tests.helpers import post_form
+from tests.accounts.conftest import Inbox
+from tests.helpers import folder_bodies, link_in, post_form
 
 
 async def test_mail_goes_through_a_real_smtp_server(
