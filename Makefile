@@ -27,8 +27,10 @@ setup-db: install
 	$(BIN)/odop db upgrade
 	$(BIN)/odop seed reference
 	$(BIN)/odop seed demo
-	$(BIN)/odop search reindex
+	$(BIN)/odop search ensure
 
+# In development the base URL (canonical and emailed links) follows HOST and PORT unless
+# ODOP_BASE_URL is set. `odop search ensure` rebuilds the index only when it is out of date.
 run: setup-db
 	$(BIN)/odop serve --host $(HOST) --port $(PORT)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import gc
 import hashlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from functools import cache
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -48,7 +51,15 @@ from app.sellers import admin_views as seller_admin_views
 from app.sellers import views as sellers_views
 from app.sellers.uploads import BodyLimitMiddleware
 from app.storage import LocalStorage
-from app.web import Templates, WebStateMiddleware, templates_of
+from app.web import (
+    CONTENT_SECURITY_POLICY,
+    SecurityHeadersMiddleware,
+    Templates,
+    WebStateMiddleware,
+    security_headers,
+    templates_of,
+    verify_csrf,
+)
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -178,9 +189,31 @@ def install_error_handlers(app: FastAPI) -> None:
         response = _error_response(
             request, 500, "internal_error", "Something went wrong on our side. Please try again."
         )
-        # This handler runs outside the request-id middleware, so echo the id here too.
+        # This handler runs outside every middleware, so echo the request id and add the
+        # security headers here too.
         response.headers["x-request-id"] = getattr(request.state, "request_id", "")
+        for name, value in security_headers(request.app.state.settings):
+            response.headers.setdefault(name, value)
         return response
+
+
+def api_docs_page() -> Response:
+    """Swagger UI at /docs. It loads from its CDN and starts with one inline script, so this
+    page alone allows that CDN and that one script, by its hash."""
+    page = get_swagger_ui_html(openapi_url="/openapi.json", title="ODOP Bazaar API")
+    body = bytes(page.body)
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
+        for script in re.findall(rb"<script>(.*?)</script>", body, re.S)
+    )
+    cdn = "https://cdn.jsdelivr.net"
+    policy = CONTENT_SECURITY_POLICY.replace(
+        "script-src 'self'", f"script-src 'self' {cdn} {hashes}"
+    ).replace("style-src 'self'", f"style-src 'self' {cdn} 'unsafe-inline'")
+    policy = policy.replace(
+        "img-src 'self' data:", "img-src 'self' data: https://fastapi.tiangolo.com"
+    )
+    return Response(body, media_type="text/html", headers={"content-security-policy": policy})
 
 
 def create_app(
@@ -196,9 +229,14 @@ def create_app(
         version="0.1.0",
         description="One District One Product marketplace: catalog, sellers, orders, procurement.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
+        # CSRF for every unsafe request outside /api/ and /webhooks/ (app/web.py verify_csrf);
+        # a new router is protected without anyone remembering to add it.
+        dependencies=[Depends(verify_csrf)],
     )
+    app.add_api_route("/docs", api_docs_page, include_in_schema=False)
     app.state.settings = settings
     app.state.templates = Templates(settings)
     app.state.templates.env.globals["static"] = static_url
@@ -262,10 +300,12 @@ def create_app(
     app.include_router(search_admin_views.admin_router, dependencies=[Depends(require_admin)])
     if settings.env != "production":
         app.include_router(dev_mail_router)
-    # Added last, so it is the outermost layer: a hit skips all others (bodies are kept gzipped).
+    # Added late, so it is an outer layer: a hit skips the others (bodies are kept gzipped).
     app.add_middleware(
         PageCacheMiddleware,
         ttl_seconds=settings.page_cache_seconds,
         max_entries=settings.page_cache_max_entries,
     )
+    # Outermost: every response, cached or not, from /static and /media too, gets them.
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     return app

@@ -10,6 +10,7 @@ with the token, as a browser would. ``start_session`` signs a client in without 
 from __future__ import annotations
 
 import re
+import weakref
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,13 +25,33 @@ from app.web import CSRF_COOKIE, SESSION_COOKIE
 COOKIE_DOMAIN = "testserver.local"
 
 
+_TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+# Per client: (CSRF cookie, session cookie) -> the form token a page gave for that pair.
+_tokens: weakref.WeakKeyDictionary[httpx.AsyncClient, dict[tuple[str, str], str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def cookie(client: httpx.AsyncClient, name: str) -> str:
+    """A cookie under its plain name or its production ``__Host-`` name."""
+    return client.cookies.get(name) or client.cookies.get(f"__Host-{name}") or ""
+
+
+def _cookie_pair(client: httpx.AsyncClient) -> tuple[str, str]:
+    return cookie(client, CSRF_COOKIE), cookie(client, SESSION_COOKIE)
+
+
 async def csrf_token(client: httpx.AsyncClient) -> str:
-    token = client.cookies.get(CSRF_COOKIE)
-    if not token:
-        # A page with a form sets the cookie (signed in, this redirects to the account page).
-        await client.get("/account/sign-in", follow_redirects=True)
-        token = client.cookies.get(CSRF_COOKIE)
-    assert token, "the app did not set a CSRF cookie"
+    """The form token for the client's current browser secret and session, read from a page
+    with a form as a browser would (the token is bound to both, so it changes on sign-in)."""
+    known = _tokens.setdefault(client, {})
+    token = known.get(_cookie_pair(client))
+    if token is None:
+        # A page with a form (signed in, this redirects to the account page, which has forms).
+        page = await client.get("/account/sign-in", follow_redirects=True)
+        found = _TOKEN_FIELD.search(page.text)
+        assert found and cookie(client, CSRF_COOKIE), "the app did not give a CSRF token"
+        token = known[_cookie_pair(client)] = found.group(1)
     return token
 
 

@@ -120,6 +120,9 @@ async def test_session_cookie_is_secure_in_production(
         )
         assert response.status_code == 303
         session_cookie = next(
-            c for c in response.headers.get_list("set-cookie") if c.startswith("odop_session=")
+            c
+            for c in response.headers.get_list("set-cookie")
+            if c.startswith("__Host-odop_session=")
         )
         assert "Secure" in session_cookie and "HttpOnly" in session_cookie
+        assert "Path=/" in session_cookie and "domain" not in session_cookie.lower()

@@ -56,7 +56,7 @@ async def test_forgot_password_answers_the_same_and_the_link_works_once(
         assert stored.expires_at - stored.created_at == timedelta(minutes=60)
 
         form = await client.get(link)
-        assert form.status_code == 200 and form.headers["referrer-policy"] == "no-referrer"
+        assert form.status_code == 200 and form.headers["referrer-policy"] == "same-origin"
         weak = await post_form(client, link, {"new_password": "12345678"})
         assert weak.status_code == 422 and "too common" in weak.text
         done = await post_form(client, link, {"new_password": "monsoon-brass-lamp-8"})

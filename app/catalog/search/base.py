@@ -140,6 +140,10 @@ class SearchBackend(Protocol):
     async def ensure_index(self, session: AsyncSession) -> None:
         """Create the index (and apply its settings) if it is missing."""
 
+    async def holds(self, session: AsyncSession, listing_ids: set[int]) -> bool:
+        """Whether the index exists and holds these listings (no more, no fewer)."""
+        ...
+
     async def upsert(self, session: AsyncSession, documents: Sequence[SearchDocument]) -> None: ...
 
     async def delete(self, session: AsyncSession, listing_ids: Sequence[int]) -> None: ...

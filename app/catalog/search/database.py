@@ -40,6 +40,7 @@ from app.catalog.search.base import (
     SearchResult,
     Sort,
 )
+from app.db import begin_write
 
 FACET_CAP = 5_000
 CACHE_SECONDS = 30.0
@@ -177,10 +178,24 @@ class DatabaseBackend:
     # -- index maintenance ---------------------------------------------------------------
     async def ensure_index(self, session: AsyncSession) -> None:
         if not await self._table_exists(session, "search_listings"):
-            await self._create_tables(session, LIVE)
+            # The first search on a fresh database may be a GET, and several requests and the
+            # job runner may race here: look again once the transaction may write.
+            await begin_write(session)
+            if not await self._table_exists(session, "search_listings"):
+                await self._create_tables(session, LIVE)
+                # Not marked ready: until this transaction commits, other sessions of this
+                # process must keep checking (and wait for the write lock) rather than query
+                # tables they cannot see yet.
+                return
         elif not self._index_ready:
             await self._upgrade_live(session)
         self._index_ready = True
+
+    async def holds(self, session: AsyncSession, listing_ids: set[int]) -> bool:
+        if not await self._table_exists(session, "search_listings"):
+            return False
+        indexed = set(await session.scalars(text("SELECT listing_id FROM search_listings")))
+        return indexed == listing_ids
 
     async def _suffixes(self, session: AsyncSession) -> list[str]:
         """The live index, plus the one a running reindex is building (so no change is lost)."""

@@ -223,6 +223,15 @@ class MeiliBackend:
             )
         await self.apply_settings(session)
 
+    async def holds(self, session: AsyncSession, listing_ids: set[int]) -> bool:
+        try:
+            stats = await self._call(self.client.index(self.uid).get_stats)
+        except meilisearch.errors.MeilisearchApiError as exc:
+            if exc.code == "index_not_found":
+                return False
+            raise
+        return int(stats.number_of_documents) == len(listing_ids)
+
     async def upsert(self, session: AsyncSession, documents: Sequence[SearchDocument]) -> None:
         if documents:
             index = self.client.index(self.uid)

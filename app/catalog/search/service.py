@@ -8,6 +8,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+import meilisearch.errors
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import money
@@ -15,14 +16,14 @@ from app.catalog.search import analysis
 from app.catalog.search import repository as search_repository
 from app.catalog.search.base import SearchBackend, SearchQuery, SearchResult
 from app.catalog.search.database import DatabaseBackend
-from app.catalog.search.meili import MeiliBackend
+from app.catalog.search.meili import MeiliBackend, MeiliSyncError
 from app.catalog.search.models import SynonymGroup
 from app.catalog.search.postgres_fts import PostgresBackend
 from app.catalog.search.schemas import SearchParams
 from app.catalog.search.sqlite_fts import SqliteBackend
 from app.config import Settings, get_settings
 from app.db import utcnow
-from app.errors import NotFound, ValidationFailed
+from app.errors import AppError, NotFound, ValidationFailed
 from app.i18n import gettext as _
 from app.jobs import enqueue
 from app.listings import events
@@ -137,6 +138,25 @@ results_cache = ResultCache()
 _refreshing: dict[tuple[object, ...], asyncio.Task[None]] = {}
 
 
+class SearchUnavailable(AppError):
+    """The search backend failed (Meilisearch down, refusing the key, missing its index): the
+    visitor gets a 503 page or JSON error that says to try again, not a 500."""
+
+    status_code = 503
+    code = "search_unavailable"
+    title = "Search is unavailable for a moment. Please try again shortly."
+
+
+async def _backend_search(
+    backend: SearchBackend, session: AsyncSession, query: SearchQuery
+) -> SearchResult:
+    try:
+        return await backend.search(session, query)
+    except (meilisearch.errors.MeilisearchError, MeiliSyncError, OSError) as exc:
+        logger.warning("search backend failed", exc_info=True)
+        raise SearchUnavailable() from exc
+
+
 async def search(
     session: AsyncSession,
     query: SearchQuery,
@@ -150,7 +170,7 @@ async def search(
     backend = backend_for(session, settings)
     max_age = settings.search_cache_seconds
     if max_age <= 0:
-        return await backend.search(session, query)
+        return await _backend_search(backend, session, query)
     key = (id(backend), query)
     known = results_cache.known_version(key[0])
     version = await results_cache.index_version(session, key[0])
@@ -167,7 +187,7 @@ async def search(
                     _refresh(refresh_with, backend, key, version, query)
                 )
             return result
-    result = await backend.search(session, query)
+    result = await _backend_search(backend, session, query)
     results_cache.put(key, version, result)
     return result
 
@@ -295,6 +315,25 @@ async def reindex(
         await search_repository.bump_index_version(session)
     results_cache.clear()
     return written
+
+
+async def ensure(
+    session_factory: async_sessionmaker[AsyncSession],
+    progress: Callable[[int, int], None],
+    settings: Settings | None = None,
+) -> int | None:
+    """Set the index up, and rebuild it only when it is missing or does not hold exactly the
+    searchable listings (a fresh database, demo data loaded, an index lost or left behind).
+    Returns the documents written, or None when the index was already current. Changes made
+    while the app runs reach the index through jobs, so a restart finds it current."""
+    async with session_factory() as session, session.begin():
+        backend = backend_for(session, settings)
+        expected = await search_repository.searchable_listing_ids(session)
+        current = await backend.holds(session, expected)
+        await backend.ensure_index(session)
+    if current:
+        return None
+    return await reindex(session_factory, progress, settings)
 
 
 # -- synonyms ----------------------------------------------------------------------------
