@@ -89,6 +89,8 @@ class SearchResult:
     total: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     total_is_exact: bool = True
+    # Query words left out because the query matched nothing with them (see the relaxation).
+    ignored: list[str] = field(default_factory=list)
     # Responses already rendered from this result (by the API), kept as long as the result is
     # cached: a popular search is serialised once, not once per request.
     renderings: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
