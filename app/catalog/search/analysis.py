@@ -189,3 +189,41 @@ def expand(
 
 # A word as written (any case, accents, Devanagari), for highlighting in the original text.
 WORD = re.compile(r"[\w\u0900-\u097f]+")
+
+
+DEVANAGARI = re.compile(r"[\u0900-\u097f]")
+# IAST letters to the plain Latin spellings English-language listings use.
+_IAST_PLAIN = (
+    ("ch", "\x00"),  # aspirated ch (छ) first, so the c of च can become ch
+    ("c", "ch"),
+    ("\x00", "chh"),
+    ("ś", "sh"),
+    ("ṣ", "sh"),
+    ("ṛ", "ri"),
+    ("r̤", "r"),
+    ("ṃ", "n"),
+    ("ṅ", "n"),
+    ("ñ", "n"),
+)
+_CONSONANT_A = re.compile(r"(?<=[bcdfghjklmnpqrstvwxyzṭḍṇśṣṃ])a$")
+
+
+def transliterate(word: str) -> str | None:
+    """A Devanagari word in plain Latin letters ("दार्जिलिंग" -> "darjiling"), for matching
+    English-language listings with typo tolerance; None for a word that is not Devanagari."""
+    if not DEVANAGARI.search(word):
+        return None
+    from indic_transliteration import sanscript
+
+    latin = str(sanscript.transliterate(word, sanscript.DEVANAGARI, sanscript.IAST)).lower()
+    # Hindi drops the final inherent (short) vowel that IAST writes: darjilinga -> darjiling.
+    if len(latin) > 3:
+        latin = _CONSONANT_A.sub("", latin)
+    for old, new in _IAST_PLAIN:
+        latin = latin.replace(old, new)
+    return "".join(_TOKEN.findall(normalise(latin)))
+
+
+def splits(word: str) -> list[tuple[str, str]]:
+    """Ways to read a word as two words written together, each of at least three letters."""
+    return [(word[:i], word[i:]) for i in range(3, len(word) - 2)]

@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.catalog.search.places import Place
+
 PAGE_SIZE = 24
 MAX_PAGE_SIZE = 100
 FACETS = ("state", "district", "gi", "category", "seller_type")
@@ -53,6 +55,9 @@ class SearchQuery:
     page: int = 1
     per_page: int = PAGE_SIZE
     with_facets: bool = True
+    # Places named in the text (see places.understand): listings from there rank first.
+    prefer_state: tuple[str, ...] = ()
+    prefer_district: tuple[str, ...] = ()
 
     @property
     def offset(self) -> int:
@@ -91,6 +96,9 @@ class SearchResult:
     total_is_exact: bool = True
     # Query words left out because the query matched nothing with them (see the relaxation).
     ignored: list[str] = field(default_factory=list)
+    # The places the query named (a preference, see places.py) and its other words.
+    places: list[Place] = field(default_factory=list)
+    product_words: list[str] = field(default_factory=list)
     # Responses already rendered from this result (by the API), kept as long as the result is
     # cached: a popular search is serialised once, not once per request.
     renderings: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)

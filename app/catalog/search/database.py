@@ -42,6 +42,10 @@ from app.catalog.search.base import (
 )
 
 FACET_CAP = 5_000
+# A query word in at least this share of all listings is optional (once there are enough
+# listings for the share to mean something).
+WEAK_WORD_SHARE = 0.4
+WEAK_MIN_DOCUMENTS = 50
 CACHE_SECONDS = 30.0
 LIVE, BUILD = "", "_new"
 _FACET_COLUMNS = {
@@ -118,6 +122,28 @@ class _Lexicon:
     loaded_at: float
     size: int
     groups: list[list[str]]
+    documents: int = 0
+
+
+@dataclass
+class WordPlan:
+    """What one query word (or two written apart) may match. A term with a space in it is a
+    compound read as two indexed words, both required."""
+
+    word: str  # as typed
+    forms: list[str]  # the word, and its Latin transliteration
+    exact: set[str]
+    prefix: set[str]
+    typos: set[str]
+    df: int = 0  # listings the exact forms are in (the most of them)
+
+    @property
+    def known(self) -> bool:
+        return bool(self.df or self.prefix or self.typos or any(" " in t for t in self.exact))
+
+    def group(self, level: int) -> set[str]:
+        """0: exact terms; 1: and prefixes; 2: and typos."""
+        return self.exact | (self.prefix if level else set()) | (self.typos if level > 1 else set())
 
 
 class DatabaseBackend:
@@ -267,6 +293,7 @@ class DatabaseBackend:
             return lexicon
         size = int(await session.scalar(text("SELECT count(*) FROM search_terms")) or 0)
         groups = await search_repository.synonym_terms(session)
+        documents = int(await session.scalar(text("SELECT count(*) FROM search_listings")) or 0)
         if lexicon is None or size != lexicon.size or groups != lexicon.groups:
             rows = await session.execute(text("SELECT term, df FROM search_terms"))
             vocabulary = analysis.Vocabulary(
@@ -275,6 +302,7 @@ class DatabaseBackend:
             lexicon = _Lexicon(vocabulary, analysis.Synonyms(groups), now, size, groups)
         else:
             lexicon.loaded_at = now
+        lexicon.documents = documents
         self._lexicon = lexicon
         return lexicon
 
@@ -284,24 +312,79 @@ class DatabaseBackend:
         if self._lexicon is not None:
             self._lexicon.loaded_at = float("-inf")
 
-    async def plan(
-        self, session: AsyncSession, query_text: str
-    ) -> tuple[list[set[str]], list[set[str]]]:
-        """Per query word, the indexed terms it matches: with typos, and without them."""
+    async def plan(self, session: AsyncSession, query_text: str) -> list[WordPlan]:
+        """Per query word (or pair of words the index has as one), the indexed terms it
+        matches: exactly (itself, its synonyms, its transliteration, a compound reading), as a
+        prefix (the last word as typed) and with typos (only a word the index does not have)."""
         words = analysis.query_words(query_text)
         if not words:
-            return [], []
+            return []
         lexicon = await self.lexicon(session)
+        vocabulary, synonyms = lexicon.vocabulary, lexicon.synonyms
+        known = vocabulary.frequencies
         prefix_last = not query_text.rstrip().endswith(('"', " "))
-        typo_words = [w for w in dict.fromkeys(words) if analysis.typo_budget(w)]
-        typos = (
-            await self._typo_matches(session, typo_words, lexicon.vocabulary) if typo_words else {}
+        plans: list[WordPlan] = []
+        i = 0
+        while i < len(words):
+            word = words[i]
+            pair = words[i + 1] if i + 1 < len(words) else None
+            joined = analysis.stem(word + pair) if pair else ""
+            if pair and joined in known:
+                # Two words the index has written together ("terra cotta" -> terracotta).
+                apart = f"{analysis.stem(word)} {analysis.stem(pair)}"
+                exact = {joined} | ({apart} if set(apart.split()) <= known.keys() else set())
+                plans.append(WordPlan(f"{word} {pair}", [], exact, set(), set()))
+                i += 2
+                continue
+            forms = [word]
+            latin = analysis.transliterate(word)
+            if latin:
+                forms.append(latin)
+            exact = {t for f in forms for t in (f, analysis.stem(f))}
+            for term in list(exact):
+                exact |= synonyms.of(term)
+            prefix: set[str] = set()
+            if prefix_last and i == len(words) - 1:
+                prefix = set(vocabulary.prefix_matches(word)) - exact
+            plans.append(WordPlan(word, forms, exact, prefix, set()))
+            i += 1
+        # Typos only for words the index does not have: an indexed word with hits stays itself.
+        unknown = [p for p in plans if p.forms and not p.exact & known.keys()]
+        typo_words = list(
+            dict.fromkeys(f for p in unknown for f in p.forms if analysis.typo_budget(f))
         )
-        args = (words, lexicon.vocabulary, lexicon.synonyms)
-        return (
-            analysis.expand(*args, prefix_last=prefix_last, typo_matches=typos),
-            analysis.expand(*args, prefix_last=prefix_last),
+        typos = await self._typo_matches(session, typo_words, vocabulary) if typo_words else {}
+        split_parts: dict[str, list[tuple[str, str]]] = {}
+        for plan in unknown:
+            for form in plan.forms:
+                for term in typos.get(form, ()):
+                    plan.typos |= {term, *synonyms.of(term)} & known.keys() | {term}
+            if not plan.typos and not plan.prefix and analysis.DEVANAGARI.search(plan.word) is None:
+                split_parts[plan.word] = analysis.splits(analysis.stem(plan.word))
+        # A word the index has as two ("bidriware" -> bidari ware): each part indexed, or one
+        # of them within its typo budget of an indexed term.
+        part_words = list(
+            dict.fromkeys(
+                part
+                for options in split_parts.values()
+                for a, b in options
+                for part, other in ((a, b), (b, a))
+                if other in known and part not in known and analysis.typo_budget(part)
+            )
         )
+        part_typos = await self._typo_matches(session, part_words, vocabulary) if part_words else {}
+        for plan in unknown:
+            for a, b in split_parts.get(plan.word, ()):
+                first = [a] if a in known else part_typos.get(a, [])[:1]
+                second = [b] if b in known else part_typos.get(b, [])[:1]
+                if first and second:
+                    reading = f"{first[0]} {second[0]}"
+                    (plan.exact if reading == f"{a} {b}" else plan.typos).add(reading)
+                    break
+        for plan in plans:
+            plan.exact = {t for t in plan.exact if t in known or " " in t} or plan.exact
+            plan.df = max((known.get(t, 0) for t in plan.exact), default=0)
+        return plans
 
     def _filters(self, query: SearchQuery, params: dict[str, Any]) -> list[str]:
         conditions = []
@@ -328,11 +411,26 @@ class DatabaseBackend:
     async def search(self, session: AsyncSession, query: SearchQuery) -> SearchResult:
         if not self._index_ready:
             await self.ensure_index(session)
-        groups, exact = await self.plan(session, query.text)
+        plans = await self.plan(session, query.text)
+        # Words that match nothing can only empty the page: they are left out, and said so.
+        ignored = [p.word for p in plans if not p.known]
+        required = [p for p in plans if p.known]
+        if plans and not required:
+            return SearchResult(hits=[], total=0, facets={}, ignored=ignored)
+        # Words in a large share of all listings ("classic", "from", "products") do not decide
+        # what a buyer wants: they are optional, and only order the hits that have them.
+        documents = (await self.lexicon(session)).documents
+        optional = []
+        if documents >= WEAK_MIN_DOCUMENTS:
+            weak = [p for p in required if p.df >= documents * WEAK_WORD_SHARE]
+            if len(weak) < len(required):
+                optional = weak
+                required = [p for p in required if p not in weak]
         while True:
+            groups = [p.group(2) for p in required]
             source, where, params = self._where(query, groups, scored=query.sort == Sort.RELEVANCE)
             order = {
-                Sort.RELEVANCE: self._rank(groups, exact, params),
+                Sort.RELEVANCE: self._rank(required, optional, query, params),
                 Sort.PRICE_ASC: "d.price_paise ASC",
                 Sort.PRICE_DESC: "d.price_paise DESC",
                 Sort.NEWEST: "d.published_at DESC",
@@ -346,19 +444,26 @@ class DatabaseBackend:
                     {**params, "limit": query.per_page, "offset": query.offset},
                 )
             ).all()
-            # Like Meilisearch's default matching strategy, drop words from the end of a query
-            # that matches nothing as a whole ("banarasi saree" still finds Varanasi silk).
-            if rows or len(groups) <= 1 or query.page > 1:
+            if rows or len(required) <= 1:
                 break
-            groups, exact = groups[:-1], exact[:-1]
-        matched = set().union(*groups) if groups else set()
-        words = analysis.query_words(query.text)
-        prefix = words[len(groups) - 1] if groups and len(groups) == len(words) else None
+            if query.page > 1:
+                exists = f"SELECT 1 FROM {source} {where} LIMIT 1"
+                if await session.scalar(text(exists), params) is not None:
+                    break
+            # Like Meilisearch's default matching strategy, drop words from the end of a query
+            # that matches nothing as a whole, and say which.
+            ignored.append(required[-1].word)
+            required = required[:-1]
+        matched = {t for p in (*required, *optional) for m in p.group(2) for t in m.split()}
+        last = required[-1] if required else None
+        prefix = last.word if last is not None and last.prefix else None
         hits = [self._hit(row, matched, prefix) for row in rows]
         # Counting and facets need no relevance score: a source without it is much cheaper.
         source, where, params = self._where(query, groups, scored=False)
         total, facets, counted = await self._total_and_facets(session, source, where, params, query)
-        return SearchResult(hits=hits, total=total, facets=facets, total_is_exact=counted)
+        return SearchResult(
+            hits=hits, total=total, facets=facets, total_is_exact=counted, ignored=ignored
+        )
 
     def _where(
         self, query: SearchQuery, groups: list[set[str]], *, scored: bool
@@ -373,20 +478,59 @@ class DatabaseBackend:
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         return source, where, params
 
-    def _rank(self, groups: list[set[str]], exact: list[set[str]], params: dict[str, Any]) -> str:
-        """Meilisearch's first rules: documents matching without typos come first, then the
+    def _rank(
+        self,
+        required: list[WordPlan],
+        optional: list[WordPlan],
+        query: SearchQuery,
+        params: dict[str, Any],
+    ) -> str:
+        """Meilisearch's order, then ours: documents matching every word exactly, then with
+        prefixes, then with typos; listings from the places the query named; all the words in
+        the title (a product or GI name matched in full); the optional common words; then the
         full-text score (title words weigh most)."""
-        if not groups:
-            return "d.published_at DESC"
-        if exact == groups:
-            return self._rank_expression()
-        return f"{self._exact_match(exact, params)} DESC, {self._rank_expression()}"
+        if not required:
+            places = query.prefer_state or query.prefer_district
+            order = [self._place_rank(query, params)] if places else []
+            return ", ".join([*order, "d.published_at DESC"])
+        order = []
+        exact, no_typo, every = ([p.group(level) for p in required] for level in range(3))
+        if exact != every:
+            order.append(f"{self._contains(exact, params, 'rank_exact')} DESC")
+        if no_typo not in (exact, every):
+            order.append(f"{self._contains(no_typo, params, 'rank_prefix')} DESC")
+        if query.prefer_state or query.prefer_district:
+            order.append(self._place_rank(query, params))
+        order.append(f"{self._contains(every, params, 'rank_title', title=True)} DESC")
+        if optional:
+            weak = [p.group(0) for p in optional]
+            order.append(f"{self._contains(weak, params, 'rank_optional')} DESC")
+        order.append(self._rank_expression())
+        return ", ".join(order)
+
+    @staticmethod
+    def _place_rank(query: SearchQuery, params: dict[str, Any]) -> str:
+        cases: list[str] = []
+        for name, column, values in (
+            ("prefer_district", "district_key", query.prefer_district),
+            ("prefer_state", "state_slug", query.prefer_state),
+        ):
+            if values:
+                names = []
+                for i, value in enumerate(values):
+                    params[f"{name}_{i}"] = value
+                    names.append(f":{name}_{i}")
+                cases.append(f"WHEN d.{column} IN ({', '.join(names)}) THEN {len(cases) + 1}")
+        return f"CASE {' '.join(cases)} ELSE 9 END ASC" if cases else "0"
 
     def _rank_expression(self) -> str:
         raise NotImplementedError
 
-    def _exact_match(self, exact: list[set[str]], params: dict[str, Any]) -> str:
-        """A boolean SQL expression: the document matches every word without a typo."""
+    def _contains(
+        self, groups: list[set[str]], params: dict[str, Any], name: str, *, title: bool = False
+    ) -> str:
+        """A boolean SQL expression: the document (its title only, if ``title``) matches every
+        group."""
         raise NotImplementedError
 
     async def _total_and_facets(

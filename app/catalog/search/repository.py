@@ -20,6 +20,7 @@ from app.catalog.models import (
 )
 from app.catalog.search.base import SearchDocument
 from app.catalog.search.models import IndexState, SynonymGroup
+from app.catalog.search.places import PlaceRow
 from app.sellers.models import Seller, SellerStatus
 
 
@@ -180,3 +181,26 @@ async def bump_index_version(session: AsyncSession) -> None:
     await session.execute(
         update(IndexState).where(IndexState.id == 1).values(version=IndexState.version + 1)
     )
+
+
+async def place_rows(session: AsyncSession) -> list[PlaceRow]:
+    """Every State and district, for the query-understanding gazetteer."""
+    rows = [
+        PlaceRow(state=name, state_slug=slug, state_hi=name_hi)
+        for name, slug, name_hi in await session.execute(
+            select(State.name, State.slug, State.name_hi)
+        )
+    ]
+    districts = await session.execute(
+        select(
+            State.name,
+            State.slug,
+            State.name_hi,
+            District.name,
+            District.slug,
+            District.name_hi,
+            District.lgd_code,
+        ).join(State, State.id == District.state_id)
+    )
+    rows.extend(PlaceRow(*row) for row in districts)
+    return rows

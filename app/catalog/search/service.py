@@ -7,12 +7,13 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.catalog import currency, events
-from app.catalog.search import analysis
+from app.catalog.search import analysis, places
 from app.catalog.search import repository as search_repository
 from app.catalog.search.base import SearchBackend, SearchQuery, SearchResult
 from app.catalog.search.database import DatabaseBackend
@@ -146,7 +147,7 @@ async def search(
     backend = backend_for(session, settings)
     max_age = settings.search_cache_seconds
     if max_age <= 0:
-        return await backend.search(session, query)
+        return await _understood_search(session, backend, query)
     key = (id(backend), query)
     known = results_cache.known_version(key[0])
     version = await results_cache.index_version(session, key[0])
@@ -163,8 +164,52 @@ async def search(
                     _refresh(refresh_with, backend, key, version, query)
                 )
             return result
-    result = await backend.search(session, query)
+    result = await _understood_search(session, backend, query)
     results_cache.put(key, version, result)
+    return result
+
+
+GAZETTEER_SECONDS = 300.0
+_gazetteer: tuple[float, places.Gazetteer] | None = None
+
+
+async def gazetteer(session: AsyncSession) -> places.Gazetteer:
+    """The State and district names, loaded at most every GAZETTEER_SECONDS per process."""
+    global _gazetteer
+    now = time.monotonic()
+    if _gazetteer is None or now - _gazetteer[0] > GAZETTEER_SECONDS:
+        _gazetteer = (now, places.Gazetteer(await search_repository.place_rows(session)))
+    return _gazetteer[1]
+
+
+async def _understood_search(
+    session: AsyncSession, backend: SearchBackend, query: SearchQuery
+) -> SearchResult:
+    """Places named in the query become a preference, not words every hit must contain:
+    "mysore silk" searches silk, listings from Mysuru first, then the rest of Karnataka."""
+    words = analysis.query_words(query.text)
+    understanding = (await gazetteer(session)).understand(words) if words else None
+    if understanding is None or not understanding.places:
+        return await backend.search(session, query)
+    found = understanding.places
+    preferred = replace(
+        query,
+        prefer_district=tuple(p.district_key for p in found if p.district_key),
+        prefer_state=tuple(dict.fromkeys(p.state_slug for p in found)),
+    )
+    product = understanding.product_words
+    # The last word is a prefix only if the buyer is still typing it (not a place name).
+    ends_open = words[-1] in product and not query.text.rstrip().endswith(('"', " "))
+    if product:
+        text = " ".join(product) + ("" if ends_open else " ")
+        result = await backend.search(session, replace(preferred, text=text))
+        if result.hits or result.total:
+            result.places, result.product_words = found, product
+            return result
+    # Nothing but places, or product words that match nothing: the places' listings.
+    result = await backend.search(session, replace(preferred, text=understanding.place_text + " "))
+    result.places, result.product_words = found, []
+    result.ignored = product
     return result
 
 
@@ -177,7 +222,7 @@ async def _refresh(
 ) -> None:
     try:
         async with factory() as session:
-            results_cache.put(key, version, await backend.search(session, query))
+            results_cache.put(key, version, await _understood_search(session, backend, query))
     except Exception:  # the entry stays stale; the next request past its age retries
         logger.warning("search cache refresh failed", exc_info=True)
     finally:
