@@ -168,20 +168,26 @@ async def test_suggestions_as_you_type(client: httpx.AsyncClient, catalog: Catal
     assert (await client.get("/api/v1/search/suggest")).json()["suggestions"] == []
 
 
-async def test_exact_spelling_ranks_above_typo_matches(
+async def test_exact_words_rank_above_prefixes_and_typos(
     client: httpx.AsyncClient, db: AsyncSession, catalog: Catalog
 ) -> None:
     from app.catalog.search import service
     from tests import factories
 
     owner = await factories.seller(db)
-    # A rarer misspelling would win on term rarity alone; typos rank after exact words.
-    misspelt = await factories.listing(db, owner, title="Madhubhani Paintings")
-    exact = [await factories.listing(db, owner, title=f"Madhubani Paintings {n}") for n in range(3)]
-    await service.sync_listings(db, {"listing_ids": [misspelt.id, *(e.id for e in exact)]})
+    misspelt = await factories.listing(db, owner, title="Kalamkaari Paintings")
+    exact = [await factories.listing(db, owner, title=f"Kalamkari Paintings {n}") for n in range(3)]
+    teak = await factories.listing(db, owner, title="Teak Tray")
+    tea = await factories.listing(db, owner, title="Tea Tray")
+    ids_ = [misspelt.id, teak.id, tea.id, *(e.id for e in exact)]
+    await service.sync_listings(db, {"listing_ids": ids_})
     await db.commit()
-    found = ids(await find(client, q="madhubani"))
-    assert found[-1] == misspelt.id and set(found[:3]) == {e.id for e in exact}
+    # A word the index has is not "corrected" into another one.
+    assert set(ids(await find(client, q="kalamkari"))) == {e.id for e in exact}
+    # A word it lacks matches within its typo budget.
+    assert set(ids(await find(client, q="kalamkarri"))) == {misspelt.id, *(e.id for e in exact)}
+    # The exact word before the words it is a prefix of.
+    assert ids(await find(client, q="tea"))[:2] == [tea.id, teak.id]
 
 
 async def test_a_suspended_seller_disappears_from_search(

@@ -20,6 +20,24 @@ MAX_QUERY_CHARS = 200
 MAX_QUERY_TERMS = 10
 MAX_PREFIX_EXPANSIONS = 40
 MAX_TYPO_EXPANSIONS = 8
+# Words that join others in a query ("carpets from bhadohi"); left out unless the query is
+# nothing else. Meilisearch gets the same list as its stop words.
+STOP_WORDS = (
+    "a",
+    "an",
+    "and",
+    "at",
+    "by",
+    "for",
+    "from",
+    "in",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "with",
+)
 # Latin letters and digits, or Devanagari runs (vowel signs and the virama are marks that a plain
 # \w would split on).
 _TOKEN = re.compile(r"[0-9a-z]+|[\u0900-\u0963\u0966-\u097f]+")

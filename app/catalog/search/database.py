@@ -317,6 +317,7 @@ class DatabaseBackend:
         matches: exactly (itself, its synonyms, its transliteration, a compound reading), as a
         prefix (the last word as typed) and with typos (only a word the index does not have)."""
         words = analysis.query_words(query_text)
+        words = [w for w in words if w not in analysis.STOP_WORDS] or words
         if not words:
             return []
         lexicon = await self.lexicon(session)
@@ -382,7 +383,9 @@ class DatabaseBackend:
                     (plan.exact if reading == f"{a} {b}" else plan.typos).add(reading)
                     break
         for plan in plans:
-            plan.exact = {t for t in plan.exact if t in known or " " in t} or plan.exact
+            # The word itself stays even if unseen: the vocabulary can lag behind the index.
+            stems = {t for f in plan.forms for t in (f, analysis.stem(f))}
+            plan.exact = {t for t in plan.exact if t in known or " " in t or t in stems}
             plan.df = max((known.get(t, 0) for t in plan.exact), default=0)
         return plans
 
@@ -412,15 +415,12 @@ class DatabaseBackend:
         if not self._index_ready:
             await self.ensure_index(session)
         plans = await self.plan(session, query.text)
-        # Words that match nothing can only empty the page: they are left out, and said so.
-        ignored = [p.word for p in plans if not p.known]
-        required = [p for p in plans if p.known]
-        if plans and not required:
-            return SearchResult(hits=[], total=0, facets={}, ignored=ignored)
+        ignored: list[str] = []
+        required = plans
         # Words in a large share of all listings ("classic", "from", "products") do not decide
         # what a buyer wants: they are optional, and only order the hits that have them.
         documents = (await self.lexicon(session)).documents
-        optional = []
+        optional: list[WordPlan] = []
         if documents >= WEAK_MIN_DOCUMENTS:
             weak = [p for p in required if p.df >= documents * WEAK_WORD_SHARE]
             if len(weak) < len(required):
@@ -450,10 +450,14 @@ class DatabaseBackend:
                 exists = f"SELECT 1 FROM {source} {where} LIMIT 1"
                 if await session.scalar(text(exists), params) is not None:
                     break
-            # Like Meilisearch's default matching strategy, drop words from the end of a query
-            # that matches nothing as a whole, and say which.
-            ignored.append(required[-1].word)
-            required = required[:-1]
+            # A query that matches nothing as a whole loses the words the index has never seen
+            # first, then words from the end (Meilisearch's default matching strategy); the
+            # result says which. (An unseen word is still tried: the vocabulary can lag behind
+            # the index by a few seconds.)
+            unseen = [p for p in required if not p.known]
+            dropped = unseen if unseen and len(unseen) < len(required) else [required[-1]]
+            ignored += [p.word for p in dropped]
+            required = [p for p in required if p not in dropped]
         matched = {t for p in (*required, *optional) for m in p.group(2) for t in m.split()}
         last = required[-1] if required else None
         prefix = last.word if last is not None and last.prefix else None
