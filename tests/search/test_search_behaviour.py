@@ -225,3 +225,16 @@ async def test_database_facets_are_capped_and_cut_to_the_most_frequent(
     body = await find(client, sort="newest")
     assert body["total"] == 4 and not body["total_is_exact"]
     assert sum(f["count"] for f in body["facets"]["state"]) == 4
+
+
+async def test_a_place_is_a_preference_and_the_page_says_so(
+    client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    body = await find(client, q="varanasi silk")
+    assert ids(body)[0] == catalog.saree.id and catalog.kanchi.id in ids(body)
+    assert body["preferring"][0]["district"] == "uttar-pradesh/varanasi"
+    page = await client.get("/search", params={"q": "varanasi silk"})
+    assert "Silk, preferring Varanasi, Uttar Pradesh" in page.text
+    assert "district=uttar-pradesh%2Fvaranasi" in page.text
+    body = await find(client, q="glass zzqx")
+    assert ids(body) and body["ignored"] == ["zzqx"]

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from app.catalog.deps import PricesDep
 from app.catalog.search import service
-from app.catalog.search.base import FACETS, FILTER_FIELDS, Sort
+from app.catalog.search.base import FACETS, FILTER_FIELDS, SearchResult, Sort
 from app.catalog.search.schemas import SearchParams, marked_html
 from app.db import SessionDep
 from app.errors import AppError
@@ -63,6 +63,7 @@ async def search_page(request: Request, session: SessionDep, prices: PricesDep) 
     result = await service.search(session, query, refresh_with=request.app.state.session_factory)
     pages = max(1, -(-min(result.total, 1000 * params.per_page) // params.per_page))
     selected = {name: set(getattr(params, name)) for name in FACETS}
+    understood = _understood(params, result)
     return templates_of(request).render(
         request,
         "search/results.html",
@@ -79,6 +80,7 @@ async def search_page(request: Request, session: SessionDep, prices: PricesDep) 
             "prices": prices,
             "value_labels": {"seller_type": seller_type_labels()},
             "had_errors": had_errors,
+            "understood": understood,
             "sorts": [
                 (Sort.RELEVANCE, _("Best match")),
                 (Sort.PRICE_ASC, _("Price: low to high")),
@@ -98,6 +100,27 @@ async def search_page(request: Request, session: SessionDep, prices: PricesDep) 
             "clear_url": _url(SearchParams(q=params.q)),
         },
     )
+
+
+def _understood(params: SearchParams, result: SearchResult) -> dict[str, Any] | None:
+    """ "Silk, preferring Mysuru, Karnataka", with a link per place that makes it a filter."""
+    if not result.places:
+        return None
+    labels = ", ".join(p.label for p in result.places)
+    product = " ".join(result.product_words).capitalize()
+    text = (
+        _("%(product)s, preferring %(places)s", product=product, places=labels)
+        if product
+        else _("Products from %(places)s", places=labels)
+    )
+    links = []
+    for place in result.places:
+        if place.district_key:
+            url = _url(params, q=" ".join(result.product_words), district=[place.district_key])
+        else:
+            url = _url(params, q=" ".join(result.product_words), state=[place.state_slug])
+        links.append((place.label, url))
+    return {"text": text, "only_links": links}
 
 
 @admin_router.get("/admin/search/synonyms", response_class=HTMLResponse, name="admin_synonyms")
