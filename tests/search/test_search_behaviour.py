@@ -238,3 +238,24 @@ async def test_a_place_is_a_preference_and_the_page_says_so(
     assert "district=uttar-pradesh%2Fvaranasi" in page.text
     body = await find(client, q="glass zzqx")
     assert ids(body) and body["ignored"] == ["zzqx"]
+
+
+async def test_values_within_a_facet_are_ored_and_count_what_they_would_add(
+    client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    one = await find(client, state="uttar-pradesh")
+    assert one["total"] == 3
+    # Ticking a State leaves the other States on offer, each with the hits it would add.
+    states = {f["value"]: f["count"] for f in one["facets"]["state"]}
+    assert states == {"uttar-pradesh": 3, "karnataka": 1, "tamil-nadu": 1}
+    # Other facets count within the selection.
+    assert {f["value"] for f in one["facets"]["district"]} == {
+        "uttar-pradesh/firozabad",
+        "uttar-pradesh/varanasi",
+    }
+    two = await find(client, state=["uttar-pradesh", "karnataka"])
+    assert two["total"] == 4
+    narrowed = await find(client, state=["uttar-pradesh", "karnataka"], seller_type="shg")
+    assert ids(narrowed) == [catalog.saree.id]
+    states = {f["value"]: f["count"] for f in narrowed["facets"]["state"]}
+    assert states == {"uttar-pradesh": 1}  # the other filters still apply

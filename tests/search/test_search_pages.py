@@ -53,6 +53,8 @@ async def test_results_page_in_hindi(client: httpx.AsyncClient, catalog: Catalog
     page = await client.get("/search", params={"q": "बनारसी"})
     assert "फ़िल्टर लगाएँ" in page.text
     assert "<mark>Banarasi</mark> Silk Saree" in page.text
+    # Facets name States and categories in Hindi, as the catalog pages do.
+    assert "उत्तर प्रदेश" in page.text
 
 
 async def test_admin_extends_synonyms_and_search_uses_them(

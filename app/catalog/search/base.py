@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -62,6 +62,11 @@ class SearchQuery:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
+
+    def without(self, name: str) -> SearchQuery:
+        """This query without the filter ``name`` (a key of FILTER_FIELDS)."""
+        changes: dict[str, Any] = {name: ()}
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True)

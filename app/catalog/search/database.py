@@ -465,6 +465,12 @@ class DatabaseBackend:
         # Counting and facets need no relevance score: a source without it is much cheaper.
         source, where, params = self._where(query, groups, scored=False)
         total, facets, counted = await self._total_and_facets(session, source, where, params, query)
+        # Values within a facet are OR'ed: a facet with ticked values counts its values over the
+        # hits of every other filter, so each value shows how many hits it would add.
+        for facet in FACETS if query.with_facets else ():
+            if getattr(query, facet):
+                source, where, params = self._where(query.without(facet), groups, scored=False)
+                facets[facet] = await self._facet_counts(session, source, where, params, facet)
         return SearchResult(
             hits=hits, total=total, facets=facets, total_is_exact=counted, ignored=ignored
         )
@@ -536,6 +542,20 @@ class DatabaseBackend:
         """A boolean SQL expression: the document (its title only, if ``title``) matches every
         group."""
         raise NotImplementedError
+
+    async def _facet_counts(
+        self, session: AsyncSession, source: str, where: str, params: dict[str, Any], facet: str
+    ) -> list[FacetValue]:
+        value, label = _FACET_COLUMNS[facet]
+        sql = (
+            "SELECT v, l, count(*) AS n "
+            f"FROM (SELECT d.{value} AS v, d.{label} AS l FROM {source} {where} LIMIT :cap) AS d "
+            "WHERE v IS NOT NULL GROUP BY v, l ORDER BY n DESC, v LIMIT :facet_limit"
+        )
+        rows = await session.execute(
+            text(sql), {**params, "cap": FACET_CAP, "facet_limit": FACET_LIMIT}
+        )
+        return [FacetValue(str(v), str(name), int(n)) for v, name, n in rows]
 
     async def _total_and_facets(
         self,

@@ -204,3 +204,17 @@ async def place_rows(session: AsyncSession) -> list[PlaceRow]:
     )
     rows.extend(PlaceRow(*row) for row in districts)
     return rows
+
+
+async def hindi_facet_labels(session: AsyncSession) -> dict[str, dict[str, str]]:
+    """Facet value -> Hindi name, for the State and category facets."""
+    states = await session.execute(
+        select(State.slug, State.name_hi).where(State.name_hi.is_not(None))
+    )
+    categories = await session.execute(
+        select(Category.slug, Category.name_hi).where(Category.name_hi.is_not(None))
+    )
+    return {
+        "state": {str(slug): str(name) for slug, name in states},
+        "category": {str(slug): str(name) for slug, name in categories},
+    }

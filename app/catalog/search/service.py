@@ -182,6 +182,21 @@ async def gazetteer(session: AsyncSession) -> places.Gazetteer:
     return _gazetteer[1]
 
 
+_hindi_labels: tuple[float, dict[str, dict[str, str]]] | None = None
+
+
+async def facet_labels(session: AsyncSession, language: str) -> dict[str, dict[str, str]]:
+    """Facet value -> label in ``language`` where the reference data has one (State and category
+    names in Hindi, as the catalog pages show them); loaded at most every GAZETTEER_SECONDS."""
+    global _hindi_labels
+    if language != "hi":
+        return {}
+    now = time.monotonic()
+    if _hindi_labels is None or now - _hindi_labels[0] > GAZETTEER_SECONDS:
+        _hindi_labels = (now, await search_repository.hindi_facet_labels(session))
+    return _hindi_labels[1]
+
+
 async def _understood_search(
     session: AsyncSession, backend: SearchBackend, query: SearchQuery
 ) -> SearchResult:

@@ -15,6 +15,7 @@ from app.catalog.search.base import FACETS, FILTER_FIELDS, SearchResult, Sort
 from app.catalog.search.schemas import SearchParams, marked_html
 from app.db import SessionDep
 from app.errors import AppError
+from app.i18n import current_language
 from app.i18n import gettext as _
 from app.sellers.service import seller_type_labels
 from app.web import flash, redirect_to, templates_of, verify_csrf
@@ -78,7 +79,10 @@ async def search_page(request: Request, session: SessionDep, prices: PricesDep) 
             ],
             "selected": selected,
             "prices": prices,
-            "value_labels": {"seller_type": seller_type_labels()},
+            "value_labels": {
+                **await service.facet_labels(session, current_language()),
+                "seller_type": seller_type_labels(),
+            },
             "had_errors": had_errors,
             "understood": understood,
             "sorts": [
