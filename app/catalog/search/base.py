@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.catalog.search.places import Place
+from app.catalog.search.suggestions import Suggestions
 
 PAGE_SIZE = 24
 MAX_PAGE_SIZE = 100
@@ -104,6 +105,8 @@ class SearchResult:
     # The places the query named (a preference, see places.py) and its other words.
     places: list[Place] = field(default_factory=list)
     product_words: list[str] = field(default_factory=list)
+    # When nothing matched at all: what to try instead.
+    suggestions: Suggestions | None = None
     # Responses already rendered from this result (by the API), kept as long as the result is
     # cached: a popular search is serialised once, not once per request.
     renderings: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)

@@ -84,6 +84,7 @@ def _key(name: str) -> tuple[str, ...]:
 class Gazetteer:
     def __init__(self, rows: Iterable[PlaceRow]) -> None:
         self.names: dict[tuple[str, ...], set[Place]] = {}
+        self.districts: list[Place] = []
         by_name: dict[tuple[str, str], Place] = {}
         hindi = hindi_district_names()
         for row in rows:
@@ -93,6 +94,7 @@ class Gazetteer:
             else:
                 key = f"{row.state_slug}/{row.district_slug}"
                 place = Place(row.state_slug, row.state, key, row.district)
+                self.districts.append(place)
                 names = [row.district, row.district_hi]
                 if row.lgd_code is not None:
                     names.append(hindi.get(row.lgd_code))

@@ -218,3 +218,19 @@ async def hindi_facet_labels(session: AsyncSession) -> dict[str, dict[str, str]]
         "state": {str(slug): str(name) for slug, name in states},
         "category": {str(slug): str(name) for slug, name in categories},
     }
+
+
+async def gi_tags_with_listings(session: AsyncSession) -> list[tuple[str, str]]:
+    """(slug, name) of the GI tags that searchable listings carry."""
+    rows = await session.execute(
+        select(GiTag.slug, GiTag.name)
+        .where(
+            GiTag.id.in_(
+                _searchable()
+                .where(Listing.gi_tag_id.is_not(None))
+                .with_only_columns(Listing.gi_tag_id)
+            )
+        )
+        .order_by(GiTag.name)
+    )
+    return [(str(slug), str(name)) for slug, name in rows]

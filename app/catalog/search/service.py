@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.catalog import currency, events
-from app.catalog.search import analysis, places
+from app.catalog.search import analysis, places, suggestions
 from app.catalog.search import repository as search_repository
 from app.catalog.search.base import SearchBackend, SearchQuery, SearchResult
 from app.catalog.search.database import DatabaseBackend
@@ -198,6 +198,45 @@ async def facet_labels(session: AsyncSession, language: str) -> dict[str, dict[s
 
 
 async def _understood_search(
+    session: AsyncSession, backend: SearchBackend, query: SearchQuery
+) -> SearchResult:
+    result = await _place_search(session, backend, query)
+    if not result.total and query.text.strip() and query.page == 1:
+        result.suggestions = await _suggestions(session, backend, query.text)
+    return result
+
+
+_gi_names: tuple[float, list[tuple[str, str]]] | None = None
+
+
+async def _suggestions(
+    session: AsyncSession, backend: SearchBackend, text: str
+) -> suggestions.Suggestions:
+    """For a search that found nothing: near indexed words, near GI tag and district names,
+    and the categories with the most listings."""
+    global _gi_names
+    now = time.monotonic()
+    if _gi_names is None or now - _gi_names[0] > GAZETTEER_SECONDS:
+        _gi_names = (now, await search_repository.gi_tags_with_listings(session))
+    terms: list[str] = []
+    if isinstance(backend, DatabaseBackend):
+        frequencies = (await backend.lexicon(session)).vocabulary.frequencies
+        terms = suggestions.closest_terms(analysis.query_words(text), frequencies)
+    districts = (await gazetteer(session)).districts
+    by_key = {p.district_key or "": p for p in districts}
+    near_districts = suggestions.near_names(
+        text, [(p.district_key or "", p.district or "") for p in districts]
+    )
+    popular = await backend.search(session, SearchQuery(per_page=1))
+    return suggestions.Suggestions(
+        terms=terms,
+        gi_tags=suggestions.near_names(text, _gi_names[1]),
+        districts=[by_key[key] for key, _ in near_districts],
+        categories=[(v.value, v.label) for v in popular.facets.get("category", [])[:5]],
+    )
+
+
+async def _place_search(
     session: AsyncSession, backend: SearchBackend, query: SearchQuery
 ) -> SearchResult:
     """Places named in the query become a preference, not words every hit must contain:

@@ -85,6 +85,7 @@ async def search_page(request: Request, session: SessionDep, prices: PricesDep) 
             },
             "had_errors": had_errors,
             "understood": understood,
+            "suggestions": _suggestion_links(result),
             "sorts": [
                 (Sort.RELEVANCE, _("Best match")),
                 (Sort.PRICE_ASC, _("Price: low to high")),
@@ -104,6 +105,29 @@ async def search_page(request: Request, session: SessionDep, prices: PricesDep) 
             "clear_url": _url(SearchParams(q=params.q)),
         },
     )
+
+
+def _suggestion_links(result: SearchResult) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(heading, [(label, url)]) groups of what to try when nothing matched."""
+    found = result.suggestions
+    if not found:
+        return []
+    groups = [
+        (_("Did you mean"), [(t, _url(SearchParams(q=t))) for t in found.terms]),
+        (_("GI tags"), [(n, _url(SearchParams(gi=[s]))) for s, n in found.gi_tags]),
+        (
+            _("Districts"),
+            [
+                (p.label, _url(SearchParams(district=[p.district_key or ""])))
+                for p in found.districts
+            ],
+        ),
+        (
+            _("Popular categories"),
+            [(n, _url(SearchParams(category=[s]))) for s, n in found.categories],
+        ),
+    ]
+    return [(title, links) for title, links in groups if links]
 
 
 def _understood(params: SearchParams, result: SearchResult) -> dict[str, Any] | None:
