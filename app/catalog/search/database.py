@@ -17,7 +17,7 @@ import functools
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -136,6 +136,8 @@ class WordPlan:
     prefix: set[str]
     typos: set[str]
     df: int = 0  # listings the exact forms are in (the most of them)
+    # The terms matched as written, corrected or split, not through a synonym.
+    direct: set[str] = field(default_factory=set)
 
     @property
     def known(self) -> bool:
@@ -334,7 +336,7 @@ class DatabaseBackend:
                 # Two words the index has written together ("terra cotta" -> terracotta).
                 apart = f"{analysis.stem(word)} {analysis.stem(pair)}"
                 exact = {joined} | ({apart} if set(apart.split()) <= known.keys() else set())
-                plans.append(WordPlan(f"{word} {pair}", [], exact, set(), set()))
+                plans.append(WordPlan(f"{word} {pair}", [], exact, set(), set(), direct=exact))
                 i += 2
                 continue
             forms = [word]
@@ -347,7 +349,8 @@ class DatabaseBackend:
             prefix: set[str] = set()
             if prefix_last and i == len(words) - 1:
                 prefix = set(vocabulary.prefix_matches(word)) - exact
-            plans.append(WordPlan(word, forms, exact, prefix, set()))
+            direct = {t for f in forms for t in (f, analysis.stem(f))} | prefix
+            plans.append(WordPlan(word, forms, exact, prefix, set(), direct=direct))
             i += 1
         # Typos only for words the index does not have: an indexed word with hits stays itself.
         unknown = [p for p in plans if p.forms and not p.exact & known.keys()]
@@ -360,6 +363,7 @@ class DatabaseBackend:
             for form in plan.forms:
                 for term in typos.get(form, ()):
                     plan.typos |= {term, *synonyms.of(term)} & known.keys() | {term}
+                    plan.direct.add(term)
             if not plan.typos and not plan.prefix and analysis.DEVANAGARI.search(plan.word) is None:
                 split_parts[plan.word] = analysis.splits(analysis.stem(plan.word))
         # A word the index has as two ("bidriware" -> bidari ware): each part indexed, or one
@@ -381,6 +385,7 @@ class DatabaseBackend:
                 if first and second:
                     reading = f"{first[0]} {second[0]}"
                     (plan.exact if reading == f"{a} {b}" else plan.typos).add(reading)
+                    plan.direct.add(reading)
                     break
         for plan in plans:
             # The word itself stays even if unseen: the vocabulary can lag behind the index.
@@ -515,6 +520,10 @@ class DatabaseBackend:
         if optional:
             weak = [p.group(0) for p in optional]
             order.append(f"{self._contains(weak, params, 'rank_optional')} DESC")
+        # Among equals, the words as written (or corrected) in the title before synonyms.
+        direct = [p.direct & p.group(2) for p in required]
+        if all(direct) and direct != every:
+            order.append(f"{self._contains(direct, params, 'rank_direct', title=True)} DESC")
         order.append(self._rank_expression())
         return ", ".join(order)
 
