@@ -234,3 +234,11 @@ async def gi_tags_with_listings(session: AsyncSession) -> list[tuple[str, str]]:
         .order_by(GiTag.name)
     )
     return [(str(slug), str(name)) for slug, name in rows]
+
+
+async def sample_titles(session: AsyncSession, limit: int) -> list[tuple[str, str]]:
+    """(title, district name) of up to ``limit`` searchable listings, for generated queries."""
+    rows = await session.execute(
+        _document_select().with_only_columns(Listing.title, District.name).limit(limit)
+    )
+    return [(str(title), str(district)) for title, district in rows]
