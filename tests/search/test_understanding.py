@@ -14,6 +14,8 @@ ROWS = [
     PlaceRow("Uttar Pradesh", "uttar-pradesh", "उत्तर प्रदेश", "Varanasi", "varanasi", None, 187),
     PlaceRow("Uttar Pradesh", "uttar-pradesh", "उत्तर प्रदेश", "Agra", "agra", None, 118),
     PlaceRow("Delhi", "delhi", "दिल्ली", "North", "north", None, 90),
+    PlaceRow("Puducherry", "puducherry", None),
+    PlaceRow("Puducherry", "puducherry", None, "Pondicherry", "pondicherry", None, 1),
 ]
 
 
@@ -24,10 +26,14 @@ def understood(query: str) -> tuple[list[str], list[str]]:
 
 def test_places_are_found_by_every_name_and_the_rest_are_product_words() -> None:
     assert understood("mysore silk") == (["silk"], ["Mysuru, Karnataka"])
+    # "puducherry" names the State and (as an alias) the Pondicherry district.
+    assert understood("puducherry")[1] == ["Puducherry", "Pondicherry, Puducherry"]
     assert understood("Banarasi saree") == (["saree"], ["Varanasi, Uttar Pradesh"])
     assert understood("carpets uttar pradesh") == (["carpets"], ["Uttar Pradesh"])
     assert understood("आगरा पेठा") == (["पेठा"], ["Agra, Uttar Pradesh"])  # districts_hi.csv
     assert understood("बनारसी साड़ी") == (["साड़ी"], ["Varanasi, Uttar Pradesh"])
+    # A name that is a State's and a district's gives both (State first).
+    assert understood("delhi")[1] == ["Delhi"]
     # A district named only by a direction does not capture the word.
     assert understood("north east handloom") == (["north", "east", "handloom"], [])
 

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
+from indic_transliteration import sanscript
 from rapidfuzz.distance import OSA
 
 MAX_QUERY_CHARS = 200
@@ -231,8 +232,6 @@ def transliterate(word: str) -> str | None:
     English-language listings with typo tolerance; None for a word that is not Devanagari."""
     if not DEVANAGARI.search(word):
         return None
-    from indic_transliteration import sanscript
-
     latin = str(sanscript.transliterate(word, sanscript.DEVANAGARI, sanscript.IAST)).lower()
     # Hindi drops the final inherent (short) vowel that IAST writes: darjilinga -> darjiling.
     if len(latin) > 3:

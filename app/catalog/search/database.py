@@ -182,10 +182,11 @@ class DatabaseBackend:
         raise NotImplementedError
 
     def _match(
-        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool
+        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool, title: bool = False
     ) -> tuple[str, str]:
         """(FROM clause that yields the documents as ``d``, full-text WHERE condition);
-        ``scored`` when the relevance expression will be used."""
+        ``scored`` when the relevance expression will be used; ``title`` to match in titles
+        only."""
         raise NotImplementedError
 
     async def _insert_terms(
@@ -319,7 +320,8 @@ class DatabaseBackend:
         matches: exactly (itself, its synonyms, its transliteration, a compound reading), as a
         prefix (the last word as typed) and with typos (only a word the index does not have)."""
         words = analysis.query_words(query_text)
-        words = [w for w in words if w not in analysis.STOP_WORDS] or words
+        # Nothing but joining words ("and") is no query: the page browses.
+        words = [w for w in words if w not in analysis.STOP_WORDS]
         if not words:
             return []
         lexicon = await self.lexicon(session)
@@ -426,29 +428,44 @@ class DatabaseBackend:
         # what a buyer wants: they are optional, and only order the hits that have them.
         documents = (await self.lexicon(session)).documents
         optional: list[WordPlan] = []
+        titles_only = False
         if documents >= WEAK_MIN_DOCUMENTS:
             weak = [p for p in required if p.df >= documents * WEAK_WORD_SHARE]
+            # Nothing but such words ("products"): only their titles tell listings apart.
+            titles_only = bool(weak) and len(weak) == len(required)
             if len(weak) < len(required):
                 optional = weak
                 required = [p for p in required if p not in weak]
         while True:
             groups = [p.group(2) for p in required]
-            source, where, params = self._where(query, groups, scored=query.sort == Sort.RELEVANCE)
+            source, where, params = self._where(
+                query, groups, scored=query.sort == Sort.RELEVANCE, title=titles_only
+            )
             order = {
                 Sort.RELEVANCE: self._rank(required, optional, query, params),
                 Sort.PRICE_ASC: "d.price_paise ASC",
                 Sort.PRICE_DESC: "d.price_paise DESC",
                 Sort.NEWEST: "d.published_at DESC",
             }[query.sort]
-            rows = (
-                await session.execute(
-                    text(
-                        f"SELECT {_HIT_COLUMNS} FROM {source} {where} "
-                        f"ORDER BY {order}, d.listing_id DESC LIMIT :limit OFFSET :offset"
-                    ),
-                    {**params, "limit": query.per_page, "offset": query.offset},
+            bucket = None
+            # Filters and a preferred place narrow the whole match already; there, the top bucket
+            # would often fall short and only add a statement.
+            narrowed = query.prefer_state or query.prefer_district or self._filters(query, {})
+            if query.sort == Sort.RELEVANCE and required and not narrowed:
+                bucket = await self._top_bucket(session, query, required, optional)
+            rows = bucket
+            if rows is None:
+                rows = list(
+                    (
+                        await session.execute(
+                            text(
+                                f"SELECT {_HIT_COLUMNS} FROM {source} {where} "
+                                f"ORDER BY {order}, d.listing_id DESC LIMIT :limit OFFSET :offset"
+                            ),
+                            {**params, "limit": query.per_page, "offset": query.offset},
+                        )
+                    ).all()
                 )
-            ).all()
             if rows or len(required) <= 1:
                 break
             if query.page > 1:
@@ -468,24 +485,26 @@ class DatabaseBackend:
         prefix = last.word if last is not None and last.prefix else None
         hits = [self._hit(row, matched, prefix) for row in rows]
         # Counting and facets need no relevance score: a source without it is much cheaper.
-        source, where, params = self._where(query, groups, scored=False)
+        source, where, params = self._where(query, groups, scored=False, title=titles_only)
         total, facets, counted = await self._total_and_facets(session, source, where, params, query)
         # Values within a facet are OR'ed: a facet with ticked values counts its values over the
         # hits of every other filter, so each value shows how many hits it would add.
         for facet in FACETS if query.with_facets else ():
             if getattr(query, facet):
-                source, where, params = self._where(query.without(facet), groups, scored=False)
+                source, where, params = self._where(
+                    query.without(facet), groups, scored=False, title=titles_only
+                )
                 facets[facet] = await self._facet_counts(session, source, where, params, facet)
         return SearchResult(
             hits=hits, total=total, facets=facets, total_is_exact=counted, ignored=ignored
         )
 
     def _where(
-        self, query: SearchQuery, groups: list[set[str]], *, scored: bool
+        self, query: SearchQuery, groups: list[set[str]], *, scored: bool, title: bool = False
     ) -> tuple[str, str, dict[str, Any]]:
         params: dict[str, Any] = {}
         if groups:
-            source, condition = self._match(groups, params, scored=scored)
+            source, condition = self._match(groups, params, scored=scored, title=title)
             conditions = [condition] if condition else []
         else:
             source, conditions = "search_listings d", []
@@ -510,9 +529,11 @@ class DatabaseBackend:
             return ", ".join([*order, "d.published_at DESC"])
         order = []
         exact, no_typo, every = ([p.group(level) for p in required] for level in range(3))
-        if exact != every:
+        # A tier no listing can reach (a word with no exact hits) orders nothing: skip it.
+        best = _best_level(required)
+        if exact != every and best == 0:
             order.append(f"{self._contains(exact, params, 'rank_exact')} DESC")
-        if no_typo not in (exact, every):
+        if no_typo not in (exact, every) and best <= 1:
             order.append(f"{self._contains(no_typo, params, 'rank_prefix')} DESC")
         if query.prefer_state or query.prefer_district:
             order.append(self._place_rank(query, params))
@@ -526,6 +547,46 @@ class DatabaseBackend:
             order.append(f"{self._contains(direct, params, 'rank_direct', title=True)} DESC")
         order.append(self._rank_expression())
         return ", ".join(order)
+
+    async def _top_bucket(
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        required: list[WordPlan],
+        optional: list[WordPlan],
+    ) -> list[Any] | None:
+        """The page from the best-ranked bucket alone, or None when that bucket cannot fill it.
+
+        Listings with every word at the best level any listing reaches (exact, else without
+        typos) and every word in the title come before all others in the relevance order (of a
+        query without filters or places). Matching just those (a title match, often a few hundred
+        rows where the whole match is thousands) and ordering them by the remaining keys gives
+        the same page as ranking every match, when they fill it: the work for a broad word is
+        bounded by its title matches, not its document matches."""
+        level = _best_level(required)
+        groups = [p.group(level) for p in required]
+        params: dict[str, Any] = {}
+        source, condition = self._match(groups, params, scored=True, title=True)
+        conditions = [condition] if condition else []
+        order = []
+        if optional:
+            weak = [p.group(0) for p in optional]
+            order.append(f"{self._contains(weak, params, 'rank_optional')} DESC")
+        direct = [p.direct & p.group(level) for p in required]
+        if all(direct) and direct != groups:
+            order.append(f"{self._contains(direct, params, 'rank_direct', title=True)} DESC")
+        order.append(self._rank_expression())
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        rows = (
+            await session.execute(
+                text(
+                    f"SELECT {_HIT_COLUMNS} FROM {source} {where} "
+                    f"ORDER BY {', '.join(order)}, d.listing_id DESC LIMIT :limit OFFSET :offset"
+                ),
+                {**params, "limit": query.per_page, "offset": query.offset},
+            )
+        ).all()
+        return list(rows) if len(rows) == query.per_page else None
 
     @staticmethod
     def _place_rank(query: SearchQuery, params: dict[str, Any]) -> str:
@@ -623,6 +684,13 @@ class DatabaseBackend:
             in_stock=bool(row.in_stock),
             thumb_key=row.thumb_key,
         )
+
+
+def _best_level(required: list[WordPlan]) -> int:
+    """The best match level every word reaches in some listing: 0 exact, 1 prefix, 2 typo."""
+    if all(p.df for p in required):
+        return 0
+    return 1 if all(p.df or p.prefix for p in required) else 2
 
 
 @functools.lru_cache(maxsize=65536)

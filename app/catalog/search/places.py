@@ -22,7 +22,7 @@ DATA = Path(__file__).resolve().parents[2] / "data" / "reference"
 _DIRECTIONS = {"north", "south", "east", "west", "central", "district", "middle", "upper", "lower"}
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Place:
     state_slug: str
     state: str
@@ -124,7 +124,8 @@ class Gazetteer:
             for n in range(min(self.longest, len(words) - i), 0, -1):
                 found = self.names.get(tuple(terms[i : i + n]))
                 if found:
-                    places.extend(p for p in sorted(found) if p not in places)
+                    ordered = sorted(found, key=lambda p: (p.state_slug, p.district_key or ""))
+                    places.extend(p for p in ordered if p not in places)
                     place_words.extend(words[i : i + n])
                     i += n
                     break

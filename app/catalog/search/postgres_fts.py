@@ -175,9 +175,9 @@ class PostgresBackend(DatabaseBackend):
         return {word: analysis.closest_typos(word, found) for word, found in candidates.items()}
 
     def _match(
-        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool
+        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool, title: bool = False
     ) -> tuple[str, str]:
-        params["tsq"] = _tsquery(groups)
+        params["tsq"] = _tsquery(groups, weight=":A" if title else "")
         terms = {part for group in groups for t in group for part in t.split()}
         params["tsq_any"] = " | ".join(_lexeme(t) for t in sorted(terms))
         # OFFSET 0 keeps the planner from merging the match into the outer query, so the GIN

@@ -197,6 +197,14 @@ async def facet_labels(session: AsyncSession, language: str) -> dict[str, dict[s
     return _hindi_labels[1]
 
 
+def clear_reference_caches() -> None:
+    """Forget the place names, GI tags, labels and popular categories loaded for queries
+    (tests whose catalogs come and go call it)."""
+    global _gazetteer, _gi_names, _hindi_labels
+    _gazetteer = _gi_names = _hindi_labels = None
+    _popular.clear()
+
+
 async def _understood_search(
     session: AsyncSession, backend: SearchBackend, query: SearchQuery
 ) -> SearchResult:
@@ -207,6 +215,7 @@ async def _understood_search(
 
 
 _gi_names: tuple[float, list[tuple[str, str]]] | None = None
+_popular: dict[int, tuple[float, list[tuple[str, str]]]] = {}
 
 
 async def _suggestions(
@@ -227,12 +236,16 @@ async def _suggestions(
     near_districts = suggestions.near_names(
         text, [(p.district_key or "", p.district or "") for p in districts]
     )
-    popular = await backend.search(session, SearchQuery(per_page=1))
+    known = _popular.get(id(backend))
+    if known is None or now - known[0] > GAZETTEER_SECONDS:
+        browse = await backend.search(session, SearchQuery(per_page=1))
+        top = [(v.value, v.label) for v in browse.facets.get("category", [])[:5]]
+        known = _popular[id(backend)] = (now, top)
     return suggestions.Suggestions(
         terms=terms,
         gi_tags=suggestions.near_names(text, _gi_names[1]),
         districts=[by_key[key] for key, _ in near_districts],
-        categories=[(v.value, v.label) for v in popular.facets.get("category", [])[:5]],
+        categories=known[1],
     )
 
 

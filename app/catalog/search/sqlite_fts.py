@@ -132,9 +132,10 @@ class SqliteBackend(DatabaseBackend):
             )
 
     def _match(
-        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool
+        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool, title: bool = False
     ) -> tuple[str, str]:
-        params["match"] = _fts_query(groups)
+        query = _fts_query(groups)
+        params["match"] = f"{{title}} : ({query})" if title else query
         score = "bm25(search_listings_fts, 8.0, 1.0)" if scored else "0"
         # The LIMIT keeps SQLite from flattening the subquery, so the full-text match runs first
         # and filters apply to its rows; otherwise the planner may walk a filter's index and
