@@ -495,8 +495,13 @@ class DatabaseBackend:
                     query.without(facet), groups, scored=False, title=titles_only
                 )
                 facets[facet] = await self._facet_counts(session, source, where, params, facet)
+        # Words are reported as ignored only when the rest found something.
         return SearchResult(
-            hits=hits, total=total, facets=facets, total_is_exact=counted, ignored=ignored
+            hits=hits,
+            total=total,
+            facets=facets,
+            total_is_exact=counted,
+            ignored=ignored if total else [],
         )
 
     def _where(
