@@ -7,12 +7,13 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 
 import meilisearch.errors
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import money
-from app.catalog.search import analysis
+from app.catalog.search import analysis, places, suggestions
 from app.catalog.search import repository as search_repository
 from app.catalog.search.base import SearchBackend, SearchQuery, SearchResult
 from app.catalog.search.database import DatabaseBackend
@@ -151,7 +152,7 @@ async def _backend_search(
     backend: SearchBackend, session: AsyncSession, query: SearchQuery
 ) -> SearchResult:
     try:
-        return await backend.search(session, query)
+        return await _understood_search(session, backend, query)
     except (meilisearch.errors.MeilisearchError, MeiliSyncError, OSError) as exc:
         logger.warning("search backend failed", exc_info=True)
         raise SearchUnavailable() from exc
@@ -192,6 +193,117 @@ async def search(
     return result
 
 
+GAZETTEER_SECONDS = 300.0
+_gazetteer: tuple[float, places.Gazetteer] | None = None
+
+
+async def gazetteer(session: AsyncSession) -> places.Gazetteer:
+    """The State and district names, loaded at most every GAZETTEER_SECONDS per process."""
+    global _gazetteer
+    now = time.monotonic()
+    if _gazetteer is None or now - _gazetteer[0] > GAZETTEER_SECONDS:
+        _gazetteer = (now, places.Gazetteer(await search_repository.place_rows(session)))
+    return _gazetteer[1]
+
+
+_hindi_labels: tuple[float, dict[str, dict[str, str]]] | None = None
+
+
+async def facet_labels(session: AsyncSession, language: str) -> dict[str, dict[str, str]]:
+    """Facet value -> label in ``language`` where the reference data has one (State and category
+    names in Hindi, as the catalog pages show them); loaded at most every GAZETTEER_SECONDS."""
+    global _hindi_labels
+    if language != "hi":
+        return {}
+    now = time.monotonic()
+    if _hindi_labels is None or now - _hindi_labels[0] > GAZETTEER_SECONDS:
+        _hindi_labels = (now, await search_repository.hindi_facet_labels(session))
+    return _hindi_labels[1]
+
+
+def clear_reference_caches() -> None:
+    """Forget the place names, GI tags, labels and popular categories loaded for queries
+    (tests whose catalogs come and go call it)."""
+    global _gazetteer, _gi_names, _hindi_labels
+    _gazetteer = _gi_names = _hindi_labels = None
+    _popular.clear()
+
+
+async def _understood_search(
+    session: AsyncSession, backend: SearchBackend, query: SearchQuery
+) -> SearchResult:
+    result = await _place_search(session, backend, query)
+    if not result.total and query.text.strip() and query.page == 1:
+        result.suggestions = await _suggestions(session, backend, query.text)
+    return result
+
+
+_gi_names: tuple[float, list[tuple[str, str]]] | None = None
+_popular: dict[int, tuple[float, list[tuple[str, str]]]] = {}
+
+
+async def _suggestions(
+    session: AsyncSession, backend: SearchBackend, text: str
+) -> suggestions.Suggestions:
+    """For a search that found nothing: near indexed words, near GI tag and district names,
+    and the categories with the most listings."""
+    global _gi_names
+    now = time.monotonic()
+    if _gi_names is None or now - _gi_names[0] > GAZETTEER_SECONDS:
+        _gi_names = (now, await search_repository.gi_tags_with_listings(session))
+    terms: list[str] = []
+    if isinstance(backend, DatabaseBackend):
+        frequencies = (await backend.lexicon(session)).vocabulary.frequencies
+        terms = suggestions.closest_terms(analysis.query_words(text), frequencies)
+    districts = (await gazetteer(session)).districts
+    by_key = {p.district_key or "": p for p in districts}
+    near_districts = suggestions.near_names(
+        text, [(p.district_key or "", p.district or "") for p in districts]
+    )
+    known = _popular.get(id(backend))
+    if known is None or now - known[0] > GAZETTEER_SECONDS:
+        browse = await backend.search(session, SearchQuery(per_page=1))
+        top = [(v.value, v.label) for v in browse.facets.get("category", [])[:5]]
+        known = _popular[id(backend)] = (now, top)
+    return suggestions.Suggestions(
+        terms=terms,
+        gi_tags=suggestions.near_names(text, _gi_names[1]),
+        districts=[by_key[key] for key, _ in near_districts],
+        categories=known[1],
+    )
+
+
+async def _place_search(
+    session: AsyncSession, backend: SearchBackend, query: SearchQuery
+) -> SearchResult:
+    """Places named in the query become a preference, not words every hit must contain:
+    "mysore silk" searches silk, listings from Mysuru first, then the rest of Karnataka."""
+    words = analysis.query_words(query.text)
+    understanding = (await gazetteer(session)).understand(words) if words else None
+    if understanding is None or not understanding.places:
+        return await backend.search(session, query)
+    found = understanding.places
+    preferred = replace(
+        query,
+        prefer_district=tuple(p.district_key for p in found if p.district_key),
+        prefer_state=tuple(dict.fromkeys(p.state_slug for p in found)),
+    )
+    product = understanding.product_words
+    # The last word is a prefix only if the buyer is still typing it (not a place name).
+    ends_open = words[-1] in product and not query.text.rstrip().endswith(('"', " "))
+    if product:
+        text = " ".join(product) + ("" if ends_open else " ")
+        result = await backend.search(session, replace(preferred, text=text))
+        if result.hits or result.total:
+            result.places, result.product_words = found, product
+            return result
+    # Nothing but places, or product words that match nothing: the places' listings.
+    result = await backend.search(session, replace(preferred, text=understanding.place_text + " "))
+    result.places, result.product_words = found, []
+    result.ignored = product
+    return result
+
+
 async def _refresh(
     factory: async_sessionmaker[AsyncSession],
     backend: SearchBackend,
@@ -201,7 +313,7 @@ async def _refresh(
 ) -> None:
     try:
         async with factory() as session:
-            results_cache.put(key, version, await backend.search(session, query))
+            results_cache.put(key, version, await _understood_search(session, backend, query))
     except Exception:  # the entry stays stale; the next request past its age retries
         logger.warning("search cache refresh failed", exc_info=True)
     finally:

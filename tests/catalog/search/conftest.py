@@ -56,9 +56,11 @@ def fresh_backends() -> Iterator[None]:
     rolled-back transaction)."""
     service._backends.clear()
     service.results_cache.clear()
+    service.clear_reference_caches()
     yield
     service._backends.clear()
     service.results_cache.clear()
+    service.clear_reference_caches()
 
 
 @dataclass
