@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     payment_provider: Literal["sandbox", "stripe", "offline"] = "sandbox"
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
+    # Orders: how long stock stays reserved for an order waiting for its payment.
+    reservation_minutes: int = Field(default=30, ge=1, le=24 * 60)
     search_backend: Literal["database", "meilisearch"] | None = None
     meili_url: str = ""
     meili_api_key: str = ""

@@ -40,6 +40,8 @@ from app.job_handlers import register_all
 from app.jobs import JobRunner
 from app.mail import dev_router as dev_mail_router
 from app.observability import RequestIdMiddleware, configure_logging
+from app.orders import api as orders_api
+from app.orders import views as orders_views
 from app.page_cache import PageCacheMiddleware
 from app.sellers import admin_views as seller_admin_views
 from app.sellers import api as sellers_api
@@ -257,6 +259,10 @@ def create_app(
     app.include_router(seller_admin_views.router, dependencies=[Depends(require_admin)])
     app.include_router(sellers_api.router, dependencies=[Depends(require_user)])
     app.include_router(search_views.admin_router, dependencies=[Depends(require_admin)])
+    # Orders (issue 11): the cart (anonymous too), checkout, orders, the seller's queue, the API.
+    app.include_router(orders_views.cart_router)
+    app.include_router(orders_views.router, dependencies=[Depends(require_user)])
+    app.include_router(orders_api.router, dependencies=[Depends(require_user)])
     if settings.env != "production":
         app.include_router(dev_mail_router)
     # Added last, so it is the outermost layer: a hit skips all others (bodies are kept gzipped).
