@@ -3,8 +3,19 @@
 from app import jobs
 from app.accounts import models as account_models
 from app.catalog import models as catalog_models
+from app.catalog import sale_models
 from app.catalog.search import models as search_models
 from app.db import Base
+from app.orders import models as order_models
 from app.sellers import models as seller_models
 
-__all__ = ["Base", "account_models", "catalog_models", "jobs", "search_models", "seller_models"]
+__all__ = [
+    "Base",
+    "account_models",
+    "catalog_models",
+    "jobs",
+    "order_models",
+    "sale_models",
+    "search_models",
+    "seller_models",
+]
