@@ -37,7 +37,7 @@ async def part_sums(session: AsyncSession, order_part_id: int) -> dict[EntryKind
         .where(LedgerEntry.order_part_id == order_part_id)
         .group_by(LedgerEntry.kind)
     )
-    return {kind: int(total) for kind, total in rows.tuples()}
+    return {kind: int(total) for kind, total in rows.all()}
 
 
 async def entries_of_seller(
@@ -77,13 +77,11 @@ async def balances(session: AsyncSession) -> list[tuple[Seller, int, int]]:
         .join(totals, totals.c.seller_id == Seller.id)
         .order_by(Seller.display_name, Seller.id)
     )
-    return [(seller, int(balance), int(last_id)) for seller, balance, last_id in rows.tuples()]
+    return [(seller, int(balance), int(last_id)) for seller, balance, last_id in rows.all()]
 
 
 async def batches(session: AsyncSession, limit: int = 100) -> list[PayoutBatch]:
-    rows = await session.scalars(
-        select(PayoutBatch).order_by(PayoutBatch.id.desc()).limit(limit)
-    )
+    rows = await session.scalars(select(PayoutBatch).order_by(PayoutBatch.id.desc()).limit(limit))
     return list(rows)
 
 

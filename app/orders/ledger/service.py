@@ -70,7 +70,11 @@ async def record_sale(
         ]
         if seller.gstin:  # TCS is collected on supplies of GST-registered sellers
             withheld.append(
-                (EntryKind.TCS, facts.taxable_inr_minor, rates.rate_on(rates.TCS_SECTION_52, paid_on))
+                (
+                    EntryKind.TCS,
+                    facts.taxable_inr_minor,
+                    rates.rate_on(rates.TCS_SECTION_52, paid_on),
+                )
             )
         tds = rates.TDS_SECTION_194O if seller.pan else rates.TDS_SECTION_194O_WITHOUT_PAN
         withheld.append((EntryKind.TDS, facts.taxable_inr_minor, rates.rate_on(tds, paid_on)))

@@ -1,4 +1,5 @@
-"""Payment receipts and failure notices to the buyer, in the buyer's language, by a durable job."""
+"""The buyer's notice of a failed payment, in the buyer's language, by a durable job. (The
+receipt of a successful one is the orders domain's "paid" step email, app/orders/emails.py.)"""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from app.mail import Mail, send_mail
 from app.orders.payments import repository
 
 JOB_KIND = "payments.email"
-PAYMENT_RECEIVED = "received"
 PAYMENT_FAILED = "failed"
 
 
@@ -23,14 +23,8 @@ def queue(session: AsyncSession, payment_id: int, kind: str) -> None:
 
 
 def compose(kind: str, order_number: str, amount: str, link: str) -> tuple[str, str]:
-    if kind == PAYMENT_RECEIVED:
-        return _("Payment received for order %(number)s", number=order_number), _(
-            "We received your payment of %(amount)s for order %(number)s. Each seller now "
-            "prepares their part; follow it here: %(link)s",
-            amount=amount,
-            number=order_number,
-            link=link,
-        )
+    if kind != PAYMENT_FAILED:
+        raise ValueError(f"no payment email {kind!r}")
     return _("Your payment for order %(number)s did not go through", number=order_number), _(
         "The payment of %(amount)s for order %(number)s failed and nothing was charged. "
         "You can try again from your order: %(link)s",

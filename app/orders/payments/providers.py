@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 from app.config import Settings
 from app.orders.payments.base import PaymentProvider, PaymentRequest, PaymentStart
@@ -49,8 +50,13 @@ class SandboxProvider:
 
     name = "sandbox"
 
+    def __init__(self, settings: Settings) -> None:
+        self._secret = settings.secret_key.encode()
+
     async def start_payment(self, request: PaymentRequest) -> PaymentStart:
-        session_id = _stable_id(SANDBOX_SESSION_PREFIX, request.idempotency_key)
+        # Keyed with the secret key: knowing an order number is not enough to open its page.
+        digest = hmac.new(self._secret, request.idempotency_key.encode(), hashlib.sha256)
+        session_id = SANDBOX_SESSION_PREFIX + digest.hexdigest()[:32]
         return PaymentStart(
             provider=self.name,
             provider_payment_id=session_id,
@@ -74,7 +80,7 @@ def provider_for(settings: Settings, name: str | None = None) -> PaymentProvider
     if chosen == "sandbox":
         if settings.env == "production":
             raise RuntimeError("the payment sandbox is refused in production")
-        return SandboxProvider()
+        return SandboxProvider(settings)
     raise ValueError(f"unknown payment provider {chosen!r}")
 
 

@@ -57,16 +57,18 @@ async def insert_payment_once(session: AsyncSession, values: dict[str, Any]) -> 
 
 async def payment_by_key(session: AsyncSession, key: str) -> Payment | None:
     found: Payment | None = await session.scalar(
-        select(Payment).where(Payment.idempotency_key == key).execution_options(
-            populate_existing=True
-        )
+        select(Payment)
+        .where(Payment.idempotency_key == key)
+        .execution_options(populate_existing=True)
     )
     return found
 
 
-async def payment_by_id(session: AsyncSession, payment_id: int, *, lock: bool = False) -> Payment | None:
-    statement = select(Payment).where(Payment.id == payment_id).execution_options(
-        populate_existing=True
+async def payment_by_id(
+    session: AsyncSession, payment_id: int, *, lock: bool = False
+) -> Payment | None:
+    statement = (
+        select(Payment).where(Payment.id == payment_id).execution_options(populate_existing=True)
     )
     if lock:
         statement = statement.with_for_update()
@@ -136,9 +138,7 @@ async def refund_by_provider_id(session: AsyncSession, provider_refund_id: str) 
 
 
 async def count_refunds(session: AsyncSession, order_id: int) -> int:
-    return int(
-        await session.scalar(select(func.count()).where(Refund.order_id == order_id)) or 0
-    )
+    return int(await session.scalar(select(func.count()).where(Refund.order_id == order_id)) or 0)
 
 
 # Provider events --------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from app.orders.payments.errors import (
     PaymentNotFound,
     RefundTooLarge,
 )
-from app.orders.payments.models import Payment, PaymentState
+from app.orders.payments.models import EventState, Payment, PaymentState
 from app.orders.payments.providers import provider_for
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,9 @@ def order_url(settings: Settings, order_number: str) -> str:
     return f"{settings.base_url.rstrip('/')}/orders/{order_number}"
 
 
-async def start_payment(session: AsyncSession, settings: Settings, *, order_number: str) -> PaymentStart:
+async def start_payment(
+    session: AsyncSession, settings: Settings, *, order_number: str
+) -> PaymentStart:
     """Start (or find) the payment of an unpaid order.
 
     Nothing is written before the provider answers, so no row lock of ours is held across the
@@ -150,7 +152,7 @@ async def payment_succeeded(
     await ledger_service.record_sale(
         session, settings, order_number=payment.order_number, paid_on=utcnow().date()
     )
-    emails.queue(session, payment.id, emails.PAYMENT_RECEIVED)
+    # The buyer's "payment received" email is the orders domain's "paid" step email.
     return Outcome(True)
 
 
@@ -226,13 +228,16 @@ async def refund(
     if order is None:
         raise OrderNotFound()
     paid = [
-        p for p in await repository.payments_of_order(session, order.id)
+        p
+        for p in await repository.payments_of_order(session, order.id)
         if p.state == PaymentState.SUCCEEDED
     ]
     if not paid:
         raise NothingToRefund()
     payment = paid[0]
-    shares = await ledger_service.part_shares(session, order_number=order_number, total_minor=payment.amount_minor)
+    shares = await ledger_service.part_shares(
+        session, order_number=order_number, total_minor=payment.amount_minor
+    )
     if order_part_id is not None and order_part_id not in shares:
         raise OrderNotFound("That part does not belong to this order")
     refunds = await repository.refunds_of_order(session, order.id)
@@ -251,9 +256,7 @@ async def refund(
     if amount_minor <= 0:
         raise RefundTooLarge("The refund must be more than zero")
     if amount_minor > left:
-        raise RefundTooLarge(
-            f"At most {left / 100:.2f} {payment.currency} is left to refund here"
-        )
+        raise RefundTooLarge(f"At most {left / 100:.2f} {payment.currency} is left to refund here")
     key = f"refund-{order_number}-{len(refunds) + 1}"
     provider = provider_for(settings, payment.provider)
     provider_refund_id = await provider.refund(
@@ -279,7 +282,9 @@ async def refund(
     await refund_succeeded(session, settings, stored.provider_refund_id)
 
 
-async def refund_succeeded(session: AsyncSession, settings: Settings, provider_refund_id: str) -> Outcome:
+async def refund_succeeded(
+    session: AsyncSession, settings: Settings, provider_refund_id: str
+) -> Outcome:
     stored = await repository.refund_by_provider_id(session, provider_refund_id)
     if stored is None:
         return Outcome(False, f"refund {provider_refund_id} was not made through ODOP Bazaar")
@@ -292,18 +297,19 @@ async def refund_succeeded(session: AsyncSession, settings: Settings, provider_r
         provider_refund_id=stored.provider_refund_id,
         amount_minor=stored.amount_minor,
     )
-    if changed:
-        payment = await repository.payment_by_id(session, stored.payment_id)
-        assert payment is not None
-        await ledger_service.record_refund(
-            session,
-            order_number=order.number,
-            refund_id=stored.id,
-            order_part_id=stored.order_part_id,
-            amount_minor=stored.amount_minor,
-            total_minor=payment.amount_minor,
-        )
-    return Outcome(changed)
+    # Each refund row is one refund, so its ledger reversal is keyed by it (a part can be
+    # refunded in several goes, while the part's state changes only on the first).
+    payment = await repository.payment_by_id(session, stored.payment_id)
+    assert payment is not None
+    written = await ledger_service.record_refund(
+        session,
+        order_number=order.number,
+        refund_id=stored.id,
+        order_part_id=stored.order_part_id,
+        amount_minor=stored.amount_minor,
+        total_minor=payment.amount_minor,
+    )
+    return Outcome(changed or written > 0)
 
 
 def summary(payment: Payment) -> dict[str, Any]:
@@ -316,4 +322,31 @@ def summary(payment: Payment) -> dict[str, Any]:
         "currency": payment.currency,
         "redirect_url": payment.redirect_url,
         "instructions": payment.instructions,
+    }
+
+
+def parse_amount(text: str, field: str = "amount") -> int:
+    """A form's amount in rupees (or the order's currency units), "1,234.50", to minor units."""
+    cleaned = text.replace(",", "").replace("₹", "").strip()
+    whole, _, fraction = cleaned.partition(".")
+    if not whole.isdigit() or len(fraction) > 2 or (fraction and not fraction.isdigit()):
+        raise FormErrors({field: "Enter an amount like 1250 or 1250.50"})
+    minor = int(whole) * 100 + int(fraction.ljust(2, "0") or 0)
+    if minor <= 0:
+        raise FormErrors({field: "Enter an amount above zero"})
+    return minor
+
+
+async def owned_order_number(session: AsyncSession, order_number: str, user_id: int) -> str:
+    """The order if it is the user's; another buyer's order is a 404, as if it did not exist."""
+    order = await repository.order_by_number(session, order_number)
+    if order is None or order.buyer_user_id != user_id:
+        raise OrderNotFound()
+    return order.number
+
+
+async def admin_overview(session: AsyncSession) -> dict[str, Any]:
+    return {
+        "flagged": await repository.events_with_state(session, EventState.FLAGGED),
+        "offline": await repository.pending_offline_payments(session),
     }

@@ -26,7 +26,7 @@ STRIPE_NETWORK_RETRIES = 2
 
 
 def stripe_amount(amount_minor: int, currency: str) -> int:
-    """Stripe counts in the currency's smallest unit, as we do; zero-decimal ones are whole units."""
+    """Stripe counts in the smallest unit, as we do; zero-decimal currencies are refused."""
     if currency.upper() in ZERO_DECIMAL_CURRENCIES:
         raise PaymentProviderError(f"{currency} has no minor unit; orders are not taken in it")
     return amount_minor

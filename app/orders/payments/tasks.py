@@ -118,7 +118,9 @@ async def _refunded(
 ) -> str:
     if payment.state != PaymentState.SUCCEEDED:
         return "a refund of a payment we have not seen succeed"
-    listed = (obj.get("refunds") or {}).get("data") if isinstance(obj.get("refunds"), dict) else None
+    listed = (
+        (obj.get("refunds") or {}).get("data") if isinstance(obj.get("refunds"), dict) else None
+    )
     problems = []
     if isinstance(listed, list):
         for item in listed:

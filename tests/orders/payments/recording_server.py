@@ -58,9 +58,9 @@ def recording_server() -> Iterator[RecordingServer]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = _handle
-        do_POST = _handle
-        do_DELETE = _handle
+        do_GET = _handle  # noqa: N815 - the names http.server looks up
+        do_POST = _handle  # noqa: N815
+        do_DELETE = _handle  # noqa: N815
 
         def log_message(self, format: str, *args: Any) -> None:
             return None
