@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     )
     # Ledger: the platform's commission in basis points of each GST-inclusive sale (500 = 5%).
     platform_commission_basis_points: int = Field(default=500, ge=0, le=10_000)
+    # Orders: how long stock stays reserved for an order waiting for its payment.
+    reservation_minutes: int = Field(default=30, ge=1, le=24 * 60)
     search_backend: Literal["database", "meilisearch"] | None = None
     meili_url: str = ""
     meili_api_key: str = ""

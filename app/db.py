@@ -84,6 +84,33 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Any) -> None:
+    # BEGIN IMMEDIATE takes SQLite's single write lock up front (see ``begin_write``).
+    immediate = conn.get_execution_options().get(SQLITE_IMMEDIATE)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+SQLITE_IMMEDIATE = "odop_sqlite_begin_immediate"
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """Make the session's transaction a writer from its first statement, before it reads rows
+    it will update conditionally (stock, counters).
+
+    On SQLite a transaction that has read and then writes fails at once with SQLITE_BUSY when
+    another writer committed in between (its snapshot is stale; the busy timeout does not help).
+    So a transaction that has only read so far is ended and a new one begun with BEGIN IMMEDIATE,
+    which waits for the write lock instead. PostgreSQL needs nothing: row locks do the work.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    if session.in_transaction():
+        await session.commit()
+    await session.connection(execution_options={SQLITE_IMMEDIATE: True})
+
+
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
         kwargs: dict[str, Any] = {}
@@ -91,7 +118,7 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
         engine = create_async_engine(url, echo=echo, **kwargs)
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
 

@@ -8,6 +8,8 @@ def register_all() -> None:
     from app.accounts import emails  # noqa: F401
     from app.catalog import events  # noqa: F401
     from app.catalog.search import service as search_service  # noqa: F401
+    from app.orders import emails as order_emails  # noqa: F401
+    from app.orders import tasks as order_tasks  # noqa: F401
     from app.orders.payments import emails as payment_emails  # noqa: F401
     from app.orders.payments import tasks as payment_tasks  # noqa: F401
     from app.sellers import emails as seller_emails  # noqa: F401

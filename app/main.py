@@ -40,6 +40,8 @@ from app.job_handlers import register_all
 from app.jobs import JobRunner
 from app.mail import dev_router as dev_mail_router
 from app.observability import RequestIdMiddleware, configure_logging
+from app.orders import api as orders_api
+from app.orders import views as orders_views
 from app.orders.ledger import api as ledger_api
 from app.orders.ledger import views as ledger_views
 from app.orders.payments import api as payments_api
@@ -263,6 +265,10 @@ def create_app(
     app.include_router(seller_admin_views.router, dependencies=[Depends(require_admin)])
     app.include_router(sellers_api.router, dependencies=[Depends(require_user)])
     app.include_router(search_views.admin_router, dependencies=[Depends(require_admin)])
+    # Orders (issue 11): the cart (anonymous too), checkout, orders, the seller's queue, the API.
+    app.include_router(orders_views.cart_router)
+    app.include_router(orders_views.router, dependencies=[Depends(require_user)])
+    app.include_router(orders_api.router, dependencies=[Depends(require_user)])
     # Payments and the seller ledger (issue 11). The Stripe webhook is authenticated by its
     # signature, not by a session or CSRF token; the sandbox exists only outside production.
     app.include_router(payments_webhook.router)

@@ -23,6 +23,7 @@ from app.catalog.models import (
     OdopProduct,
     State,
 )
+from app.catalog.sale_models import GstRate, SaleUnit
 from app.sellers.models import ClaimStatus, Seller, SellerGiClaim, SellerStatus
 
 ModelT = TypeVar("ModelT")
@@ -439,3 +440,18 @@ async def recent_rates(session: AsyncSession, limit: int) -> list[ExchangeRate]:
         .limit(limit)
     )
     return list(rows.all())
+
+
+async def sale_unit(session: AsyncSession, code: str) -> SaleUnit | None:
+    return await session.get(SaleUnit, code)
+
+
+async def gst_rates_on(session: AsyncSession, day: date) -> list[GstRate]:
+    return list(
+        await session.scalars(
+            select(GstRate).where(
+                GstRate.effective_from <= day,
+                (GstRate.effective_to.is_(None)) | (GstRate.effective_to > day),
+            )
+        )
+    )

@@ -18,6 +18,8 @@ from app.catalog import repository
 from app.catalog.cache import TtlCache
 from app.catalog.models import Category, District, GiTag, GoodsClass, Listing, OdopProduct, State
 from app.catalog.repository import ListingQuery
+from app.catalog.sale_models import SaleUnit
+from app.catalog.sale_terms import gst_rate_bp
 from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
 
@@ -363,6 +365,13 @@ async def verified_gi_listing_ids(session: AsyncSession, listings: list[Listing]
     pairs = {(x.seller_id, x.gi_tag_id) for x in listings if x.gi_tag_id is not None}
     verified = await repository.verified_gi_pairs(session, pairs)
     return {x.id for x in listings if (x.seller_id, x.gi_tag_id) in verified}
+
+
+async def sale_terms(session: AsyncSession, listing: Listing) -> tuple[SaleUnit | None, int]:
+    """The listing's unit of sale and the GST rate in effect today (from the rates table)."""
+    unit = await repository.sale_unit(session, listing.unit_code)
+    rates = await repository.gst_rates_on(session, utcnow().date())
+    return unit, gst_rate_bp(rates, listing)
 
 
 # Prices ------------------------------------------------------------------------------------------

@@ -217,3 +217,12 @@ async def count_listings(session: AsyncSession, seller_id: int) -> int:
             select(func.count()).select_from(Listing).where(Listing.seller_id == seller_id)
         )
     ) or 0
+
+
+async def sellers_with_shipping(session: AsyncSession, seller_ids: list[int]) -> set[int]:
+    from app.catalog.sale_models import SellerShipping
+
+    rows = await session.scalars(
+        select(SellerShipping.seller_id).where(SellerShipping.seller_id.in_(seller_ids))
+    )
+    return set(rows)
