@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.db import utcnow
+from app.db import begin_write, utcnow
 from app.errors import Conflict, NotFound
 from app.orders import service as orders_service
 from app.orders.ledger import rates, repository
@@ -222,6 +222,7 @@ async def create_batch(session: AsyncSession, *, created_by: int | None) -> Payo
     """A batch of every positive balance of a seller with bank details. Each payout is also a
     ledger entry keyed by the seller's newest entry, so two administrators creating batches at
     once cannot pay the same balance twice: the second gets a 409."""
+    await begin_write(session)
     batch = PayoutBatch(total_inr_paise=0, created_by_user_id=created_by)
     repository.add(session, batch)
     total = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -176,6 +176,17 @@ async def store_event_once(
 
 
 async def event_for_processing(session: AsyncSession, stored_id: int) -> PaymentEvent | None:
+    """The event, locked, if it still waits for processing. The first statement is a write, so
+    on SQLite the job holds the write lock from the start instead of failing when another
+    writer commits between its reads and its writes; on PostgreSQL it locks the row."""
+    claimed = await session.execute(
+        update(PaymentEvent)
+        .where(PaymentEvent.id == stored_id, PaymentEvent.state == EventState.RECEIVED)
+        .values(processed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
     found: PaymentEvent | None = await session.scalar(
         select(PaymentEvent)
         .where(PaymentEvent.id == stored_id)

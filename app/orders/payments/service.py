@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.db import utcnow
+from app.db import begin_write, utcnow
 from app.errors import FormErrors
 from app.orders import service as orders_service
 from app.orders.ledger import service as ledger_service
@@ -85,6 +85,9 @@ async def start_payment(
             cancel_url=order_url(settings, order_number) + "?payment=cancelled",
         )
     )
+    # SQLite: take the write lock only now, after the network call, and wait for it rather than
+    # fail because a concurrent double submit wrote since our reads.
+    await begin_write(session)
     payment = await repository.insert_payment_once(
         session,
         {
@@ -187,6 +190,7 @@ async def record_offline_payment(
     recorded_by: int,
 ) -> Outcome:
     """An administrator saw the transfer on the bank statement."""
+    await begin_write(session)
     payment = await repository.payment_by_id(session, payment_id, lock=True)
     if payment is None or payment.provider != "offline":
         raise PaymentNotFound()
@@ -204,6 +208,7 @@ async def record_offline_payment(
     payment.offline_reference = reference
     payment.offline_paid_on = paid_on
     payment.recorded_by_user_id = recorded_by
+    await session.flush()  # payment_succeeded reloads the row
     return await payment_succeeded(
         session, settings, payment.id, amount_minor=amount_minor, currency=payment.currency
     )
@@ -265,6 +270,7 @@ async def refund(
         currency=payment.currency,
         idempotency_key=key,
     )
+    await begin_write(session)
     stored = await repository.insert_refund_once(
         session,
         {

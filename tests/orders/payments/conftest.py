@@ -4,18 +4,27 @@ orders domain's own checkout is tested in tests/orders), and Stripe-signed webho
 from __future__ import annotations
 
 import secrets
+import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
+import asyncpg
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.accounts.models import User
+from app.catalog.reference_data import load_reference
 from app.config import Settings
+from app.db import make_engine, make_session_factory
+from app.main import create_app
 from app.orders.models import Order, OrderPart
 from app.orders.payments import stripe_events
 from app.sellers import crypto
 from app.sellers.models import Seller
 from tests import factories
+from tests.conftest import run_migrations
 
 PAN = "ABCPE1234F"
 
@@ -107,3 +116,53 @@ async def deliver(
             "stripe-signature": stripe_events.sign(body, secret, timestamp),
         },
     )
+
+
+@pytest.fixture
+async def own_database(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A database of this test's own: its requests really commit, on separate connections, and
+    what they write (the ledger cannot be deleted from) must not leak into other tests."""
+    if database_url.startswith("sqlite"):
+        with tempfile.TemporaryDirectory(prefix="odop-webhook-") as folder:
+            engine = await _migrated(f"sqlite+aiosqlite:///{Path(folder) / 'db.sqlite3'}")
+            yield engine
+            await engine.dispose()
+        return
+    server, _, _ = database_url.rpartition("/")
+    name = f"payments_webhook_{secrets.token_hex(4)}"
+    admin_url = database_url.replace("postgresql+asyncpg://", "postgresql://")
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    engine = await _migrated(f"{server}/{name}")
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+        admin = await asyncpg.connect(admin_url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+async def _migrated(url: str) -> AsyncEngine:
+    engine = make_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(run_migrations)
+    async with make_session_factory(engine)() as session, session.begin():
+        await load_reference(session)
+    return engine
+
+
+@pytest.fixture
+async def committing(
+    own_database: AsyncEngine, settings: Settings
+) -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], httpx.AsyncClient]]:
+    factory = make_session_factory(own_database)
+    app = create_app(settings, session_factory=factory)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield factory, client

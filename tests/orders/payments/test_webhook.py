@@ -5,29 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import random
-import secrets
-import tempfile
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.catalog.reference_data import load_reference
 from app.config import Settings
-from app.db import make_engine, make_session_factory
 from app.jobs import Job, JobRunner
-from app.main import create_app
 from app.orders.ledger.models import EntryKind, LedgerEntry
 from app.orders.models import Order, OrderPart, OrderPartEvent, PartState, PaymentStatus
 from app.orders.payments import service, stripe_events
 from app.orders.payments.models import EventState, Payment, PaymentEvent, PaymentState, Refund
 from app.orders.payments.webhook import CSRF_EXEMPT, PROCESS_JOB
-from tests.conftest import run_migrations
 from tests.orders.payments.conftest import PartSpec, deliver, make_order
 
 SECRET = "whsec_test_secret_for_signatures"
@@ -173,56 +164,6 @@ async def test_an_event_for_an_unknown_order_is_flagged_for_an_admin_never_a_500
 # Every event three times, concurrently and shuffled: one effect each --------------------------
 
 
-@pytest.fixture
-async def own_database(database_url: str) -> AsyncIterator[AsyncEngine]:
-    """A database of this test's own: its requests really commit, on separate connections, and
-    what they write (the ledger cannot be deleted from) must not leak into other tests."""
-    if database_url.startswith("sqlite"):
-        with tempfile.TemporaryDirectory(prefix="odop-webhook-") as folder:
-            engine = await _migrated(f"sqlite+aiosqlite:///{Path(folder) / 'db.sqlite3'}")
-            yield engine
-            await engine.dispose()
-        return
-    server, _, _ = database_url.rpartition("/")
-    name = f"payments_webhook_{secrets.token_hex(4)}"
-    admin_url = database_url.replace("postgresql+asyncpg://", "postgresql://")
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    engine = await _migrated(f"{server}/{name}")
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-        admin = await asyncpg.connect(admin_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-
-async def _migrated(url: str) -> AsyncEngine:
-    engine = make_engine(url)
-    async with engine.begin() as connection:
-        await connection.run_sync(run_migrations)
-    async with make_session_factory(engine)() as session, session.begin():
-        await load_reference(session)
-    return engine
-
-
-@pytest.fixture
-async def committing(
-    own_database: AsyncEngine, settings: Settings
-) -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], httpx.AsyncClient]]:
-    factory = make_session_factory(own_database)
-    app = create_app(settings, session_factory=factory)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield factory, client
-
-
 async def test_every_event_delivered_three_times_concurrently_and_shuffled_has_one_effect(
     committing: tuple[async_sessionmaker[AsyncSession], httpx.AsyncClient],
     settings: Settings,
@@ -239,8 +180,9 @@ async def test_every_event_delivered_three_times_concurrently_and_shuffled_has_o
         refunded = await make_order(db, settings, [PartSpec(20_000, 16_949)])
     starts = {}
     for order in (paid, declined, late_failure, refunded):
-        async with factory() as db, db.begin():
+        async with factory() as db:  # as a request does: the session commits, no begin() block
             await service.start_payment(db, settings, order_number=order.number)
+            await db.commit()
         async with factory() as db:
             starts[order.number] = await db.scalar(
                 select(Payment).where(Payment.order_id == order.id)
@@ -256,10 +198,11 @@ async def test_every_event_delivered_three_times_concurrently_and_shuffled_has_o
             currency="INR",
             payment_intent_id="pi_refunded",
         )
-    async with factory() as db, db.begin():
+    async with factory() as db:
         await service.refund(
             db, settings, order_number=refunded.number, order_part_id=None, amount_minor=20_000
         )
+        await db.commit()
     async with factory() as db:
         refund = await db.scalar(select(Refund).where(Refund.order_id == refunded.id))
     assert refund is not None
