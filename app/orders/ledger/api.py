@@ -14,7 +14,7 @@ from app.accounts.deps import AdminUser, require_scope
 from app.accounts.models import User
 from app.config import Settings
 from app.db import SessionDep
-from app.orders.ledger import service
+from app.orders.ledger import repository, service
 from app.sellers.deps import current_seller
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
@@ -49,7 +49,7 @@ async def payouts(request: Request, session: SessionDep, admin: AdminUser) -> di
         ],
         "batches": [
             {"id": b.id, "state": b.state.value, "total_inr_paise": b.total_inr_paise}
-            for b in await service.repository.batches(session)
+            for b in await repository.batches(session)
         ],
     }
 

@@ -18,7 +18,7 @@ async def add_entries_once(session: AsyncSession, rows: list[dict[str, Any]]) ->
     """Insert entries whose effect is not recorded yet; returns how many were new."""
     if not rows:
         return 0
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     now = utcnow()
     written = 0
     for row in rows:

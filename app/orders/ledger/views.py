@@ -14,7 +14,7 @@ from app.accounts.deps import AdminUser
 from app.config import Settings
 from app.db import SessionDep
 from app.i18n import gettext as _
-from app.orders.ledger import service
+from app.orders.ledger import repository, service
 from app.sellers.deps import CurrentSeller
 from app.web import flash, redirect_to, templates_of, verify_csrf
 
@@ -57,7 +57,7 @@ async def payouts(request: Request, session: SessionDep, admin: AdminUser) -> HT
         "orders/ledger/payouts.html",
         {
             "owed": await service.owed(session),
-            "batches": await service.repository.batches(session),
+            "batches": await repository.batches(session),
         },
         headers=NO_STORE,
     )

@@ -15,7 +15,7 @@ from app.orders.payments.models import EventState, Payment, PaymentEvent, Paymen
 
 def _insert(session: AsyncSession, table: Any) -> Any:
     """INSERT that can say ON CONFLICT DO NOTHING on both SQLite and PostgreSQL."""
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 

@@ -82,18 +82,18 @@ async def _succeed(request: Request, payment: Payment) -> None:
     session_id = payment.provider_payment_id
     intent = _derived("pi_sandbox_", session_id)
     charge = _derived("ch_sandbox_", session_id)
-    common = {
-        "order_number": payment.order_number,
-        "amount_minor": payment.amount_minor,
-        "currency": payment.currency,
-    }
     # Stripe sends both, in no promised order; so do we.
     await deliver(
         request,
         stripe_events.event(
             "payment_intent.succeeded",
             stripe_events.payment_intent(
-                intent_id=intent, succeeded=True, charge_id=charge, **common
+                intent_id=intent,
+                order_number=payment.order_number,
+                amount_minor=payment.amount_minor,
+                currency=payment.currency,
+                succeeded=True,
+                charge_id=charge,
             ),
         ),
     )
@@ -102,7 +102,12 @@ async def _succeed(request: Request, payment: Payment) -> None:
         stripe_events.event(
             "checkout.session.completed",
             stripe_events.checkout_session(
-                session_id=session_id, intent_id=intent, paid=True, **common
+                session_id=session_id,
+                intent_id=intent,
+                order_number=payment.order_number,
+                amount_minor=payment.amount_minor,
+                currency=payment.currency,
+                paid=True,
             ),
         ),
     )

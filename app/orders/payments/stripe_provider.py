@@ -84,7 +84,7 @@ class StripeProvider:
         except stripe.StripeError as exc:
             raise PaymentProviderError(_message(exc)) from exc
         finally:
-            await http.close_async()
+            await http.close_async()  # type: ignore[no-untyped-call]
         return PaymentStart(
             provider=self.name,
             provider_payment_id=session.id,
@@ -115,7 +115,7 @@ class StripeProvider:
         except stripe.StripeError as exc:
             raise PaymentProviderError(_message(exc)) from exc
         finally:
-            await http.close_async()
+            await http.close_async()  # type: ignore[no-untyped-call]
         if refund.status in ("failed", "canceled"):
             raise PaymentProviderError(f"Stripe refused the refund ({refund.status})")
         return refund.id

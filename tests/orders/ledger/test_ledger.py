@@ -17,8 +17,10 @@ from app.accounts.models import Role
 from app.config import Settings
 from app.db import utcnow
 from app.orders.ledger import rates, service
+from app.orders.ledger import repository as ledger_repository
 from app.orders.ledger.models import AppendOnlyError, BatchState, EntryKind, LedgerEntry
 from app.orders.payments import service as payments_service
+from app.orders.payments.errors import RefundTooLarge
 from app.orders.payments.models import Payment
 from tests import factories
 from tests.helpers import post_form
@@ -112,24 +114,24 @@ async def test_refunds_reverse_in_proportion_and_the_last_one_exactly(
     await payments_service.refund(
         db, settings, order_number=order.number, order_part_id=first, amount_minor=33_333
     )
-    sums = await service.repository.part_sums(db, first)
+    sums = await ledger_repository.part_sums(db, first)
     assert sums[EntryKind.REFUND] == -33_333
     assert sums[EntryKind.COMMISSION_REFUND] == service.apply_rate(
         -sums[EntryKind.COMMISSION], 0
     ) + round(-sums[EntryKind.COMMISSION] * 33_333 / 100_001)
     # Too much is refused and changes nothing.
-    with pytest.raises(payments_service.RefundTooLarge):
+    with pytest.raises(RefundTooLarge):
         await payments_service.refund(
             db, settings, order_number=order.number, order_part_id=first, amount_minor=66_669
         )
     await payments_service.refund(
         db, settings, order_number=order.number, order_part_id=first, amount_minor=66_668
     )
-    sums = await service.repository.part_sums(db, first)
+    sums = await ledger_repository.part_sums(db, first)
     for original, reversal in service.REVERSAL.items():
         assert sums.get(original, 0) + sums.get(reversal, 0) == 0, original
     # The other part is untouched.
-    other = await service.repository.part_sums(db, parts[1])
+    other = await ledger_repository.part_sums(db, parts[1])
     assert EntryKind.REFUND not in other
 
 
@@ -149,7 +151,7 @@ async def test_the_ledger_refuses_update_and_delete_in_the_database(
         with pytest.raises((DBAPIError, IntegrityError), match="append-only"):
             await db.execute(text(statement), {"id": entry_id})
         await savepoint.rollback()
-    if db.bind.dialect.name == "postgresql":
+    if db.get_bind().dialect.name == "postgresql":
         savepoint = await db.begin_nested()
         with pytest.raises(DBAPIError, match="append-only"):
             await db.execute(text("TRUNCATE ledger_entries CASCADE"))
@@ -228,7 +230,7 @@ async def test_the_seller_sees_their_ledger_on_the_dashboard_and_the_api(
     await pay(db, settings, order.number)
     [owed] = await service.owed(db)
     owner = await factories.user(db)
-    seller = await service.repository.seller_by_id(db, owed.seller_id)
+    seller = await ledger_repository.seller_by_id(db, owed.seller_id)
     assert seller is not None
     seller.owner_user_id = owner.id
     await db.flush()

@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -38,7 +39,7 @@ class PartSpec:
 
 
 async def seller_with_bank(
-    db: AsyncSession, settings: Settings, *, gstin: str | None, pan: str | None, **kw: object
+    db: AsyncSession, settings: Settings, *, gstin: str | None, pan: str | None, **kw: Any
 ) -> Seller:
     return await factories.seller(
         db,
