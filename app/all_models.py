@@ -7,6 +7,8 @@ from app.catalog import sale_models
 from app.catalog.search import models as search_models
 from app.db import Base
 from app.orders import models as order_models
+from app.orders.ledger import models as ledger_models
+from app.orders.payments import models as payment_models
 from app.sellers import models as seller_models
 
 __all__ = [
@@ -14,7 +16,9 @@ __all__ = [
     "account_models",
     "catalog_models",
     "jobs",
+    "ledger_models",
     "order_models",
+    "payment_models",
     "sale_models",
     "search_models",
     "seller_models",

@@ -10,4 +10,6 @@ def register_all() -> None:
     from app.catalog.search import service as search_service  # noqa: F401
     from app.orders import emails as order_emails  # noqa: F401
     from app.orders import tasks as order_tasks  # noqa: F401
+    from app.orders.payments import emails as payment_emails  # noqa: F401
+    from app.orders.payments import tasks as payment_tasks  # noqa: F401
     from app.sellers import emails as seller_emails  # noqa: F401

@@ -42,6 +42,12 @@ from app.mail import dev_router as dev_mail_router
 from app.observability import RequestIdMiddleware, configure_logging
 from app.orders import api as orders_api
 from app.orders import views as orders_views
+from app.orders.ledger import api as ledger_api
+from app.orders.ledger import views as ledger_views
+from app.orders.payments import api as payments_api
+from app.orders.payments import sandbox_views as payment_sandbox_views
+from app.orders.payments import views as payment_views
+from app.orders.payments import webhook as payments_webhook
 from app.page_cache import PageCacheMiddleware
 from app.sellers import admin_views as seller_admin_views
 from app.sellers import api as sellers_api
@@ -263,6 +269,17 @@ def create_app(
     app.include_router(orders_views.cart_router)
     app.include_router(orders_views.router, dependencies=[Depends(require_user)])
     app.include_router(orders_api.router, dependencies=[Depends(require_user)])
+    # Payments and the seller ledger (issue 11). The Stripe webhook is authenticated by its
+    # signature, not by a session or CSRF token; the sandbox exists only outside production.
+    app.include_router(payments_webhook.router)
+    if settings.env != "production":
+        app.include_router(payment_sandbox_views.router)
+    app.include_router(payment_views.router, dependencies=[Depends(require_user)])
+    app.include_router(payment_views.admin_router, dependencies=[Depends(require_admin)])
+    app.include_router(payments_api.router, dependencies=[Depends(require_user)])
+    app.include_router(ledger_views.router, dependencies=[Depends(require_user)])
+    app.include_router(ledger_views.admin_router, dependencies=[Depends(require_admin)])
+    app.include_router(ledger_api.router, dependencies=[Depends(require_user)])
     if settings.env != "production":
         app.include_router(dev_mail_router)
     # Added last, so it is the outermost layer: a hit skips all others (bodies are kept gzipped).
