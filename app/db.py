@@ -133,8 +133,10 @@ async def begin_write(session: AsyncSession) -> None:
         return
     transaction = session.sync_session.get_transaction()
     if transaction is not None and transaction._connections:  # a statement already ran
-        if session.sync_session._trans_context_manager is not None:  # inside session.begin()
-            raise RuntimeError("begin_write must come first in a session.begin() block")
+        if session.sync_session._trans_context_manager is not None:
+            # Inside a session.begin() block (a job) that already read: it cannot be restarted
+            # here; a busy database fails the job, which is retried.
+            return
         await session.commit()  # only reads so far: nothing is committed early
     await session.connection(execution_options={SQLITE_IMMEDIATE: True})
     session.info[_WROTE] = True

@@ -23,7 +23,7 @@ from sqlalchemy import JSON, Index, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, begin_write, str_enum, utcnow
+from app.db import Base, str_enum, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,6 @@ class JobRunner:
             if handler is None:
                 raise LookupError(f"no handler registered for job kind {kind!r}")
             async with self._session_factory() as session, session.begin():
-                await begin_write(session)  # SQLite: a job writes; take the lock up front
                 await handler(session, payload)
                 await session.execute(
                     update(Job)
