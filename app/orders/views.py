@@ -20,7 +20,6 @@ from app.orders import cart as cart_service
 from app.orders import checkout, invoices, repository, service
 from app.orders.deps import CART_COOKIE, CartDep, SettingsDep, same_origin
 from app.orders.errors import CartNeedsReview, EmptyCart, OutOfStock
-from app.orders.models import PartState
 from app.preferences import selected_currency
 from app.sellers.deps import CurrentSeller
 from app.web import flash, redirect_to, templates_of, verify_csrf
@@ -325,7 +324,7 @@ async def seller_order_advance(
     seller: CurrentSeller,
     user: CurrentUser,
     part_id: int,
-    to: Annotated[PartState, Form()],
+    to: Annotated[str, Form(max_length=20)] = "",
     carrier: Annotated[str, Form(max_length=80)] = "",
     tracking_number: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
