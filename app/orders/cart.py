@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import Listing
 from app.db import utcnow
 from app.errors import FormErrors, NotFound
 from app.i18n import gettext as _
+from app.listings.models import Listing
 from app.orders import repository
 from app.orders.models import Cart, CartLine
 from app.orders.pricing import PricedLine, PricedPart, price_parts

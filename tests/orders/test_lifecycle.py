@@ -13,10 +13,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
-from app.catalog.models import Listing
 from app.config import Settings
 from app.db import utcnow
 from app.jobs import JobRunner
+from app.listings.models import Listing
 from app.mail import folder_messages
 from app.orders import invoices, repository, service
 from app.orders.errors import TransitionNotAllowed
