@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-dev setup-db test lint format bench bench-search clean node-deps
+.PHONY: run install install-dev setup-db test lint format bench bench-search bench-checkout clean node-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ bench: install-dev
 
 bench-search: install-dev
 	$(BIN)/python bench/search.py $(ARGS)
+
+# Checkout-to-paid throughput on PostgreSQL (spread and hot listing) and 20 oversell rounds.
+bench-checkout: install-dev
+	$(BIN)/python -m bench.checkout $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
