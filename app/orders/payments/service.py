@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.db import begin_write, utcnow
 from app.errors import FormErrors
+from app.i18n import gettext as _
 from app.orders import service as orders_service
 from app.orders.ledger import service as ledger_service
 from app.orders.payments import emails, repository
@@ -197,11 +198,13 @@ async def record_offline_payment(
     if payment.state == PaymentState.SUCCEEDED:
         raise AlreadyPaid()
     if amount_minor != payment.amount_minor:
+        expected = f"{payment.amount_minor / 100:.2f} {payment.currency}"
         raise FormErrors(
             {
-                "amount": (
-                    f"The order's amount is {payment.amount_minor / 100:.2f} "
-                    f"{payment.currency}; record the full payment (part payments are not taken)."
+                "amount": _(
+                    "The order's amount is %(amount)s; record the full payment "
+                    "(part payments are not taken).",
+                    amount=expected,
                 )
             }
         )
@@ -334,12 +337,12 @@ def summary(payment: Payment) -> dict[str, Any]:
 def parse_amount(text: str, field: str = "amount") -> int:
     """A form's amount in rupees (or the order's currency units), "1,234.50", to minor units."""
     cleaned = text.replace(",", "").replace("₹", "").strip()
-    whole, _, fraction = cleaned.partition(".")
+    whole, _dot, fraction = cleaned.partition(".")
     if not whole.isdigit() or len(fraction) > 2 or (fraction and not fraction.isdigit()):
-        raise FormErrors({field: "Enter an amount like 1250 or 1250.50"})
+        raise FormErrors({field: _("Enter an amount like 1250 or 1250.50.")})
     minor = int(whole) * 100 + int(fraction.ljust(2, "0") or 0)
     if minor <= 0:
-        raise FormErrors({field: "Enter an amount above zero"})
+        raise FormErrors({field: _("Enter an amount above zero.")})
     return minor
 
 
