@@ -27,6 +27,7 @@ from app.orders.payments.errors import (
     AlreadyPaid,
     NothingToRefund,
     OrderNotFound,
+    PaymentBeingConfirmed,
     PaymentNotFound,
     RefundTooLarge,
 )
@@ -72,6 +73,14 @@ async def start_payment(
             and (payment.amount_minor, payment.currency) == (amount_minor, currency)
         ):
             return _start_of(payment)
+    # A Checkout page stays open after a declined card: close it before a new attempt.
+    for earlier in payments:
+        if (
+            earlier.state == PaymentState.FAILED
+            and earlier.provider == provider.name
+            and not await provider.close(earlier.provider_payment_id)
+        ):
+            raise PaymentBeingConfirmed()
     attempt = 1 + sum(1 for p in payments if p.state == PaymentState.FAILED)
     key = f"{provider.name}-{order_number}-{attempt}"
     start = await provider.start_payment(

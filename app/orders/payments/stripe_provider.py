@@ -120,6 +120,20 @@ class StripeProvider:
             raise PaymentProviderError(f"Stripe refused the refund ({refund.status})")
         return refund.id
 
+    async def close(self, provider_payment_id: str) -> bool:
+        if not provider_payment_id.startswith("cs_"):
+            return True
+        client, http = self._client()
+        try:
+            session = await client.v1.checkout.sessions.retrieve_async(provider_payment_id)
+            if session.status == "open":
+                session = await client.v1.checkout.sessions.expire_async(provider_payment_id)
+        except stripe.StripeError as exc:
+            raise PaymentProviderError(_message(exc)) from exc
+        finally:
+            await http.close_async()  # type: ignore[no-untyped-call]
+        return session.status != "complete"
+
 
 def _id_of(value: object) -> str:
     found = value if isinstance(value, str) else getattr(value, "id", None)
