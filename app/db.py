@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, ORMExecuteState, Session, mapped_column
 from sqlalchemy.pool import StaticPool
 
 NAMING_CONVENTION = {
@@ -80,7 +80,9 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # Writers queue for SQLite's one write lock (BEGIN IMMEDIATE waits here); under a burst of
+    # checkouts a waiter can be passed over for seconds, so wait up to 30 s before failing.
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
@@ -93,22 +95,51 @@ def _sqlite_begin(conn: Any) -> None:
 SQLITE_IMMEDIATE = "odop_sqlite_begin_immediate"
 
 
-async def begin_write(session: AsyncSession) -> None:
-    """Make the session's transaction a writer from its first statement, before it reads rows
-    it will update conditionally (stock, counters).
+_WROTE = "odop_wrote"
 
-    On SQLite a transaction that has read and then writes fails at once with SQLITE_BUSY when
-    another writer committed in between (its snapshot is stale; the busy timeout does not help).
-    So a transaction that has only read so far is ended and a new one begun with BEGIN IMMEDIATE,
-    which waits for the write lock instead. PostgreSQL needs nothing: row locks do the work.
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_write(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_writes(session: Session) -> None:
+    session.info.pop(_WROTE, None)
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """Make sure the session's transaction holds the database's write lock before it reads rows
+    it will update conditionally (stock, order states, counters).
+
+    On SQLite a transaction that has only read and then writes fails at once with SQLITE_BUSY
+    when another writer committed in between (its snapshot is stale; the busy timeout does not
+    help). So a transaction that has only read so far is ended and a new one begun with BEGIN
+    IMMEDIATE, which waits for the write lock instead; one that already wrote holds the lock.
+    PostgreSQL needs nothing: row locks do the work.
     """
     if session.get_bind().dialect.name != "sqlite":
         return
     if session.new or session.dirty or session.deleted:
         await session.flush()
-    if session.in_transaction():
-        await session.commit()
+    if session.info.get(_WROTE):
+        return
+    transaction = session.sync_session.get_transaction()
+    if transaction is not None and transaction._connections:  # a statement already ran
+        if session.sync_session._trans_context_manager is not None:
+            # Inside a session.begin() block (a job) that already read: it cannot be restarted
+            # here; a busy database fails the job, which is retried.
+            return
+        await session.commit()  # only reads so far: nothing is committed early
     await session.connection(execution_options={SQLITE_IMMEDIATE: True})
+    session.info[_WROTE] = True
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:

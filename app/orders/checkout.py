@@ -222,6 +222,8 @@ async def place_order(
 ) -> Order:
     """Create the order (one part per seller) and reserve its stock, all or nothing."""
     await begin_write(session)
+    # Lock the listings before anything reads their stock or refers to them (fixed order).
+    await repository.lock_listings(session, sorted({line.listing_id for line in cart.lines}))
     priced = await quote(session, cart, address, currency)
     now = utcnow()
     expires = now + timedelta(minutes=settings.reservation_minutes)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.models import State
 from app.catalog.sale_models import SaleUnit
-from app.db import utcnow
+from app.db import begin_write, utcnow
 from app.orders import repository
 from app.orders.errors import OrderNotFound
 from app.orders.models import Invoice, Order, OrderLine, OrderPart
@@ -39,6 +39,7 @@ def invoice_number(year: int, sequence: int) -> str:
 
 
 async def issue(session: AsyncSession, part: OrderPart) -> Invoice:
+    await begin_write(session)
     existing = await repository.invoice_of_part(session, part.id)
     if existing is not None:
         return existing

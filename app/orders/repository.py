@@ -145,7 +145,12 @@ async def lock_listings(session: AsyncSession, ids: Sequence[int]) -> None:
     """Row locks in listing-id order (PostgreSQL), so concurrent checkouts never deadlock."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(
-            select(Listing.id).where(Listing.id.in_(ids)).order_by(Listing.id).with_for_update()
+            select(Listing.id)
+            .where(Listing.id.in_(ids))
+            .order_by(Listing.id)
+            # NO KEY UPDATE: what the stock UPDATE needs, and it does not conflict with the
+            # KEY SHARE locks that inserting order lines (foreign keys) take on the listing.
+            .with_for_update(key_share=True)
         )
 
 

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
-from app.db import utcnow
+from app.db import begin_write, utcnow
 from app.errors import Conflict, FormErrors
 from app.i18n import gettext as _
-from app.orders import emails, repository, stock
+from app.orders import emails, repository, stock, tasks
 from app.orders.errors import OrderNotFound, TransitionNotAllowed
 from app.orders.models import (
     ActorKind,
@@ -125,6 +125,7 @@ async def on_payment_succeeded(
     amount_minor: int,
     currency: str,
 ) -> bool:
+    await begin_write(session)
     order = await get_order(session, order_number)
     if amount_minor != order.total_minor or currency.upper() != order.currency:
         raise Conflict(f"payment of {amount_minor} {currency} does not match {order.number}")
@@ -159,6 +160,7 @@ async def on_payment_succeeded(
                 cancel_reason="out of stock after the reservation expired",
             )
             await stock.restock(session, order.id, part.id)
+            tasks.schedule_refund(session, order.number, part.id)
         else:
             await transition(session, part, PartState.PAID, SYSTEM, expect=PartState.PLACED)
     return True
@@ -167,6 +169,7 @@ async def on_payment_succeeded(
 async def on_payment_failed(
     session: AsyncSession, *, order_number: str, provider_payment_id: str
 ) -> bool:
+    await begin_write(session)
     order = await get_order(session, order_number)
     if not await repository.set_payment_status(
         session, order.id, PaymentStatus.PENDING, PaymentStatus.FAILED
@@ -180,6 +183,7 @@ async def on_payment_failed(
 async def expire_order(session: AsyncSession, order_id: int) -> bool:
     """The reservation of an unpaid order ran out: release its stock (the order may still be
     paid later; then the stock is checked again)."""
+    await begin_write(session)
     order = await repository.order_by_id(session, order_id)
     if order is None or order.payment_status != PaymentStatus.PENDING:
         return False
@@ -205,6 +209,7 @@ async def on_refund_succeeded(
     amount_minor: int,
 ) -> bool:
     """A refund of one part (or, with ``order_part_id`` None, of every part) went through."""
+    await begin_write(session)
     order = await get_order(session, order_number)
     parts = [p for p in order.parts if order_part_id is None or p.id == order_part_id]
     if not parts:
@@ -255,6 +260,7 @@ async def ledger_facts(session: AsyncSession, *, order_number: str) -> list[Part
 
 async def buyer_cancel(session: AsyncSession, user: User, number: str) -> list[OrderPart]:
     """Cancel every part not yet accepted. Paid parts then need a refund (returned)."""
+    await begin_write(session)
     order = await buyer_order(session, user, number)
     cancellable = [p for p in order.parts if p.state in BUYER_CANCELLABLE]
     if not cancellable:
@@ -273,6 +279,7 @@ async def buyer_cancel(session: AsyncSession, user: User, number: str) -> list[O
         ):
             if was == PartState.PAID:
                 paid.append(part)
+                tasks.schedule_refund(session, order.number, part.id)
             await stock.restock(session, order.id, part.id)
     if all(p.state == PartState.CANCELLED for p in order.parts):
         await repository.set_payment_status(
@@ -298,6 +305,7 @@ async def seller_advance(
     carrier: str = "",
     tracking_number: str = "",
 ) -> OrderPart:
+    await begin_write(session)
     part = await seller_part(session, seller_id, part_id)
     if SELLER_STEPS.get(part.state) != to:
         raise TransitionNotAllowed()
@@ -325,6 +333,7 @@ async def seller_advance(
 async def seller_cancel(
     session: AsyncSession, user: User, seller_id: int, part_id: int, reason: str
 ) -> OrderPart:
+    await begin_write(session)
     part = await seller_part(session, seller_id, part_id)
     reason = reason.strip()
     if not 3 <= len(reason) <= 500:
@@ -340,6 +349,7 @@ async def seller_cancel(
         cancel_reason=reason,
     )
     await stock.restock(session, part.order_id, part.id)
+    tasks.schedule_refund(session, part.order.number, part.id)  # every cancellable part is paid
     return part
 
 
@@ -385,3 +395,10 @@ def reservation_left(order: Order, now: datetime | None = None) -> timedelta | N
     if order.payment_status != PaymentStatus.PENDING or order.reserved_until is None:
         return None
     return max(timedelta(), order.reserved_until - (now or utcnow()))
+
+
+def payable(order: Order) -> bool:
+    """The buyer may (still or again) pay: unpaid, and some part is waiting for the payment."""
+    return order.payment_status in (PaymentStatus.PENDING, PaymentStatus.FAILED) and any(
+        p.state == PartState.PLACED for p in order.parts
+    )

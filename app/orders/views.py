@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import CurrentUser
 from app.catalog import currency as fx
@@ -189,7 +189,8 @@ async def checkout_place(
     except (CartNeedsReview, EmptyCart, OutOfStock) as exc:
         flash(request, exc.message, "error")
         return _finish(request, redirect_to(request, "cart"))
-    return _finish(request, redirect_to(request, "order_pay", number=order.number))
+    flash(request, _("Your order is placed. Pay now to confirm it."), "success")
+    return _finish(request, redirect_to(request, "order", number=order.number))
 
 
 # The buyer's orders -------------------------------------------------------------------------------
@@ -220,6 +221,7 @@ async def order_page(
                 "sellers": sellers,
                 "units": {u.code: u for u in await repository.units(session)},
                 "cancellable": any(p.state in service.BUYER_CANCELLABLE for p in order.parts),
+                "payable": service.payable(order),
                 "reservation_left": service.reservation_left(order),
                 "invoiced": {
                     p.id
@@ -229,15 +231,6 @@ async def order_page(
             },
         ),
     )
-
-
-@router.get("/orders/{number}/pay", name="order_pay")
-async def order_pay(
-    request: Request, session: SessionDep, user: CurrentUser, number: str
-) -> Response:
-    """Where checkout lands: the payment step (the payments domain takes over from here)."""
-    order = await service.buyer_order(session, user, number)
-    return _finish(request, RedirectResponse(f"/orders/{order.number}", status_code=303))
 
 
 @router.post("/orders/{number}/cancel", name="order_cancel")
