@@ -33,3 +33,8 @@ class PaymentNotFound(NotFound):
 class PaymentBeingConfirmed(Conflict):
     code = "payment_being_confirmed"
     title = "Your earlier payment went through; it is being confirmed. Please reload in a minute."
+
+
+class OrderCancelled(Conflict):
+    code = "order_cancelled"
+    title = "This order is cancelled: there is nothing to pay"

@@ -21,11 +21,14 @@ from app.errors import FormErrors
 from app.i18n import gettext as _
 from app.orders import service as orders_service
 from app.orders.ledger import service as ledger_service
+from app.orders.models import PartState
+from app.orders.models import PaymentStatus as OrderPaymentStatus
 from app.orders.payments import emails, repository
 from app.orders.payments.base import PaymentRequest, PaymentStart
 from app.orders.payments.errors import (
     AlreadyPaid,
     NothingToRefund,
+    OrderCancelled,
     OrderNotFound,
     PaymentBeingConfirmed,
     PaymentNotFound,
@@ -61,6 +64,11 @@ async def start_payment(
     order = await repository.order_by_number(session, order_number)
     if order is None:
         raise OrderNotFound()
+    if order.payment_status in (OrderPaymentStatus.PAID, OrderPaymentStatus.REFUNDED):
+        raise AlreadyPaid()
+    parts = await repository.order_parts(session, order.id)
+    if parts and all(part.state == PartState.CANCELLED for part in parts):
+        raise OrderCancelled()
     amount_minor, currency = await orders_service.payable_amount(session, order_number=order_number)
     payments = await repository.payments_of_order(session, order.id)
     if any(p.state == PaymentState.SUCCEEDED for p in payments):

@@ -18,7 +18,7 @@ from app.mail import folder_messages
 from app.orders.ledger.models import EntryKind, LedgerEntry
 from app.orders.models import Order, OrderPart, PartState, PaymentStatus
 from app.orders.payments import service
-from app.orders.payments.errors import AlreadyPaid
+from app.orders.payments.errors import AlreadyPaid, OrderCancelled
 from app.orders.payments.models import EventState, Payment, PaymentEvent, PaymentState, Refund
 from app.orders.payments.providers import OfflineProvider, SandboxProvider, provider_for
 from tests import factories
@@ -390,3 +390,13 @@ async def test_stripe_attempts_use_the_order_as_idempotency_key_and_close_the_la
             ("POST", "/v1/checkout/sessions"),
         ]
         assert server.requests[-1].headers["idempotency-key"] == f"stripe-{order.number}-2"
+
+
+async def test_a_cancelled_order_cannot_be_paid(db: AsyncSession, settings: Settings) -> None:
+    order = await make_order(db, settings, [PartSpec(30_000, 25_424)])
+    for part in await db.scalars(select(OrderPart).where(OrderPart.order_id == order.id)):
+        part.state = PartState.CANCELLED
+    await db.flush()
+    with pytest.raises(OrderCancelled):
+        await service.start_payment(db, settings, order_number=order.number)
+    assert await payments_of(db, order) == []
