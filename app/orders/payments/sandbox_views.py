@@ -98,6 +98,7 @@ async def _succeed(request: Request, payment: Payment) -> None:
                 currency=payment.currency,
                 succeeded=True,
                 charge_id=charge,
+                payment_key=payment.idempotency_key,
             ),
         ),
     )
@@ -112,6 +113,7 @@ async def _succeed(request: Request, payment: Payment) -> None:
                 amount_minor=payment.amount_minor,
                 currency=payment.currency,
                 paid=True,
+                payment_key=payment.idempotency_key,
             ),
         ),
     )
@@ -128,6 +130,7 @@ async def _fail(request: Request, payment: Payment) -> None:
                 amount_minor=payment.amount_minor,
                 currency=payment.currency,
                 succeeded=False,
+                payment_key=payment.idempotency_key,
             ),
         ),
     )

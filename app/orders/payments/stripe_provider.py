@@ -53,7 +53,8 @@ class StripeProvider:
         return client, http
 
     async def start_payment(self, request: PaymentRequest) -> PaymentStart:
-        metadata = {"order_number": request.order_number}
+        # The payment key tells which attempt a PaymentIntent's events are about.
+        metadata = {"order_number": request.order_number, "payment_key": request.idempotency_key}
         params: dict[str, Any] = {
             "mode": "payment",
             "client_reference_id": request.order_number,

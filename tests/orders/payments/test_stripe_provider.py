@@ -111,7 +111,9 @@ async def test_a_checkout_session_is_created_with_the_order_and_an_idempotency_k
         "line_items[0][price_data][unit_amount]": "158000",
         "line_items[0][price_data][product_data][name]": "ODOP Bazaar order OD-ABCDEFGHJK",
         "metadata[order_number]": "OD-ABCDEFGHJK",
+        "metadata[payment_key]": "odop-OD-ABCDEFGHJK-1",
         "payment_intent_data[metadata][order_number]": "OD-ABCDEFGHJK",
+        "payment_intent_data[metadata][payment_key]": "odop-OD-ABCDEFGHJK-1",
         "customer_email": "buyer@example.com",
     }
 
