@@ -1,4 +1,5 @@
-"""Imports every module that registers job handlers, so each process knows every job kind."""
+"""Imports every module that registers job handlers or seller hooks, so each process knows
+every job kind and every listing follows its seller."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from __future__ import annotations
 def register_all() -> None:
     """Handlers register themselves on import; add each new module that defines some here."""
     from app.accounts import emails  # noqa: F401
-    from app.catalog import events  # noqa: F401
     from app.catalog.search import service as search_service  # noqa: F401
+    from app.listings import events  # noqa: F401
+    from app.listings import service as listings_service  # noqa: F401
     from app.orders import emails as order_emails  # noqa: F401
-    from app.orders import tasks as order_tasks  # noqa: F401
+    from app.orders import task_handlers as order_task_handlers  # noqa: F401
     from app.orders.payments import emails as payment_emails  # noqa: F401
     from app.orders.payments import tasks as payment_tasks  # noqa: F401
     from app.sellers import emails as seller_emails  # noqa: F401
+    from app.sellers import events as seller_events  # noqa: F401

@@ -10,8 +10,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app.accounts.deps import CurrentUser
-from app.catalog import currency as fx
 from app.db import SessionDep
+from app.money import BASE_CURRENCY
 from app.orders import cart as cart_service
 from app.orders import checkout, repository, service
 from app.orders.deps import SettingsDep
@@ -176,7 +176,7 @@ async def place(
         buyer=user,
         cart=cart,
         address=address,
-        currency=body.currency.upper() or fx.BASE_CURRENCY,
+        currency=body.currency.upper() or BASE_CURRENCY,
     )
     return _order_json(await service.get_order(session, order.number))
 

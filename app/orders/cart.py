@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import Listing
 from app.db import utcnow
 from app.errors import FormErrors, NotFound
 from app.i18n import gettext as _
+from app.listings.models import Listing
 from app.orders import repository
 from app.orders.models import Cart, CartLine
 from app.orders.pricing import PricedLine, PricedPart, price_parts
@@ -119,15 +119,20 @@ async def add(session: AsyncSession, cart: Cart, listing_id: int, quantity: int 
 
 
 async def set_quantity(session: AsyncSession, cart: Cart, listing_id: int, quantity: int) -> None:
+    """Set a line's quantity (0 removes it; a listing not yet in the cart is added)."""
     line = next((x for x in cart.lines if x.listing_id == listing_id), None)
-    if line is None:
-        raise NotFound(_("That product is not in your cart."))
     if quantity <= 0:
-        cart.lines.remove(line)
-        await session.flush()
+        if line is not None:
+            cart.lines.remove(line)
+            await session.flush()
         return
     listing = await _buyable(session, listing_id)
     _check_quantity(listing, quantity)
+    if line is None:
+        if len(cart.lines) >= MAX_LINES:
+            raise FormErrors({"quantity": _("Your cart is full.")})
+        line = CartLine(listing_id=listing_id, quantity=quantity, seen_unit_price_paise=0)
+        cart.lines.append(line)
     line.quantity = quantity
     line.seen_unit_price_paise = _current_unit_price(listing, quantity)
     await session.flush()

@@ -15,13 +15,13 @@ from babel import Locale
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
-from app.catalog import currency as fx
-from app.catalog.models import Listing, State
 from app.config import Settings
 from app.db import begin_write, utcnow
 from app.errors import FormErrors
 from app.i18n import current_language
 from app.i18n import gettext as _
+from app.listings.models import Listing
+from app.money import BASE_CURRENCY
 from app.orders import cart as cart_service
 from app.orders import repository, stock
 from app.orders.errors import CartNeedsReview, EmptyCart
@@ -35,6 +35,8 @@ from app.orders.models import (
     PartState,
 )
 from app.orders.pricing import Destination, PricedPart, price_parts
+from app.rates import service as fx
+from app.reference.models import State
 from app.sellers.identifiers import InvalidIdentifier, validate_gstin
 
 ORDER_NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -206,9 +208,9 @@ async def quote(session: AsyncSession, cart: Cart, address: Address, currency: s
                 }
             )
     rate = None
-    if currency != fx.BASE_CURRENCY:
+    if currency != BASE_CURRENCY:
         rate = (await fx.current_rates(session, utcnow().date())).get(currency)
-    return Quote(parts, currency if rate else fx.BASE_CURRENCY, rate)
+    return Quote(parts, currency if rate else BASE_CURRENCY, rate)
 
 
 async def place_order(

@@ -14,12 +14,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import State
-from app.catalog.sale_models import SaleUnit
 from app.db import begin_write, utcnow
+from app.listings.sale_models import SaleUnit
 from app.orders import repository
 from app.orders.errors import OrderNotFound
 from app.orders.models import Invoice, Order, OrderLine, OrderPart
+from app.reference.models import State
 from app.sellers.models import Seller
 
 IST_OFFSET_MINUTES = 330

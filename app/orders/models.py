@@ -13,8 +13,8 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts import models as _account_models  # noqa: F401 - carts and orders need users
-from app.catalog import models as _catalog_models  # noqa: F401 - lines refer to listings
 from app.db import Base, TimestampMixin, str_enum, utcnow
+from app.listings import models as _listing_models  # noqa: F401 - lines refer to listings
 from app.sellers import models as _seller_models  # noqa: F401 - parts refer to sellers
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.catalog.models import Listing, PriceTier
-from app.catalog.sale_models import GstRate, SellerShipping
-from app.catalog.sale_terms import gst_rate_bp
+from app.listings.models import Listing, PriceTier
+from app.listings.sale_models import GstRate, SellerShipping
+from app.listings.sale_terms import gst_rate_bp
 from app.orders.money import split_half, tax_included
 
 

@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.catalog import repository as catalog_repository
-from app.catalog.models import Listing, ListingStatus, State
-from app.catalog.sale_models import (
+from app.listings import sale_terms
+from app.listings.models import Listing, ListingStatus
+from app.listings.sale_models import (
     GstRate,
     SaleUnit,
     SellerExportRate,
@@ -35,18 +35,19 @@ from app.orders.models import (
     StockReservation,
     WeeklyCapacity,
 )
+from app.reference.models import State
 from app.sellers.models import Seller, SellerStatus
 
 # Sale terms ---------------------------------------------------------------------------------------
 
 
 async def units(session: AsyncSession) -> list[SaleUnit]:
-    return list(await session.scalars(select(SaleUnit).order_by(SaleUnit.position)))
+    return await sale_terms.units(session)
 
 
 async def gst_rates(session: AsyncSession, day: date) -> list[GstRate]:
     """Rows in effect on ``day`` (a small table: loaded whole, matched in Python)."""
-    return await catalog_repository.gst_rates_on(session, day)
+    return await sale_terms.gst_rates_on(session, day)
 
 
 async def shipping_terms(

@@ -300,16 +300,17 @@ async def seller_advance(
     user: User,
     seller_id: int,
     part_id: int,
-    to: PartState,
+    to: PartState | str,
     *,
     carrier: str = "",
     tracking_number: str = "",
 ) -> OrderPart:
     await begin_write(session)
-    part = await seller_part(session, seller_id, part_id)
-    if SELLER_STEPS.get(part.state) != to:
+    part = await seller_part(session, seller_id, part_id)  # another seller's part: 404 first
+    if to not in PartState.__members__.values() or SELLER_STEPS.get(part.state) != to:
         raise TransitionNotAllowed()
     values: dict[str, object] = {}
+    to = PartState(to)
     if to == PartState.SHIPPED:
         carrier, tracking_number = carrier.strip(), tracking_number.strip()
         errors = {}

@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import Listing
 from app.db import utcnow
+from app.listings.models import Listing
 from app.orders import repository
 from app.orders.errors import OutOfStock
 from app.orders.models import ReservationStatus, StockReservation

@@ -12,15 +12,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import CurrentUser
-from app.catalog import currency as fx
 from app.db import SessionDep
 from app.errors import FormErrors
 from app.i18n import gettext as _
+from app.money import BASE_CURRENCY
 from app.orders import cart as cart_service
 from app.orders import checkout, invoices, repository, service
 from app.orders.deps import CART_COOKIE, CartDep, SettingsDep, same_origin
 from app.orders.errors import CartNeedsReview, EmptyCart, OutOfStock
-from app.orders.models import PartState
 from app.preferences import selected_currency
 from app.sellers.deps import CurrentSeller
 from app.web import flash, redirect_to, templates_of, verify_csrf
@@ -146,7 +145,7 @@ async def _render_checkout(
                 ((code, checkout.country_name(code)) for code in countries),
                 key=lambda pair: pair[1],
             ),
-            "order_currencies": [fx.BASE_CURRENCY, *settings.display_currencies],
+            "order_currencies": [BASE_CURRENCY, *settings.display_currencies],
         },
         status_code=status_code,
     )
@@ -182,7 +181,7 @@ async def checkout_place(
             buyer=user,
             cart=ctx.cart,
             address=address,
-            currency=values["currency"] or fx.BASE_CURRENCY,
+            currency=values["currency"] or BASE_CURRENCY,
         )
     except FormErrors as exc:
         return await _render_checkout(request, session, ctx, values, exc.errors, 422)
@@ -325,7 +324,7 @@ async def seller_order_advance(
     seller: CurrentSeller,
     user: CurrentUser,
     part_id: int,
-    to: Annotated[PartState, Form()],
+    to: Annotated[str, Form(max_length=20)] = "",
     carrier: Annotated[str, Form(max_length=80)] = "",
     tracking_number: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
-from app.catalog.models import Listing, PriceTier
-from app.catalog.sale_models import SellerExportRate, SellerShipping
+from app.listings.models import Listing, PriceTier
+from app.listings.sale_models import SellerExportRate, SellerShipping
 from app.sellers.models import Seller
 from tests import factories
-from tests.sellers.conftest import gstin_for
+from tests.factories import gstin_for
 
 UP_PAN = "AAACF1234K"
 RJ_PAN = "AAACJ5678L"

@@ -11,16 +11,16 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog import currency as fx
-from app.catalog.models import Listing
-from app.catalog.sale_terms import gst_rate_bp
 from app.config import Settings
 from app.db import utcnow
+from app.listings.models import Listing
+from app.listings.sale_terms import gst_rate_bp
 from app.orders import cart as cart_service
 from app.orders import repository
 from app.orders.models import Order, PartState, ReservationStatus, StockReservation
 from app.orders.money import split_half, tax_included
 from app.orders.pricing import unit_price
+from app.rates import service as fx
 from tests.helpers import post_form, start_session
 from tests.orders.conftest import UP_ADDRESS, make_shop
 

@@ -11,10 +11,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.accounts.models import User
-from app.catalog.models import Listing
 from app.config import Settings
 from app.db import make_session_factory
 from app.jobs import Job
+from app.listings.models import Listing
 from app.orders import cart as cart_service
 from app.orders import checkout, invoices, service
 from app.orders.errors import CartNeedsReview, OutOfStock

@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.accounts.models import User
-from app.catalog.reference_data import load_reference
 from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.main import create_app
 from app.orders.models import Order, OrderPart
 from app.orders.payments import stripe_events
+from app.reference.loading import load_reference
 from app.sellers import crypto
 from app.sellers.models import Seller
 from tests import factories
