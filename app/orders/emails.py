@@ -93,7 +93,8 @@ async def send_step_email(session: AsyncSession, payload: dict[str, Any]) -> Non
     try:
         paragraph = buyer_message(event, order, part, seller.display_name)
         subject = _("Your order %(number)s", number=order.number)
-        body = f"{paragraph}\n\n{_('See your order: %(link)s', link=link)}\n\n{_('ODOP Bazaar')}\n"
+        more = _("See your order: %(link)s", link=link)
+        body = f"{paragraph}\n\n{more}\n\n{_('ODOP Bazaar')}\n"
     finally:
         reset_language(token)
     if paragraph is not None:
@@ -106,9 +107,8 @@ async def send_step_email(session: AsyncSession, payload: dict[str, Any]) -> Non
         paragraph = seller_message(event, order)
         subject = _("Order %(number)s", number=order.number)
         seller_link = f"{settings.base_url.rstrip('/')}/seller/orders"
-        body = (
-            f"{paragraph}\n\n{_('Your orders: %(link)s', link=seller_link)}\n\n{_('ODOP Bazaar')}\n"
-        )
+        more = _("Your orders: %(link)s", link=seller_link)
+        body = f"{paragraph}\n\n{more}\n\n{_('ODOP Bazaar')}\n"
     finally:
         reset_language(token)
     if paragraph is not None:
