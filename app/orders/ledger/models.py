@@ -11,7 +11,9 @@ from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from app.db import Base, str_enum, utcnow
 from app.orders import models as _order_models  # noqa: F401 - entries refer to order parts
-from app.orders.payments import models as _payment_models  # noqa: F401 - and to refunds
+
+# Entries also refer to ``refunds`` (app/orders/payments/models.py) by table name only: payments
+# writes the ledger, so the ledger does not import payments (app/all_models.py loads both).
 
 
 class EntryKind(enum.StrEnum):

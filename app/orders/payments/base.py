@@ -39,6 +39,11 @@ class PaymentProvider(Protocol):
         """Refund part or all of a payment; returns the provider's refund id."""
         ...
 
+    async def close(self, provider_payment_id: str) -> bool:
+        """Close an earlier attempt's hosted page before a new attempt starts, so the buyer
+        cannot pay both. Returns False if that attempt was paid after all."""
+        ...
+
 
 class PaymentProviderError(AppError):
     """The provider refused or could not be reached; nothing was charged or refunded by us."""

@@ -28,3 +28,13 @@ class RefundTooLarge(ValidationFailed):
 class PaymentNotFound(NotFound):
     code = "payment_not_found"
     title = "There is no such payment"
+
+
+class PaymentBeingConfirmed(Conflict):
+    code = "payment_being_confirmed"
+    title = "Your earlier payment went through; it is being confirmed. Please reload in a minute."
+
+
+class OrderCancelled(Conflict):
+    code = "order_cancelled"
+    title = "This order is cancelled: there is nothing to pay"

@@ -43,6 +43,9 @@ class OfflineProvider:
     ) -> str:
         return _stable_id("offline_refund_", idempotency_key)
 
+    async def close(self, provider_payment_id: str) -> bool:
+        return True
+
 
 class SandboxProvider:
     """Development only: a local page imitating Stripe's hosted checkout, which sends Stripe-format
@@ -68,6 +71,9 @@ class SandboxProvider:
         self, *, provider_payment_id: str, amount_minor: int, currency: str, idempotency_key: str
     ) -> str:
         return _stable_id("re_sandbox_", idempotency_key)
+
+    async def close(self, provider_payment_id: str) -> bool:
+        return True  # a replaced attempt's sandbox page is gone (sandbox_views._payment)
 
 
 def provider_for(settings: Settings, name: str | None = None) -> PaymentProvider:

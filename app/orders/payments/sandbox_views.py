@@ -35,12 +35,16 @@ def _derived(prefix: str, session_id: str) -> str:
 
 async def _payment(request: Request, session_id: str) -> Payment:
     """Read in a short session of its own: the webhook call that follows must find no
-    transaction of this request open (SQLite has one writer)."""
+    transaction of this request open (SQLite has one writer). Like an expired Checkout Session,
+    the page of an attempt that a newer attempt replaced is gone."""
     if not session_id.startswith(SANDBOX_SESSION_PREFIX):
         raise NotFound()
     async with request.app.state.session_factory() as session:
         payment = await repository.payment_by_provider_id(session, session_id)
-    if payment is None or payment.provider != "sandbox":
+        replaced = payment is not None and any(
+            p.id > payment.id for p in await repository.payments_of_order(session, payment.order_id)
+        )
+    if payment is None or payment.provider != "sandbox" or replaced:
         raise NotFound(_("There is no such sandbox payment."))
     return payment
 
@@ -94,6 +98,7 @@ async def _succeed(request: Request, payment: Payment) -> None:
                 currency=payment.currency,
                 succeeded=True,
                 charge_id=charge,
+                payment_key=payment.idempotency_key,
             ),
         ),
     )
@@ -108,6 +113,7 @@ async def _succeed(request: Request, payment: Payment) -> None:
                 amount_minor=payment.amount_minor,
                 currency=payment.currency,
                 paid=True,
+                payment_key=payment.idempotency_key,
             ),
         ),
     )
@@ -124,6 +130,7 @@ async def _fail(request: Request, payment: Payment) -> None:
                 amount_minor=payment.amount_minor,
                 currency=payment.currency,
                 succeeded=False,
+                payment_key=payment.idempotency_key,
             ),
         ),
     )

@@ -18,14 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.db import begin_write, utcnow
 from app.errors import FormErrors
+from app.i18n import gettext as _
 from app.orders import service as orders_service
 from app.orders.ledger import service as ledger_service
+from app.orders.models import PartState
+from app.orders.models import PaymentStatus as OrderPaymentStatus
 from app.orders.payments import emails, repository
 from app.orders.payments.base import PaymentRequest, PaymentStart
 from app.orders.payments.errors import (
     AlreadyPaid,
     NothingToRefund,
+    OrderCancelled,
     OrderNotFound,
+    PaymentBeingConfirmed,
     PaymentNotFound,
     RefundTooLarge,
 )
@@ -59,6 +64,11 @@ async def start_payment(
     order = await repository.order_by_number(session, order_number)
     if order is None:
         raise OrderNotFound()
+    if order.payment_status in (OrderPaymentStatus.PAID, OrderPaymentStatus.REFUNDED):
+        raise AlreadyPaid()
+    parts = await repository.order_parts(session, order.id)
+    if parts and all(part.state == PartState.CANCELLED for part in parts):
+        raise OrderCancelled()
     amount_minor, currency = await orders_service.payable_amount(session, order_number=order_number)
     payments = await repository.payments_of_order(session, order.id)
     if any(p.state == PaymentState.SUCCEEDED for p in payments):
@@ -71,6 +81,14 @@ async def start_payment(
             and (payment.amount_minor, payment.currency) == (amount_minor, currency)
         ):
             return _start_of(payment)
+    # A Checkout page stays open after a declined card: close it before a new attempt.
+    for earlier in payments:
+        if (
+            earlier.state == PaymentState.FAILED
+            and earlier.provider == provider.name
+            and not await provider.close(earlier.provider_payment_id)
+        ):
+            raise PaymentBeingConfirmed()
     attempt = 1 + sum(1 for p in payments if p.state == PaymentState.FAILED)
     key = f"{provider.name}-{order_number}-{attempt}"
     start = await provider.start_payment(
@@ -197,11 +215,13 @@ async def record_offline_payment(
     if payment.state == PaymentState.SUCCEEDED:
         raise AlreadyPaid()
     if amount_minor != payment.amount_minor:
+        expected = f"{payment.amount_minor / 100:.2f} {payment.currency}"
         raise FormErrors(
             {
-                "amount": (
-                    f"The order's amount is {payment.amount_minor / 100:.2f} "
-                    f"{payment.currency}; record the full payment (part payments are not taken)."
+                "amount": _(
+                    "The order's amount is %(amount)s; record the full payment "
+                    "(part payments are not taken).",
+                    amount=expected,
                 )
             }
         )
@@ -334,12 +354,12 @@ def summary(payment: Payment) -> dict[str, Any]:
 def parse_amount(text: str, field: str = "amount") -> int:
     """A form's amount in rupees (or the order's currency units), "1,234.50", to minor units."""
     cleaned = text.replace(",", "").replace("₹", "").strip()
-    whole, _, fraction = cleaned.partition(".")
+    whole, _dot, fraction = cleaned.partition(".")
     if not whole.isdigit() or len(fraction) > 2 or (fraction and not fraction.isdigit()):
-        raise FormErrors({field: "Enter an amount like 1250 or 1250.50"})
+        raise FormErrors({field: _("Enter an amount like 1250 or 1250.50.")})
     minor = int(whole) * 100 + int(fraction.ljust(2, "0") or 0)
     if minor <= 0:
-        raise FormErrors({field: "Enter an amount above zero"})
+        raise FormErrors({field: _("Enter an amount above zero.")})
     return minor
 
 

@@ -48,6 +48,10 @@ def encode(evt: dict[str, Any]) -> bytes:
     return json.dumps(evt, separators=(",", ":")).encode()
 
 
+def _metadata(order_number: str, payment_key: str | None) -> dict[str, str]:
+    return {"order_number": order_number, **({"payment_key": payment_key} if payment_key else {})}
+
+
 def payment_intent(
     *,
     intent_id: str,
@@ -56,6 +60,7 @@ def payment_intent(
     currency: str,
     succeeded: bool,
     charge_id: str | None = None,
+    payment_key: str | None = None,
 ) -> dict[str, Any]:
     failure = None
     if not succeeded:
@@ -74,7 +79,7 @@ def payment_intent(
         "latest_charge": charge_id,
         "last_payment_error": failure,
         "livemode": False,
-        "metadata": {"order_number": order_number},
+        "metadata": _metadata(order_number, payment_key),
         "payment_method_types": ["card"],
         "status": "succeeded" if succeeded else "requires_payment_method",
     }
@@ -88,6 +93,7 @@ def checkout_session(
     amount_minor: int,
     currency: str,
     paid: bool,
+    payment_key: str | None = None,
 ) -> dict[str, Any]:
     return {
         "id": session_id,
@@ -96,7 +102,7 @@ def checkout_session(
         "client_reference_id": order_number,
         "currency": currency.lower(),
         "livemode": False,
-        "metadata": {"order_number": order_number},
+        "metadata": _metadata(order_number, payment_key),
         "mode": "payment",
         "payment_intent": intent_id,
         "payment_status": "paid" if paid else "unpaid",

@@ -53,7 +53,8 @@ class StripeProvider:
         return client, http
 
     async def start_payment(self, request: PaymentRequest) -> PaymentStart:
-        metadata = {"order_number": request.order_number}
+        # The payment key tells which attempt a PaymentIntent's events are about.
+        metadata = {"order_number": request.order_number, "payment_key": request.idempotency_key}
         params: dict[str, Any] = {
             "mode": "payment",
             "client_reference_id": request.order_number,
@@ -119,6 +120,20 @@ class StripeProvider:
         if refund.status in ("failed", "canceled"):
             raise PaymentProviderError(f"Stripe refused the refund ({refund.status})")
         return refund.id
+
+    async def close(self, provider_payment_id: str) -> bool:
+        if not provider_payment_id.startswith("cs_"):
+            return True
+        client, http = self._client()
+        try:
+            session = await client.v1.checkout.sessions.retrieve_async(provider_payment_id)
+            if session.status == "open":
+                session = await client.v1.checkout.sessions.expire_async(provider_payment_id)
+        except stripe.StripeError as exc:
+            raise PaymentProviderError(_message(exc)) from exc
+        finally:
+            await http.close_async()  # type: ignore[no-untyped-call]
+        return session.status != "complete"
 
 
 def _id_of(value: object) -> str:

@@ -43,6 +43,10 @@ async def _payment_for(
     session: AsyncSession, event: PaymentEvent, obj: dict[str, Any]
 ) -> tuple[Payment | None, str]:
     """The payment an event is about, or why none was found."""
+    metadata = obj.get("metadata")
+    key = metadata.get("payment_key") if isinstance(metadata, dict) else None
+    if isinstance(key, str) and (keyed := await repository.payment_by_key(session, key)):
+        return keyed, ""
     if event.event_type == "checkout.session.completed":
         payment = await repository.payment_by_provider_id(session, str(obj.get("id", "")))
     else:

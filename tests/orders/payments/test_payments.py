@@ -18,12 +18,13 @@ from app.mail import folder_messages
 from app.orders.ledger.models import EntryKind, LedgerEntry
 from app.orders.models import Order, OrderPart, PartState, PaymentStatus
 from app.orders.payments import service
-from app.orders.payments.errors import AlreadyPaid
+from app.orders.payments.errors import AlreadyPaid, OrderCancelled
 from app.orders.payments.models import EventState, Payment, PaymentEvent, PaymentState, Refund
 from app.orders.payments.providers import OfflineProvider, SandboxProvider, provider_for
 from tests import factories
 from tests.helpers import csrf_token, post_form, start_session
 from tests.orders.payments.conftest import PartSpec, make_order
+from tests.orders.payments.recording_server import recording_server
 
 
 def with_provider(settings: Settings, name: str) -> Settings:
@@ -192,6 +193,8 @@ async def test_the_3d_secure_step_can_pass_or_fail(
 
     retry = await post_form(client, f"/payments/{order.number}/start")
     assert retry.headers["location"] != started.headers["location"]
+    # The first attempt's page is gone, as an expired Checkout Session is.
+    assert (await client.get(started.headers["location"])).status_code == 404
     step = await post_form(client, retry.headers["location"], {"outcome": "authenticate"})
     done = await post_form(client, step.headers["location"], {"outcome": "succeed"})
     assert done.status_code == 303
@@ -344,3 +347,56 @@ async def test_a_refund_in_the_admin_page_keeps_the_input_on_error(
     events = await db.scalar(select(func.count()).select_from(PaymentEvent))
     assert events == 0
     assert EventState.FLAGGED  # the admin page also lists flagged events (tests in test_webhook)
+
+
+async def test_stripe_attempts_use_the_order_as_idempotency_key_and_close_the_last_page(
+    db: AsyncSession, settings: Settings
+) -> None:
+    with recording_server() as server:
+        stripe = settings.model_copy(
+            update={
+                "payment_provider": "stripe",
+                "stripe_secret_key": "sk_test_recorded",
+                "stripe_api_base": server.url,
+            }
+        )
+        order = await make_order(db, settings, [PartSpec(118_000, 100_000)])
+        session = {
+            "id": "cs_test_first",
+            "object": "checkout.session",
+            "status": "open",
+            "url": "https://checkout.stripe.com/c/pay/cs_test_first",
+        }
+        server.reply("POST", "/v1/checkout/sessions", session)
+        first = await service.start_payment(db, stripe, order_number=order.number)
+        again = await service.start_payment(db, stripe, order_number=order.number)
+        assert first == again and first.redirect_url == session["url"]
+        assert len(server.requests) == 1  # the stored attempt is reused without a call
+        assert server.requests[0].headers["idempotency-key"] == f"stripe-{order.number}-1"
+        assert server.requests[0].form["metadata[order_number]"] == order.number
+
+        [payment] = await payments_of(db, order)
+        await service.payment_failed(db, payment.id, message="declined")
+        server.reply("GET", "/v1/checkout/sessions/cs_test_first", session)
+        server.reply(
+            "POST", "/v1/checkout/sessions/cs_test_first/expire", {**session, "status": "expired"}
+        )
+        server.reply("POST", "/v1/checkout/sessions", {**session, "id": "cs_test_second"})
+        second = await service.start_payment(db, stripe, order_number=order.number)
+        assert second.provider_payment_id == "cs_test_second"
+        assert [(r.method, r.path) for r in server.requests[1:]] == [
+            ("GET", "/v1/checkout/sessions/cs_test_first"),
+            ("POST", "/v1/checkout/sessions/cs_test_first/expire"),
+            ("POST", "/v1/checkout/sessions"),
+        ]
+        assert server.requests[-1].headers["idempotency-key"] == f"stripe-{order.number}-2"
+
+
+async def test_a_cancelled_order_cannot_be_paid(db: AsyncSession, settings: Settings) -> None:
+    order = await make_order(db, settings, [PartSpec(30_000, 25_424)])
+    for part in await db.scalars(select(OrderPart).where(OrderPart.order_id == order.id)):
+        part.state = PartState.CANCELLED
+    await db.flush()
+    with pytest.raises(OrderCancelled):
+        await service.start_payment(db, settings, order_number=order.number)
+    assert await payments_of(db, order) == []

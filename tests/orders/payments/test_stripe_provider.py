@@ -111,7 +111,9 @@ async def test_a_checkout_session_is_created_with_the_order_and_an_idempotency_k
         "line_items[0][price_data][unit_amount]": "158000",
         "line_items[0][price_data][product_data][name]": "ODOP Bazaar order OD-ABCDEFGHJK",
         "metadata[order_number]": "OD-ABCDEFGHJK",
+        "metadata[payment_key]": "odop-OD-ABCDEFGHJK-1",
         "payment_intent_data[metadata][order_number]": "OD-ABCDEFGHJK",
+        "payment_intent_data[metadata][payment_key]": "odop-OD-ABCDEFGHJK-1",
         "customer_email": "buyer@example.com",
     }
 
@@ -219,3 +221,25 @@ async def test_live_checkout_session_in_stripe_test_mode_is_idempotent() -> None
     assert first.provider_payment_id.startswith("cs_test_")
     assert again.provider_payment_id == first.provider_payment_id
     assert first.redirect_url and first.redirect_url.startswith("https://checkout.stripe.com/")
+
+
+async def test_closing_an_earlier_attempt_expires_its_open_checkout_session(
+    server: RecordingServer,
+) -> None:
+    server.reply("GET", "/v1/checkout/sessions/cs_test_a1b2c3", CHECKOUT_SESSION)
+    expired = {**CHECKOUT_SESSION, "status": "expired", "url": None}
+    server.reply("POST", "/v1/checkout/sessions/cs_test_a1b2c3/expire", expired)
+    assert await provider(server).close("cs_test_a1b2c3") is True
+    assert [(r.method, r.path) for r in server.requests] == [
+        ("GET", "/v1/checkout/sessions/cs_test_a1b2c3"),
+        ("POST", "/v1/checkout/sessions/cs_test_a1b2c3/expire"),
+    ]
+
+
+async def test_closing_an_attempt_that_was_paid_after_all_says_so(
+    server: RecordingServer,
+) -> None:
+    paid = {**CHECKOUT_SESSION, "status": "complete", "payment_status": "paid"}
+    server.reply("GET", "/v1/checkout/sessions/cs_test_a1b2c3", paid)
+    assert await provider(server).close("cs_test_a1b2c3") is False
+    assert len(server.requests) == 1  # nothing to expire

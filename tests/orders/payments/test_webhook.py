@@ -307,3 +307,40 @@ async def test_every_event_delivered_three_times_concurrently_and_shuffled_has_o
             )
         )
         assert failure_mails == 1
+
+
+async def test_an_event_names_its_attempt_so_a_late_success_lands_on_the_right_payment(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, jobs: JobRunner
+) -> None:
+    order = await make_order(db, settings, [PartSpec(30_000, 25_424)])
+    await service.start_payment(db, settings, order_number=order.number)
+    first = await db.scalar(select(Payment).where(Payment.order_id == order.id))
+    assert first is not None
+    await service.payment_failed(db, first.id, message="declined")
+    await service.start_payment(db, settings, order_number=order.number)
+    await db.commit()
+    # The first attempt's card went through after all (its PaymentIntent says which attempt).
+    late = stripe_events.event(
+        "payment_intent.succeeded",
+        stripe_events.payment_intent(
+            intent_id="pi_late",
+            order_number=order.number,
+            amount_minor=30_000,
+            currency="INR",
+            succeeded=True,
+            payment_key=first.idempotency_key,
+        ),
+    )
+    assert (await deliver(client, late, SECRET)).status_code == 200
+    await jobs.run_until_idle()
+    states = {
+        p.attempt: p.state
+        for p in await db.scalars(
+            select(Payment)
+            .where(Payment.order_id == order.id)
+            .execution_options(populate_existing=True)
+        )
+    }
+    assert states == {1: PaymentState.SUCCEEDED, 2: PaymentState.PENDING}
+    status = await db.scalar(select(Order.payment_status).where(Order.id == order.id))
+    assert status == PaymentStatus.PAID
