@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 
 from app.accounts.deps import CurrentUser
 from app.db import SessionDep
@@ -16,32 +15,9 @@ from app.orders import cart as cart_service
 from app.orders import checkout, repository, service
 from app.orders.deps import SettingsDep
 from app.orders.models import Cart, Order
+from app.orders.schemas import CartLineIn, CheckoutIn, QuantityIn
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
-
-
-class CartLineIn(BaseModel):
-    listing_id: int = Field(ge=1)
-    quantity: int | None = Field(default=None, ge=1, le=cart_service.MAX_QUANTITY)
-
-
-class QuantityIn(BaseModel):
-    quantity: int = Field(ge=0, le=cart_service.MAX_QUANTITY)
-
-
-class CheckoutIn(BaseModel):
-    name: str = Field(max_length=140)
-    phone: str = Field(default="", max_length=20)
-    line1: str = Field(max_length=200)
-    line2: str = Field(default="", max_length=200)
-    city: str = Field(max_length=120)
-    country: str = Field(default="IN", max_length=2)
-    state: str = Field(default="", max_length=120, description="State slug, for India")
-    pin_code: str = Field(default="", max_length=6)
-    region: str = Field(default="", max_length=120)
-    postal_code: str = Field(default="", max_length=12)
-    gstin: str = Field(default="", max_length=15)
-    currency: str = Field(default="INR", max_length=3)
 
 
 async def _cart_json(session: SessionDep, cart: Cart | None) -> dict[str, Any]:

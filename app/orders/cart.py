@@ -17,8 +17,8 @@ from app.listings.models import Listing
 from app.orders import repository
 from app.orders.models import Cart, CartLine
 from app.orders.pricing import PricedLine, PricedPart, price_parts
+from app.orders.schemas import MAX_QUANTITY
 
-MAX_QUANTITY = 100_000
 MAX_LINES = 100
 
 

@@ -20,6 +20,7 @@ from app.orders import cart as cart_service
 from app.orders import checkout, invoices, repository, service
 from app.orders.deps import CART_COOKIE, CartDep, SettingsDep, same_origin
 from app.orders.errors import CartNeedsReview, EmptyCart, OutOfStock
+from app.orders.schemas import MAX_QUANTITY
 from app.preferences import selected_currency
 from app.sellers.deps import CurrentSeller
 from app.web import flash, redirect_to, templates_of, verify_csrf
@@ -28,7 +29,7 @@ from app.web import flash, redirect_to, templates_of, verify_csrf
 cart_router = APIRouter(include_in_schema=False)
 # Checkout, orders and the seller's queue: signed in, CSRF token on every form.
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
-Quantity = Annotated[int | None, Form(ge=0, le=cart_service.MAX_QUANTITY)]
+Quantity = Annotated[int | None, Form(ge=0, le=MAX_QUANTITY)]
 ListingId = Annotated[int, Form(ge=1)]
 Text = Annotated[str, Form(max_length=500)]
 
@@ -89,7 +90,7 @@ async def cart_update(
     session: SessionDep,
     ctx: CartDep,
     listing_id: ListingId,
-    quantity: Annotated[int, Form(ge=0, le=cart_service.MAX_QUANTITY)],
+    quantity: Annotated[int, Form(ge=0, le=MAX_QUANTITY)],
 ) -> Response:
     if ctx.cart is None:
         return _finish(request, redirect_to(request, "cart"))
