@@ -212,11 +212,7 @@ def worker(
 
     async def main() -> None:
         engine = make_engine(settings.database_url)
-        runner = JobRunner(
-            make_session_factory(engine),
-            poll_seconds=settings.job_poll_seconds,
-            max_attempts=settings.job_max_attempts,
-        )
+        runner = JobRunner(make_session_factory(engine), settings)
         try:
             if once:
                 ran = await runner.run_until_idle()

@@ -23,7 +23,6 @@ from starlette.types import Scope
 
 from app import preferences
 from app.accounts import api as accounts_api
-from app.accounts import emails as accounts_emails
 from app.accounts import views as accounts_views
 from app.accounts.deps import require_admin, require_user
 from app.accounts.errors import SignInRequired
@@ -61,6 +60,13 @@ from app.web import Templates, WebStateMiddleware, templates_of
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = PROJECT_ROOT / "static"
+# The collector's thresholds (CPython's default is 700, 10, 10). A request's objects live as long
+# as the request, so by default they survive two collections, are promoted to the oldest
+# generation and make a full collection of the whole heap run every few seconds under load.
+# Collecting the young generations less often lets them die first: 2 full collections instead of
+# 45 in a 5-minute soak (docs/soak.md). Not gc.freeze(): freezing the running worker after its
+# first database queries crashed it under load (docs/soak.md).
+GC_THRESHOLDS = (5_000, 20, 10)
 
 
 class CachedStaticFiles(StaticFiles):
@@ -89,11 +95,7 @@ def static_url(path: str) -> str:
 def attach_database(app: FastAPI, session_factory: async_sessionmaker[AsyncSession]) -> None:
     settings: Settings = app.state.settings
     app.state.session_factory = session_factory
-    app.state.job_runner = JobRunner(
-        session_factory,
-        poll_seconds=settings.job_poll_seconds,
-        max_attempts=settings.job_max_attempts,
-    )
+    app.state.job_runner = JobRunner(session_factory, settings)
 
 
 @contextlib.asynccontextmanager
@@ -107,13 +109,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     loop_task = None
     if settings.run_jobs_in_process:
         loop_task = asyncio.create_task(app.state.job_runner.run_forever(stop))
+    gc.set_threshold(*GC_THRESHOLDS)
     await search_service.warm_up(app.state.session_factory, settings)
-    # What is loaded by now (modules, templates, reference data, the search vocabulary) lives as
-    # long as the process. Taking it out of the collector's view keeps full collections short:
-    # each walks every tracked object and stalls the requests in flight (100-150 ms per
-    # collection measured at 100,000 listings without this, the whole p99 of cached searches).
-    gc.collect()
-    gc.freeze()
     try:
         yield
     finally:
@@ -223,7 +220,6 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     app.add_exception_handler(SignInRequired, accounts_views.sign_in_redirect)
-    accounts_emails.use_settings(settings)  # jobs run in this process use the app's settings
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -9,12 +9,15 @@ with the token, as a browser would. ``start_session`` signs a client in without 
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service
 from app.accounts.models import User
 from app.config import Settings
+from app.mail import folder_messages
 from app.web import CSRF_COOKIE, SESSION_COOKIE
 
 # httpx files cookies of http://testserver under "testserver.local"; set ours there too.
@@ -45,3 +48,18 @@ async def start_session(
     await db.commit()
     client.cookies.set(SESSION_COOKIE, token, domain=COOKIE_DOMAIN)
     return token
+
+
+LINK = re.compile(r"https?://\S+/account/(?:verify|reset)/[A-Za-z0-9_-]+")
+
+
+def folder_bodies(settings: Settings) -> list[tuple[str, str, str]]:
+    """(to, subject, body) of the development mail folder, newest first."""
+    return [(m.to, m.subject, m.body) for m in folder_messages(settings.mail_dir)]
+
+
+def link_in(body: str) -> str:
+    """The path of the account link in an email body."""
+    found = LINK.search(body)
+    assert found, body
+    return "/" + found.group(0).split("/", 3)[3]

@@ -310,7 +310,7 @@ async def place_order(
         await stock.reserve(session, order_id=order.id, items=items, expires_at=expires)
         cart.lines.clear()
         await session.flush()
-    from app.orders import tasks
+    from app.orders import scheduling
 
-    tasks.schedule_expiry(session, order.id, expires - now)
+    scheduling.schedule_expiry(session, order.id, expires - now)
     return order

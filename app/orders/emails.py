@@ -3,18 +3,11 @@ order or a buyer's cancellation), in the recipient's language, sent by a durable
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.emails import current_settings
-from app.accounts.models import User
 from app.i18n import gettext as _
-from app.i18n import reset_language, set_language
-from app.jobs import enqueue, job_handler
-from app.mail import Mail, send_mail
+from app.jobs import enqueue
 from app.orders.models import ActorKind, Order, OrderPart, OrderPartEvent, PartState
-from app.sellers.models import Seller
 
 JOB_KIND = "orders.step_email"
 
@@ -71,45 +64,3 @@ def seller_message(event: OrderPartEvent, order: Order) -> str | None:
     if event.to_state == PartState.CANCELLED and event.actor_kind == ActorKind.BUYER:
         return _("The buyer cancelled order %(number)s.", number=order.number)
     return None
-
-
-@job_handler(JOB_KIND)
-async def send_step_email(session: AsyncSession, payload: dict[str, Any]) -> None:
-    event = await session.get(OrderPartEvent, int(payload["event_id"]))
-    if event is None:
-        return
-    part = await session.get(OrderPart, event.part_id)
-    if part is None:
-        return
-    order = await session.get(Order, part.order_id)
-    seller = await session.get(Seller, part.seller_id)
-    if order is None or seller is None:
-        return
-    settings = current_settings()
-    link = f"{settings.base_url.rstrip('/')}/orders/{order.number}"
-    buyer = await session.get(User, order.buyer_user_id) if order.buyer_user_id else None
-    language = buyer.language if buyer else order.buyer_language
-    token = set_language(language)
-    try:
-        paragraph = buyer_message(event, order, part, seller.display_name)
-        subject = _("Your order %(number)s", number=order.number)
-        more = _("See your order: %(link)s", link=link)
-        body = f"{paragraph}\n\n{more}\n\n{_('ODOP Bazaar')}\n"
-    finally:
-        reset_language(token)
-    if paragraph is not None:
-        await send_mail(settings, Mail(order.buyer_email, subject, body, language=language))
-    owner = await session.get(User, seller.owner_user_id) if seller.owner_user_id else None
-    if owner is None or not owner.is_active:
-        return
-    token = set_language(owner.language)
-    try:
-        paragraph = seller_message(event, order)
-        subject = _("Order %(number)s", number=order.number)
-        seller_link = f"{settings.base_url.rstrip('/')}/seller/orders"
-        more = _("Your orders: %(link)s", link=seller_link)
-        body = f"{paragraph}\n\n{more}\n\n{_('ODOP Bazaar')}\n"
-    finally:
-        reset_language(token)
-    if paragraph is not None:
-        await send_mail(settings, Mail(owner.email, subject, body, language=owner.language))

@@ -13,7 +13,7 @@ from app.accounts.models import User
 from app.db import begin_write, utcnow
 from app.errors import Conflict, FormErrors
 from app.i18n import gettext as _
-from app.orders import emails, repository, stock, tasks
+from app.orders import emails, repository, scheduling, stock
 from app.orders.errors import OrderNotFound, TransitionNotAllowed
 from app.orders.models import (
     ActorKind,
@@ -160,7 +160,7 @@ async def on_payment_succeeded(
                 cancel_reason="out of stock after the reservation expired",
             )
             await stock.restock(session, order.id, part.id)
-            tasks.schedule_refund(session, order.number, part.id)
+            scheduling.schedule_refund(session, order.number, part.id)
         else:
             await transition(session, part, PartState.PAID, SYSTEM, expect=PartState.PLACED)
     return True
@@ -279,7 +279,7 @@ async def buyer_cancel(session: AsyncSession, user: User, number: str) -> list[O
         ):
             if was == PartState.PAID:
                 paid.append(part)
-                tasks.schedule_refund(session, order.number, part.id)
+                scheduling.schedule_refund(session, order.number, part.id)
             await stock.restock(session, order.id, part.id)
     if all(p.state == PartState.CANCELLED for p in order.parts):
         await repository.set_payment_status(
@@ -350,7 +350,9 @@ async def seller_cancel(
         cancel_reason=reason,
     )
     await stock.restock(session, part.order_id, part.id)
-    tasks.schedule_refund(session, part.order.number, part.id)  # every cancellable part is paid
+    scheduling.schedule_refund(
+        session, part.order.number, part.id
+    )  # every cancellable part is paid
     return part
 
 

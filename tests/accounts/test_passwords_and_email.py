@@ -15,8 +15,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.jobs import JobRunner
 from tests import factories
-from tests.accounts.conftest import folder_bodies, link_in
-from tests.helpers import COOKIE_DOMAIN, post_form, start_session
+from tests.helpers import COOKIE_DOMAIN, folder_bodies, link_in, post_form, start_session
 
 SignIn = Callable[[User], Awaitable[str]]
 

@@ -17,8 +17,14 @@ from app.db import utcnow
 from app.jobs import JobRunner
 from app.web import CSRF_COOKIE, SESSION_COOKIE
 from tests import factories
-from tests.accounts.conftest import folder_bodies, link_in
-from tests.helpers import COOKIE_DOMAIN, csrf_token, post_form, start_session
+from tests.helpers import (
+    COOKIE_DOMAIN,
+    csrf_token,
+    folder_bodies,
+    link_in,
+    post_form,
+    start_session,
+)
 
 SignIn = Callable[[User], Awaitable[str]]
 

@@ -7,7 +7,6 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,7 +24,7 @@ from app.config import Settings, get_settings
 from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
 from app.i18n import gettext as _
-from app.jobs import enqueue, job_handler
+from app.jobs import enqueue
 from app.listings import events
 from app.listings import repository as listing_repository
 from app.money import BASE_CURRENCY
@@ -223,11 +222,11 @@ async def suggest(
 # -- keeping the index in step with the catalog ------------------------------------------
 
 
-async def _index_listings(session: AsyncSession, ids: list[int]) -> None:
+async def _index_listings(session: AsyncSession, ids: list[int], settings: Settings) -> None:
     """The database index is updated in the transaction that delivers the change; Meilisearch
     gets a job of its own, so its outages retry only the index write, for as long as needed."""
-    if isinstance(backend_for(session), DatabaseBackend):
-        await sync_listings(session, {"listing_ids": ids})
+    if isinstance(backend_for(session, settings), DatabaseBackend):
+        await sync_listings(session, ids, settings)
         return
     for start in range(0, len(ids), REINDEX_BATCH):
         payload = {"listing_ids": ids[start : start + REINDEX_BATCH]}
@@ -235,23 +234,20 @@ async def _index_listings(session: AsyncSession, ids: list[int]) -> None:
 
 
 @events.on_listing_changed
-async def _listing_changed(session: AsyncSession, listing_id: int) -> None:
-    await _index_listings(session, [listing_id])
+async def _listing_changed(session: AsyncSession, listing_id: int, settings: Settings) -> None:
+    await _index_listings(session, [listing_id], settings)
 
 
 @seller_events.on_seller_changed
-async def _seller_changed(session: AsyncSession, seller_id: int) -> None:
-    await _index_listings(
-        session, await listing_repository.listing_ids_of_seller(session, seller_id)
-    )
+async def _seller_changed(session: AsyncSession, seller_id: int, settings: Settings) -> None:
+    ids = await listing_repository.listing_ids_of_seller(session, seller_id)
+    await _index_listings(session, ids, settings)
 
 
-@job_handler(SYNC_JOB)
-async def sync_listings(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def sync_listings(session: AsyncSession, ids: list[int], settings: Settings) -> None:
     """Write the current state of these listings to the index: searchable ones are upserted,
     the rest (unpublished, deleted, seller suspended) removed. Idempotent."""
-    ids = [int(i) for i in payload["listing_ids"]]
-    backend = backend_for(session)
+    backend = backend_for(session, settings)
     results_cache.clear()
     documents = await search_repository.documents_for(session, ids)
     found = {d.listing_id for d in documents}
@@ -260,9 +256,8 @@ async def sync_listings(session: AsyncSession, payload: dict[str, Any]) -> None:
     await search_repository.bump_index_version(session)
 
 
-@job_handler(SETTINGS_JOB)
-async def apply_settings(session: AsyncSession, payload: dict[str, Any]) -> None:
-    backend = backend_for(session)
+async def apply_settings(session: AsyncSession, settings: Settings) -> None:
+    backend = backend_for(session, settings)
     if isinstance(backend, MeiliBackend):
         await backend.apply_settings(session)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.emails import current_settings
+from app.config import Settings
 from app.i18n import gettext as _
 from app.i18n import reset_language, set_language
 from app.jobs import enqueue, job_handler
@@ -35,14 +35,15 @@ def compose(kind: str, order_number: str, amount: str, link: str) -> tuple[str, 
 
 
 @job_handler(JOB_KIND)
-async def send_payment_email(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def send_payment_email(
+    session: AsyncSession, payload: dict[str, Any], settings: Settings
+) -> None:
     payment = await repository.payment_by_id(session, int(payload["payment"]))
     if payment is None:
         return
     order = await repository.order_by_id(session, payment.order_id)
     if order is None or not order.buyer_email:
         return
-    settings = current_settings()
     language = order.buyer_language or "en"
     link = f"{settings.base_url.rstrip('/')}/orders/{order.number}"
     amount = f"{payment.amount_minor / 100:,.2f} {payment.currency}"

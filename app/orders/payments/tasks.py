@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.emails import current_settings
 from app.config import Settings
 from app.db import utcnow
 from app.jobs import job_handler
@@ -24,8 +23,10 @@ from app.orders.payments.webhook import PROCESS_JOB
 
 
 @job_handler(PROCESS_JOB)
-async def process_event_job(session: AsyncSession, payload: dict[str, Any]) -> None:
-    await process_event(session, current_settings(), int(payload["event"]))
+async def process_event_job(
+    session: AsyncSession, payload: dict[str, Any], settings: Settings
+) -> None:
+    await process_event(session, settings, int(payload["event"]))
 
 
 async def process_event(session: AsyncSession, settings: Settings, stored_id: int) -> None:

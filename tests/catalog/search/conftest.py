@@ -144,7 +144,7 @@ async def catalog(db: AsyncSession, settings: Settings, app: object) -> AsyncIte
             catalog.suspended,
         )
     ]
-    await service.sync_listings(db, {"listing_ids": ids})
+    await service.sync_listings(db, ids, settings)
     await db.commit()
     yield catalog
     if settings.effective_search_backend == "meilisearch":

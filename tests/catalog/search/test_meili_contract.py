@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.catalog.search import repository as search_repository
 from app.catalog.search import service
@@ -204,31 +204,30 @@ async def test_a_failed_task_raises_so_the_job_retries(
 
 
 async def test_sync_job_retries_until_meilisearch_takes_the_update(
-    stub: Stub, db: AsyncSession, jobs: JobRunner, settings: Settings
+    stub: Stub,
+    db: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
 ) -> None:
-    service.use_settings(
-        settings.model_copy(update={"search_backend": "meilisearch", "meili_url": stub.url})
+    meili = settings.model_copy(update={"search_backend": "meilisearch", "meili_url": stub.url})
+    jobs = JobRunner(session_factory, meili)  # handlers get the settings of their runner
+    owner = await factories.seller(db)
+    listing = await factories.listing(db, owner, title="Glass bangles")
+    events.listing_changed(db, listing.id)
+    await db.commit()
+    stub.fail_tasks = True
+    await jobs.run_until_idle()
+    job = await db.scalar(select(Job).where(Job.kind == service.SYNC_JOB))
+    assert job is not None and job.status == JobStatus.PENDING
+    assert job.attempts == 1 and "MeiliSyncError" in (job.last_error or "")
+    assert job.max_attempts == service.SYNC_MAX_ATTEMPTS
+    stub.fail_tasks = False
+    await db.execute(
+        update(Job).where(Job.id == job.id).values(run_at=utcnow() - timedelta(seconds=1))
     )
-    try:
-        owner = await factories.seller(db)
-        listing = await factories.listing(db, owner, title="Glass bangles")
-        events.listing_changed(db, listing.id)
-        await db.commit()
-        stub.fail_tasks = True
-        await jobs.run_until_idle()
-        job = await db.scalar(select(Job).where(Job.kind == service.SYNC_JOB))
-        assert job is not None and job.status == JobStatus.PENDING
-        assert job.attempts == 1 and "MeiliSyncError" in (job.last_error or "")
-        assert job.max_attempts == service.SYNC_MAX_ATTEMPTS
-        stub.fail_tasks = False
-        await db.execute(
-            update(Job).where(Job.id == job.id).values(run_at=utcnow() - timedelta(seconds=1))
-        )
-        await db.commit()
-        await jobs.run_until_idle()
-        status = await db.scalar(select(Job.status).where(Job.id == job.id))
-        assert status == JobStatus.DONE
-        added = [r for r in stub.requests if r.path.endswith("/documents")]
-        assert len(added) == 2 and added[-1].body[0]["id"] == listing.id
-    finally:
-        service.use_settings(settings)
+    await db.commit()
+    await jobs.run_until_idle()
+    status = await db.scalar(select(Job.status).where(Job.id == job.id))
+    assert status == JobStatus.DONE
+    added = [r for r in stub.requests if r.path.endswith("/documents")]
+    assert len(added) == 2 and added[-1].body[0]["id"] == listing.id

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import Settings
 from app.jobs import JobRunner
 from app.listings import events
 from app.listings.models import ListingStatus
@@ -170,7 +171,7 @@ async def test_suggestions_as_you_type(client: httpx.AsyncClient, catalog: Catal
 
 
 async def test_exact_spelling_ranks_above_typo_matches(
-    client: httpx.AsyncClient, db: AsyncSession, catalog: Catalog
+    client: httpx.AsyncClient, db: AsyncSession, catalog: Catalog, settings: Settings
 ) -> None:
     from app.catalog.search import service
     from tests import factories
@@ -179,7 +180,7 @@ async def test_exact_spelling_ranks_above_typo_matches(
     # A rarer misspelling would win on term rarity alone; typos rank after exact words.
     misspelt = await factories.listing(db, owner, title="Madhubhani Paintings")
     exact = [await factories.listing(db, owner, title=f"Madhubani Paintings {n}") for n in range(3)]
-    await service.sync_listings(db, {"listing_ids": [misspelt.id, *(e.id for e in exact)]})
+    await service.sync_listings(db, [misspelt.id, *(e.id for e in exact)], settings)
     await db.commit()
     found = ids(await find(client, q="madhubani"))
     assert found[-1] == misspelt.id and set(found[:3]) == {e.id for e in exact}

@@ -232,7 +232,7 @@ async def test_every_event_delivered_three_times_concurrently_and_shuffled_has_o
     ]
     deliveries = events * 3
     random.Random(11).shuffle(deliveries)
-    runners = [JobRunner(factory, worker_id=f"w{i}") for i in range(3)]
+    runners = [JobRunner(factory, settings, worker_id=f"w{i}") for i in range(3)]
     if engine.dialect.name == "sqlite":
         responses = list(await asyncio.gather(*(deliver(client, e, SECRET) for e in deliveries)))
         for runner in runners:
