@@ -22,6 +22,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     WEB_CONCURRENCY=2 \
     ODOP_MEDIA_DIR=/data/media \
     ODOP_MAIL_DIR=/data/mail
+# Pango (HarfBuzz text layout) and Noto fonts: WeasyPrint renders the GST invoice PDFs, with
+# Devanagari shaped correctly.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-index --find-links=/wheels /wheels/*.whl
 # The app runs from its source tree (not site-packages): templates/, static/, migrations/ and

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-dev setup-db test lint format bench bench-search soak clean node-deps
+.PHONY: run install install-dev setup-db test lint format bench bench-search bench-checkout soak clean node-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ bench: install-dev
 
 bench-search: install-dev
 	$(BIN)/python bench/search.py $(ARGS)
+
+# Checkout-to-paid throughput on PostgreSQL (spread and hot listing) and 20 oversell rounds.
+bench-checkout: install-dev
+	$(BIN)/python -m bench.checkout $(ARGS)
 
 # Minutes of long-tail load on PostgreSQL against one worker: crashes, 5xx, RSS (docs/soak.md).
 soak: install-dev

@@ -5,6 +5,10 @@ from app.accounts import models as account_models
 from app.catalog.search import models as search_models
 from app.db import Base
 from app.listings import models as listing_models
+from app.listings import sale_models
+from app.orders import models as order_models
+from app.orders.ledger import models as ledger_models
+from app.orders.payments import models as payment_models
 from app.rates import models as rate_models
 from app.reference import models as reference_models
 from app.sellers import models as seller_models
@@ -13,9 +17,13 @@ __all__ = [
     "Base",
     "account_models",
     "jobs",
+    "ledger_models",
     "listing_models",
+    "order_models",
+    "payment_models",
     "rate_models",
     "reference_models",
+    "sale_models",
     "search_models",
     "seller_models",
 ]

@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEVELOPMENT_SECRET_KEY = "development-secret-key-change-me"  # noqa: S105 - refused in production
+# Signs the payment sandbox's events to our own webhook; the sandbox is refused in production.
+DEVELOPMENT_SANDBOX_WEBHOOK_SECRET = "whsec_odop_development_sandbox"  # noqa: S105
 
 
 class InsecureProductionConfig(RuntimeError):
@@ -39,6 +41,18 @@ class Settings(BaseSettings):
     payment_provider: Literal["sandbox", "stripe", "offline"] = "sandbox"
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
+    # Stripe's API address; tests point the real library at a local recording server.
+    stripe_api_base: str = "https://api.stripe.com"
+    sandbox_webhook_secret: str = DEVELOPMENT_SANDBOX_WEBHOOK_SECRET
+    # Offline provider: what a buyer paying by bank transfer is told (account, IFSC, UPI id).
+    offline_payment_instructions: str = (
+        "Pay by NEFT, RTGS or UPI to ODOP Bazaar Payments, account 000000000000, "
+        "IFSC ODOP0000001 (development placeholder), quoting the order number."
+    )
+    # Ledger: the platform's commission in basis points of each GST-inclusive sale (500 = 5%).
+    platform_commission_basis_points: int = Field(default=500, ge=0, le=10_000)
+    # Orders: how long stock stays reserved for an order waiting for its payment.
+    reservation_minutes: int = Field(default=30, ge=1, le=24 * 60)
     search_backend: Literal["database", "meilisearch"] | None = None
     meili_url: str = ""
     meili_api_key: str = ""
@@ -83,6 +97,13 @@ class Settings(BaseSettings):
             problems.append("ODOP_DATABASE_URL must point at PostgreSQL, not SQLite")
         if self.payment_provider == "sandbox":
             problems.append("ODOP_PAYMENT_PROVIDER=sandbox is for development only")
+        if self.payment_provider == "stripe" and not (
+            self.stripe_secret_key and self.stripe_webhook_secret
+        ):
+            problems.append(
+                "ODOP_PAYMENT_PROVIDER=stripe needs ODOP_STRIPE_SECRET_KEY and "
+                "ODOP_STRIPE_WEBHOOK_SECRET"
+            )
         if problems:
             raise InsecureProductionConfig("; ".join(problems))
         return self

@@ -118,7 +118,8 @@ class TimestampMixin:
 # the busy timeout for it; only transactions known to read (safe-method requests) start
 # DEFERRED and run beside the writer, as WAL allows. A statement that writes inside such a read
 # transaction is refused loudly (WriteInReadTransaction); call ``begin_write`` first.
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Under a burst of checkouts a waiter for the write lock can be passed over for seconds.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 _read_only: ContextVar[bool] = ContextVar("odop_read_only_transaction", default=False)
 _WRITE_STATEMENT = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.I)
 

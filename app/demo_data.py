@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog import repository as catalog_repository
 from app.db import utcnow
+from app.listings import sale_terms
 from app.listings.models import Listing, ListingImage, ListingStatus, PriceTier
+from app.listings.sale_models import SellerExportRate, SellerShipping
 from app.rates import service as currency
 from app.reference import repository as reference_repository
 from app.reference.models import Category, District, OdopProduct
@@ -77,6 +79,15 @@ SELLER_SUFFIX = {
     SellerType.MSME: "Enterprises",
 }
 EXPORT_MARKETS = ["US", "GB", "AE", "DE", "FR", "CA", "AU", "SG", "NL", "JP"]
+EXPORT_ZONE_RATES = {
+    "south-asia": 900,
+    "middle-east": 1400,
+    "asia-pacific": 1900,
+    "europe": 2200,
+    "north-america": 2600,
+}
+# Unit of sale by category (others: piece).
+UNIT_BY_CATEGORY = {"food-agri": "kg", "wellness": "pack", "textiles": "piece"}
 
 
 @dataclass
@@ -173,6 +184,29 @@ async def _ensure_demo_rates(session: AsyncSession) -> None:
         )
 
 
+async def _ensure_shipping(session: AsyncSession, sellers: list[Seller]) -> None:
+    """Every demo seller ships: a flat rate per order part, free above an amount, and export
+    rates per zone for the export-ready ones, so every demo listing can be bought."""
+    have = await sale_terms.sellers_with_shipping(session, [s.id for s in sellers])
+    for seller in sellers:
+        if seller.id in have:
+            continue
+        session.add(
+            SellerShipping(
+                seller_id=seller.id,
+                domestic_flat_paise=(60 + seller.id % 5 * 20) * 100,
+                free_above_paise=(1500 + seller.id % 4 * 500) * 100,
+                dispatch_days=1 + seller.id % 4,
+            )
+        )
+        if seller.export_ready:
+            for zone, rupees in EXPORT_ZONE_RATES.items():
+                session.add(
+                    SellerExportRate(seller_id=seller.id, zone_code=zone, rate_paise=rupees * 100)
+                )
+    await session.flush()
+
+
 async def _ensure_sellers(
     session: AsyncSession,
     products: list[OdopProduct],
@@ -211,6 +245,7 @@ async def _ensure_sellers(
             sellers[district.id] = seller
             report.sellers += 1
     await session.flush()
+    await _ensure_shipping(session, list(sellers.values()))
     for product in products:
         seller = sellers[product.district_id]
         if product.gi_tag_id and (seller.id, product.gi_tag_id) not in claims:
@@ -288,6 +323,7 @@ def _listing_values(
         "sku": f"DEMO-{index:06d}",
         "hsn_code": hsn,
         "gst_rate_bp": gst,
+        "unit_code": UNIT_BY_CATEGORY.get(category, "piece"),
         "weight_grams": rng.choice((250, 500, 800, 1200, 2500)),
         "export_ready": export_ready,
         "hs_code": f"{hsn}00" if export_ready else None,

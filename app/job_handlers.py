@@ -12,4 +12,7 @@ def register_all() -> None:
     from app.catalog.search import tasks as search_tasks  # noqa: F401
     from app.listings import service as listings_service  # noqa: F401
     from app.listings import tasks as listings_tasks  # noqa: F401
+    from app.orders import tasks as orders_tasks  # noqa: F401
+    from app.orders.payments import emails as payment_emails  # noqa: F401
+    from app.orders.payments import tasks as payment_tasks  # noqa: F401
     from app.sellers import tasks as sellers_tasks  # noqa: F401

@@ -46,6 +46,14 @@ from app.listings import api as listings_api
 from app.listings import views as listing_views
 from app.mail import dev_router as dev_mail_router
 from app.observability import RequestIdMiddleware, configure_logging
+from app.orders import api as orders_api
+from app.orders import views as orders_views
+from app.orders.ledger import api as ledger_api
+from app.orders.ledger import views as ledger_views
+from app.orders.payments import api as payments_api
+from app.orders.payments import sandbox_views as payment_sandbox_views
+from app.orders.payments import views as payment_views
+from app.orders.payments import webhook as payments_webhook
 from app.page_cache import PageCacheMiddleware
 from app.sellers import admin_views as seller_admin_views
 from app.sellers import views as sellers_views
@@ -298,6 +306,21 @@ def create_app(
     app.include_router(seller_admin_views.router, dependencies=[Depends(require_admin)])
     app.include_router(listings_api.router, dependencies=[Depends(require_user)])
     app.include_router(search_admin_views.admin_router, dependencies=[Depends(require_admin)])
+    # Orders (issue 11): the cart (anonymous too), checkout, orders, the seller's queue, the API.
+    app.include_router(orders_views.cart_router)
+    app.include_router(orders_views.router, dependencies=[Depends(require_user)])
+    app.include_router(orders_api.router, dependencies=[Depends(require_user)])
+    # Payments and the seller ledger (issue 11). The Stripe webhook is authenticated by its
+    # signature, not by a session or CSRF token; the sandbox exists only outside production.
+    app.include_router(payments_webhook.router)
+    if settings.env != "production":
+        app.include_router(payment_sandbox_views.router)
+    app.include_router(payment_views.router, dependencies=[Depends(require_user)])
+    app.include_router(payment_views.admin_router, dependencies=[Depends(require_admin)])
+    app.include_router(payments_api.router, dependencies=[Depends(require_user)])
+    app.include_router(ledger_views.router, dependencies=[Depends(require_user)])
+    app.include_router(ledger_views.admin_router, dependencies=[Depends(require_admin)])
+    app.include_router(ledger_api.router, dependencies=[Depends(require_user)])
     if settings.env != "production":
         app.include_router(dev_mail_router)
     # Added late, so it is an outer layer: a hit skips the others (bodies are kept gzipped).

@@ -23,11 +23,31 @@ def test_production_refuses_the_payment_sandbox() -> None:
         Settings(env="production", secret_key=STRONG, database_url=PG)
 
 
+def test_production_refuses_stripe_without_its_keys() -> None:
+    with pytest.raises(InsecureProductionConfig, match="ODOP_STRIPE_WEBHOOK_SECRET"):
+        Settings(
+            env="production",
+            secret_key=STRONG,
+            database_url=PG,
+            payment_provider="stripe",
+            stripe_secret_key="sk_live_x",
+        )
+
+
 def test_production_accepts_a_complete_configuration() -> None:
     settings = Settings(
-        env="production", secret_key=STRONG, database_url=PG, payment_provider="stripe"
+        env="production",
+        secret_key=STRONG,
+        database_url=PG,
+        payment_provider="stripe",
+        stripe_secret_key="sk_live_x",
+        stripe_webhook_secret="whsec_x",
     )
     assert settings.env == "production"
+    offline = Settings(
+        env="production", secret_key=STRONG, database_url=PG, payment_provider="offline"
+    )
+    assert offline.payment_provider == "offline"
 
 
 def test_search_backend_defaults_follow_meilisearch_url() -> None:

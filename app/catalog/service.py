@@ -18,7 +18,9 @@ from app.catalog.cache import TtlCache
 from app.catalog.repository import ListingQuery
 from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
+from app.listings import sale_terms as listing_sale_terms
 from app.listings.models import Listing
+from app.listings.sale_models import SaleUnit
 from app.rates import service as fx
 from app.reference.models import Category, District, GiTag, GoodsClass, OdopProduct, State
 
@@ -364,6 +366,11 @@ async def verified_gi_listing_ids(session: AsyncSession, listings: list[Listing]
     pairs = {(x.seller_id, x.gi_tag_id) for x in listings if x.gi_tag_id is not None}
     verified = await repository.verified_gi_pairs(session, pairs)
     return {x.id for x in listings if (x.seller_id, x.gi_tag_id) in verified}
+
+
+async def sale_terms(session: AsyncSession, listing: Listing) -> tuple[SaleUnit | None, int]:
+    """The listing's unit of sale and the GST rate in effect today (from the rates table)."""
+    return await listing_sale_terms.terms_for(session, listing, utcnow().date())
 
 
 # Prices ------------------------------------------------------------------------------------------

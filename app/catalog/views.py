@@ -179,11 +179,14 @@ async def product_page(
     listing = await service.get_listing(session, slug)
     gi_verified = bool(await service.verified_gi_listing_ids(session, [listing]))
     settings: Settings = request.app.state.settings
+    sale_unit, gst_rate_bp = await service.sale_terms(session, listing)
     return _render(
         request,
         "catalog/product.html",
         {
             "listing": listing,
+            "sale_unit": sale_unit,
+            "gst_rate_bp": gst_rate_bp,
             "gi_verified": gi_verified,
             "prices": prices,
             "json_ld": seo.product_json_ld(settings, listing, gi_verified=gi_verified),

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, TimestampMixin, str_enum
+from app.listings import sale_models as _sale_models  # noqa: F401 - listings refer to units
 from app.reference.models import Category, District, GiTag, OdopProduct, State
 
 if TYPE_CHECKING:
@@ -58,12 +59,19 @@ class Listing(TimestampMixin, Base):
     odop_product_id: Mapped[int | None] = mapped_column(ForeignKey("odop_products.id"), index=True)
     gi_tag_id: Mapped[int | None] = mapped_column(ForeignKey("gi_tags.id"), index=True)
     price_paise: Mapped[int] = mapped_column(BigInteger)
+    # Price, MOQ, tiers and stock are counted in this unit of sale (piece, pair, kg ...).
+    unit_code: Mapped[str] = mapped_column(
+        ForeignKey("sale_units.code"), default="piece", server_default="piece"
+    )
     moq: Mapped[int] = mapped_column(default=1)
     stock: Mapped[int] = mapped_column(default=0)
     made_to_order: Mapped[bool] = mapped_column(default=False)
+    # Made-to-order: how many units the seller can make per week (None: no limit).
+    weekly_capacity: Mapped[int | None]
     lead_time_days: Mapped[int] = mapped_column(default=3)
     sku: Mapped[str | None] = mapped_column(String(64))
     hsn_code: Mapped[str | None] = mapped_column(String(8))
+    # The seller's declared rate, used only when no row of gst_rates matches the HSN or category.
     gst_rate_bp: Mapped[int] = mapped_column(default=0)
     weight_grams: Mapped[int | None]
     dimensions_mm: Mapped[str | None] = mapped_column(String(40))
