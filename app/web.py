@@ -46,6 +46,10 @@ DEVICE_COOKIE = "odop_device"  # app/accounts: signed "this browser signed in he
 # Unsafe methods under these prefixes skip the CSRF check: /api/ authenticates with bearer tokens
 # only and ignores cookies (app/accounts/deps.py); /webhooks/ with the sender's signature.
 CSRF_EXEMPT_PREFIXES = ("/api/", "/webhooks/")
+# Forms on public pages that the page cache shares between visitors, so they cannot carry a
+# per-session token; they change only the visitor's own cart. Their posts must name this site
+# in Origin (or Referer): browsers always send one on a form post.
+CSRF_ORIGIN_ONLY_PATHS = frozenset({"/cart/add"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -299,6 +303,10 @@ async def verify_csrf(request: Request) -> None:
         return
     if cross_site(request):
         raise CsrfFailed()
+    if request.url.path in CSRF_ORIGIN_ONLY_PATHS:
+        if not (request.headers.get("origin") or request.headers.get("referer")):
+            raise CsrfFailed()
+        return
     settings: Settings = request.app.state.settings
     form = await request.form()
     submitted = form.get(CSRF_FIELD)

@@ -58,7 +58,12 @@ async def csrf_token(client: httpx.AsyncClient) -> str:
 async def post_form(
     client: httpx.AsyncClient, url: str, data: dict[str, str | list[str]] | None = None
 ) -> httpx.Response:
-    return await client.post(url, data={**(data or {}), "csrf_token": await csrf_token(client)})
+    """Post as a browser does: the page's CSRF token, and this site named in Origin."""
+    return await client.post(
+        url,
+        data={**(data or {}), "csrf_token": await csrf_token(client)},
+        headers={"origin": str(client.base_url).rstrip("/")},
+    )
 
 
 async def start_session(

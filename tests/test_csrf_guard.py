@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.models import Role
 from app.config import Settings
 from app.errors import CsrfFailed
-from app.web import CSRF_COOKIE, CSRF_FIELD, csrf_exempt
+from app.web import CSRF_COOKIE, CSRF_FIELD, CSRF_ORIGIN_ONLY_PATHS, csrf_exempt
 from tests import factories
 from tests.helpers import COOKIE_DOMAIN, csrf_token, start_session
 
@@ -43,7 +43,11 @@ def unsafe_routes(app: FastAPI) -> list[tuple[str, str]]:
 
 
 def form_routes(app: FastAPI) -> list[tuple[str, str]]:
-    return [(m, p) for m, p in unsafe_routes(app) if not csrf_exempt(p)]
+    return [
+        (m, p)
+        for m, p in unsafe_routes(app)
+        if not csrf_exempt(p) and p not in CSRF_ORIGIN_ONLY_PATHS
+    ]
 
 
 def concrete(path: str) -> str:
@@ -107,6 +111,33 @@ async def test_every_form_route_refuses_forged_requests(
         response = await client.request(method, concrete(path), data={CSRF_FIELD: "x" * 43})
         if not refused(response):
             failures.append(f"{method} {path}: planted equal cookie -> {response.status_code}")
+    assert failures == []
+
+
+async def test_origin_only_routes_refuse_posts_not_named_as_from_this_site(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """The forms of shared cached pages (add to cart) carry no token; their posts must name
+    this site in Origin or Referer."""
+    routes = [(m, p) for m, p in unsafe_routes(app) if p in CSRF_ORIGIN_ONLY_PATHS]
+    assert routes  # the list names real routes
+    refusals = {
+        "no Origin or Referer": {},
+        "cross-site Origin": {"origin": EVIL},
+        "opaque Origin": {"origin": "null"},
+        "cross-site Referer": {"referer": f"{EVIL}/page"},
+    }
+    failures = []
+    for method, path in routes:
+        for attack, headers in refusals.items():
+            response = await client.request(method, concrete(path), data={}, headers=headers)
+            if not refused(response):
+                failures.append(f"{method} {path}: {attack} -> {response.status_code}")
+        same_site = await client.request(
+            method, concrete(path), data={}, headers={"origin": "http://testserver"}
+        )
+        if refused(same_site):
+            failures.append(f"{method} {path}: refused from this site")
     assert failures == []
 
 

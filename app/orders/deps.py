@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response
 
 from app.accounts.deps import OptionalUser
 from app.accounts.models import User
 from app.config import Settings
-from app.db import SessionDep
-from app.errors import CsrfFailed
+from app.db import SessionDep, begin_write
 from app.orders import cart as cart_service
 from app.orders.models import Cart
 
@@ -49,6 +47,7 @@ async def cart_context(request: Request, session: SessionDep, user: OptionalUser
     merged into the account's cart now (the first request after signing in)."""
     token = request.cookies.get(CART_COOKIE)
     if user is not None and token:
+        await begin_write(session)  # a GET may be the first request after signing in
         await cart_service.merge_anonymous(session, user.id, token)
         request.state.drop_cart_cookie = True
         token = None
@@ -59,18 +58,3 @@ async def cart_context(request: Request, session: SessionDep, user: OptionalUser
 
 
 CartDep = Annotated[CartContext, Depends(cart_context)]
-
-
-def same_origin(request: Request) -> None:
-    """CSRF defence for the add-to-cart form, which carries no token so that product pages stay
-    cacheable: a browser's cross-site post is refused by its Origin (or Referer) header. The cart
-    cookie and the session cookie are SameSite=Lax as well."""
-    if request.method != "POST":
-        return
-    source = request.headers.get("origin") or request.headers.get("referer")
-    if request.headers.get("sec-fetch-site") == "cross-site":
-        raise CsrfFailed()
-    if source and source != "null":
-        parts = urlsplit(source)
-        if parts.netloc != request.url.netloc:
-            raise CsrfFailed()
