@@ -7,7 +7,7 @@ import binascii
 import difflib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,7 @@ from app.catalog.cached import DistrictRow, GiTagRow, OdopProductRow, StateRow
 from app.catalog.repository import ListingQuery
 from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
+from app.inputs import MAX_BIGINT, MAX_INT
 from app.listings.models import Listing
 from app.rates import service as fx
 from app.reference.models import Category, District, GiTag, GoodsClass, OdopProduct, State
@@ -27,6 +28,7 @@ PAGE_SIZE = 24
 GI_PAGE_SIZE = 60
 FEATURED = 8
 SORTS = ("newest", "price_asc", "price_desc")
+MAX_CURSOR_LENGTH = 300  # ours are under 100 characters
 
 
 def near_matches(
@@ -335,23 +337,40 @@ def encode_cursor(sort: str, listing: Listing) -> str:
 
 
 def decode_cursor(sort: str, cursor: str) -> tuple[Any, int]:
-    """The (sort value, id) in ``cursor``; ValidationFailed when it is not one of ours."""
+    """The (sort value, id) in ``cursor``; ValidationFailed when it is not one of ours.
+
+    A cursor comes back from the outside, so every part is checked before it reaches a query:
+    the id and the price must fit their columns (a bigger number fails in the driver)."""
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("cursor too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, value, last_id = json.loads(raw)
-        if cursor_sort != sort or not isinstance(last_id, int):
-            raise ValueError("cursor for another sort order")
+        if cursor_sort != sort or not _is_int(last_id, 1, MAX_INT):
+            raise ValueError("cursor for another sort order, or an id no row can have")
         if sort == "newest":
             value = datetime.fromisoformat(value)
             if value.tzinfo is None:
                 raise ValueError("naive datetime")
-        elif not isinstance(value, int):
-            raise ValueError("price is not an integer")
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+            value = value.astimezone(UTC)  # OverflowError at the ends of the calendar
+        elif not _is_int(value, 0, MAX_BIGINT):
+            raise ValueError("price is not an amount in paise")
+    except (
+        ValueError,
+        TypeError,
+        OverflowError,
+        RecursionError,
+        binascii.Error,
+        UnicodeDecodeError,
+    ) as exc:
         raise ValidationFailed(
             "The page cursor is not valid for this sort order; start from the first page."
         ) from exc
     return value, last_id
+
+
+def _is_int(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 @dataclass(frozen=True)
