@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import Scope
 
 from app import preferences
@@ -43,7 +44,7 @@ from app.jobs import JobRunner
 from app.listings import api as listings_api
 from app.listings import views as listing_views
 from app.mail import dev_router as dev_mail_router
-from app.observability import RequestIdMiddleware, configure_logging
+from app.observability import RequestIdMiddleware, configure_logging, request_id_var
 from app.page_cache import PageCacheMiddleware
 from app.sellers import admin_views as seller_admin_views
 from app.sellers import views as sellers_views
@@ -141,6 +142,20 @@ def _error_response(
     )
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path. Starlette's own 405 names only the methods
+    of the first route that matched the path, and a path often has one route per method."""
+    allowed = [
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return allowed
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
@@ -156,9 +171,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot decode (bytes that are not UTF-8): the same
+            # 422 as any other invalid body. The app itself raises AppErrors, never a bare 400.
+            return _error_response(
+                request, 422, "validation_failed", "The request body could not be read."
+            )
         code = "not_found" if exc.status_code == 404 else f"http_{exc.status_code}"
         message = "We could not find that page" if exc.status_code == 404 else str(exc.detail)
-        return _error_response(request, exc.status_code, code, message)
+        response = _error_response(request, exc.status_code, code, message)
+        if exc.status_code == 405:
+            response.headers["allow"] = ", ".join(_allowed_methods(request))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -177,12 +201,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> Response:
-        logger.exception("unhandled error", exc_info=exc)
+        # Starlette runs this outside the request-id middleware, whose context has ended: put
+        # the id back for this log line, so the error can be found from the id users report.
+        request_id = getattr(request.state, "request_id", "")
+        token = request_id_var.set(request_id or "-")
+        try:
+            logger.exception("unhandled error in request %s", request_id, exc_info=exc)
+        finally:
+            request_id_var.reset(token)
         response = _error_response(
             request, 500, "internal_error", "Something went wrong on our side. Please try again."
         )
-        # This handler runs outside the request-id middleware, so echo the id here too.
-        response.headers["x-request-id"] = getattr(request.state, "request_id", "")
+        response.headers["x-request-id"] = request_id  # outside the middleware: echo it here
         return response
 
 

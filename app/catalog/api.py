@@ -12,11 +12,11 @@ from app.catalog.cached import DistrictRow, StateRow
 from app.catalog.deps import CacheDep
 from app.catalog.repository import ListingQuery
 from app.db import SessionDep
-from app.errors import ValidationFailed
+from app.errors import ValidationFailed, error_responses
 from app.listings.models import Listing
 from app.reference.models import Category, District, GiTag, State
 
-router = APIRouter(prefix="/api/v1", tags=["catalog"])
+router = APIRouter(prefix="/api/v1", tags=["catalog"], responses=error_responses(422))
 
 
 def _place(obj: State | District | StateRow | DistrictRow) -> schemas.PlaceRef:
@@ -104,6 +104,7 @@ async def list_states(
     "/states/{state}/districts",
     response_model=list[schemas.DistrictOut],
     summary="Districts of a State/UT",
+    responses=error_responses(404),
 )
 async def list_districts(
     session: SessionDep, cache: CacheDep, state: str, _: Annotated[schemas.NoQuery, Query()]
@@ -237,7 +238,10 @@ async def list_listings(
 
 
 @router.get(
-    "/listings/{slug}", response_model=schemas.ListingDetailOut, summary="One public listing"
+    "/listings/{slug}",
+    response_model=schemas.ListingDetailOut,
+    summary="One public listing",
+    responses=error_responses(404),
 )
 async def get_listing(
     session: SessionDep, slug: str, _: Annotated[schemas.NoQuery, Query()]
