@@ -40,9 +40,7 @@ EXAMPLES = int(os.environ.get("ODOP_FUZZ_EXAMPLES", "20"))
 OPENAPI = create_app(Settings(env="test", database_url="sqlite+aiosqlite://")).openapi()
 SCHEMA = schemathesis.openapi.from_dict(OPENAPI)
 OPERATIONS = sorted(
-    (method.upper(), path)
-    for path, operations in OPENAPI["paths"].items()
-    for method in operations
+    (method.upper(), path) for path, operations in OPENAPI["paths"].items() for method in operations
 )
 CHECKS = [
     not_a_server_error,
@@ -126,9 +124,7 @@ async def test_a_method_the_path_does_not_take_is_a_405_with_allow(
     url = path.format(
         state="uttar-pradesh", slug="none", listing_id=seller.listing_id, name="places"
     )
-    response = await api.request(
-        other, url, headers={"authorization": f"Bearer {seller.token}"}
-    )
+    response = await api.request(other, url, headers={"authorization": f"Bearer {seller.token}"})
     assert response.status_code == 405, (other, url, response.text[:300])
     assert {m.strip() for m in response.headers["allow"].split(",")} >= allowed
     assert response.json()["error"]["code"] == "http_405"
