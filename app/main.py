@@ -44,7 +44,7 @@ from app.jobs import JobRunner
 from app.listings import api as listings_api
 from app.listings import views as listing_views
 from app.mail import dev_router as dev_mail_router
-from app.observability import RequestIdMiddleware, configure_logging, request_id_var
+from app.observability import RequestIdMiddleware, configure_logging
 from app.page_cache import PageCacheMiddleware
 from app.sellers import admin_views as seller_admin_views
 from app.sellers import views as sellers_views
@@ -201,14 +201,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> Response:
-        # Starlette runs this outside the request-id middleware, whose context has ended: put
-        # the id back for this log line, so the error can be found from the id users report.
+        # Starlette runs this outside the request-id middleware, whose context has ended: name
+        # the request on the record itself, so the error can be found from the id users report.
         request_id = getattr(request.state, "request_id", "")
-        token = request_id_var.set(request_id or "-")
-        try:
-            logger.exception("unhandled error in request %s", request_id, exc_info=exc)
-        finally:
-            request_id_var.reset(token)
+        logger.exception(
+            "unhandled error in request %s",
+            request_id,
+            exc_info=exc,
+            extra={"request_id": request_id},
+        )
         response = _error_response(
             request, 500, "internal_error", "Something went wrong on our side. Please try again."
         )
