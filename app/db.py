@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Dialect, Enum, MetaData, TypeDecorator, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import StaticPool
 
-from app.errors import Conflict
+from app.errors import Conflict, ValidationFailed
 from app.i18n import gettext as _
 
 NAMING_CONVENTION = {
@@ -86,6 +87,27 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _refuse_nul_characters(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    """PostgreSQL text cannot hold U+0000: a NUL anywhere in typed input (a form field, a query
+    parameter, a JSON string) would be a driver error, so it is a 422 here, for every query and
+    on both databases, whatever the input's way in."""
+    pending = [parameters]  # a row, a list of rows, or a dict; values may be lists (ARRAY)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise ValidationFailed(_("Text cannot contain the NUL character (U+0000)."))
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+
+
+event.listen(Engine, "before_cursor_execute", _refuse_nul_characters)
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
