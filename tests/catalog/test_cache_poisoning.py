@@ -8,7 +8,9 @@ cached value that keeps an ORM instance fails here.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import json
 import typing
 from collections.abc import AsyncIterator
 from typing import Any
@@ -69,6 +71,36 @@ async def test_a_request_that_fails_after_filling_the_cache_does_not_break_the_p
     page = await lenient_client.get(path)
     assert page.status_code == 200, page.text[:500]
     assert "Firozabad" in page.text
+
+
+def _cursor(sort: str, value: object, listing_id: object) -> str:
+    raw = json.dumps([sort, value, listing_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("sort", "cursor"),
+    [
+        ("price_asc", _cursor("price_asc", 0, TOO_BIG)),
+        ("price_asc", _cursor("price_asc", 10**30, 1)),
+        ("price_asc", _cursor("price_asc", 0, True)),
+        ("newest", _cursor("newest", "0001-01-01T00:00:00+14:00", 1)),
+        ("price_asc", _cursor("price_asc", 0, 0)),
+        ("price_asc", "x" * 5000),
+        ("newest", base64.urlsafe_b64encode(b"[" * 200).decode()),
+    ],
+    ids=["id-2^70", "price-10^30", "bool-id", "year-1", "id-0", "long", "nested"],
+)
+async def test_the_probes_cursor_is_refused_and_the_page_stays_up(
+    lenient_client: httpx.AsyncClient, sort: str, cursor: str
+) -> None:
+    page = await lenient_client.get(GI_PAGE, params={"sort": sort, "after": cursor})
+    assert page.status_code == 200  # a page ignores a cursor it cannot use: the first page
+    api = await lenient_client.get(
+        "/api/v1/listings", params={"gi": "firozabad-glass", "sort": sort, "cursor": cursor}
+    )
+    assert api.status_code == 422, api.text
+    assert (await lenient_client.get(GI_PAGE)).status_code == 200
 
 
 async def test_a_failed_fill_leaves_no_entry(
