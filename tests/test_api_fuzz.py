@@ -59,6 +59,14 @@ class Seller:
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """A catalog cache that does not expire during the run: the test's sessions share one
+    connection, and a background refresh would interleave with a request's savepoints on it
+    (in production each session has its own connection)."""
+    return settings.model_copy(update={"catalog_cache_seconds": 3600.0})
+
+
+@pytest.fixture
 async def seller(db: AsyncSession, settings: Settings) -> Seller:
     await search.setup(db, settings)  # the search operations need their index
     owner, found = await factories.verified_seller(db, settings)

@@ -245,6 +245,14 @@ def _client(app: FastAPI) -> httpx.AsyncClient:
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """A catalog cache that does not expire during the run: the test's sessions share one
+    connection, and a background refresh would interleave with a request's savepoints on it
+    (in production each session has its own connection)."""
+    return settings.model_copy(update={"catalog_cache_seconds": 3600.0})
+
+
+@pytest.fixture
 async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncIterator[Site]:
     await search.setup(db, settings)
     admin = await factories.user(db, role=Role.ADMIN)
