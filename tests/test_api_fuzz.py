@@ -19,7 +19,8 @@ import httpx
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import (
@@ -97,7 +98,7 @@ def test_every_api_operation_is_fuzzed() -> None:
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
-@settings(
+@hypothesis_settings(
     max_examples=EXAMPLES,
     deadline=None,
     derandomize=True,  # the same cases on every run: a failure here is reproducible

@@ -26,7 +26,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -426,7 +427,7 @@ async def test_each_class_of_bad_value_in_every_field(site: Site) -> None:
             assert response.status_code < 500, (kind, page)
 
 
-@settings(
+@hypothesis_settings(
     max_examples=ROUNDS,
     deadline=None,
     derandomize=True,
@@ -454,7 +455,7 @@ async def test_no_form_value_gives_a_server_error(site: Site, data: st.DataObjec
         assert response.status_code < 500, (form.role, form.method, form.action, values)
 
 
-@settings(
+@hypothesis_settings(
     max_examples=ROUNDS,
     deadline=None,
     derandomize=True,
