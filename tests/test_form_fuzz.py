@@ -247,10 +247,12 @@ def _client(app: FastAPI) -> httpx.AsyncClient:
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """A catalog cache that does not expire during the run: the test's sessions share one
-    connection, and a background refresh would interleave with a request's savepoints on it
-    (in production each session has its own connection)."""
-    return settings.model_copy(update={"catalog_cache_seconds": 3600.0})
+    """Caches that do not expire during the run: the test's sessions share one connection, and
+    a background refresh (catalog aggregates, search results) would interleave with a request's
+    savepoints on it (in production each session has its own connection)."""
+    return settings.model_copy(
+        update={"catalog_cache_seconds": 3600.0, "search_cache_seconds": 3600.0}
+    )
 
 
 @pytest.fixture
