@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Dialect, Enum, MetaData, String, TypeDecorator, event, inspect
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
 
-from app.errors import Conflict
+from app.errors import Conflict, ValidationFailed
 from app.i18n import gettext as _
 
 NAMING_CONVENTION = {
@@ -178,6 +179,27 @@ async def begin_write(session: AsyncSession) -> None:
     _read_only.set(False)
     if session.in_transaction():
         await session.commit()
+
+
+def _refuse_nul_characters(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    """PostgreSQL text cannot hold U+0000: a NUL anywhere in typed input (a form field, a query
+    parameter, a JSON string) would be a driver error, so it is a 422 here, for every query and
+    on both databases, whatever the input's way in."""
+    pending = [parameters]  # a row, a list of rows, or a dict; values may be lists (ARRAY)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise ValidationFailed(_("Text cannot contain the NUL character (U+0000)."))
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+
+
+event.listen(Engine, "before_cursor_execute", _refuse_nul_characters)
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:

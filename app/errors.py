@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 
 class AppError(Exception):
     status_code = 400
@@ -77,3 +79,34 @@ class CsrfFailed(AppError):
     status_code = 403
     code = "csrf_failed"
     title = "This form has expired. Please go back, reload the page and try again."
+
+
+# How the JSON API documents its errors: the one body every handler writes under /api/, and the
+# statuses each operation really answers (listed on its router), so /openapi.json says what a
+# client will get and schemathesis can hold the API to it.
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Machine-readable: not_found, validation_failed, ...")
+    message: str
+    details: Any = Field(default=None, description="Per-field errors, when there are some")
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+_DESCRIPTIONS = {
+    401: "No valid API token (`Authorization: Bearer odop_...`)",
+    403: "The token or its user lacks the permission this needs",
+    404: "No such resource (or not yours)",
+    409: "Not allowed in the resource's current state",
+    422: "A parameter or the body is not valid",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a router or route: each status with the shared error body."""
+    return {
+        status: {"model": ErrorOut, "description": _DESCRIPTIONS[status]} for status in statuses
+    }

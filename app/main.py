@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import Scope
 
 from app import preferences
@@ -157,6 +158,20 @@ def _error_response(
     )
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path. Starlette's own 405 names only the methods
+    of the first route that matched the path, and a path often has one route per method."""
+    allowed = [
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return allowed
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
@@ -172,9 +187,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot decode (bytes that are not UTF-8): the same
+            # 422 as any other invalid body. The app itself raises AppErrors, never a bare 400.
+            return _error_response(
+                request, 422, "validation_failed", "The request body could not be read."
+            )
         code = "not_found" if exc.status_code == 404 else f"http_{exc.status_code}"
         message = "We could not find that page" if exc.status_code == 404 else str(exc.detail)
-        return _error_response(request, exc.status_code, code, message)
+        response = _error_response(request, exc.status_code, code, message)
+        if exc.status_code == 405:
+            response.headers["allow"] = ", ".join(_allowed_methods(request))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -193,13 +217,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> Response:
-        logger.exception("unhandled error", exc_info=exc)
+        # Starlette runs this outside the request-id middleware, whose context has ended: name
+        # the request on the record itself, so the error can be found from the id users report.
+        request_id = getattr(request.state, "request_id", "")
+        logger.exception(
+            "unhandled error in request %s",
+            request_id,
+            exc_info=exc,
+            extra={"request_id": request_id},
+        )
         response = _error_response(
             request, 500, "internal_error", "Something went wrong on our side. Please try again."
         )
         # This handler runs outside every middleware, so echo the request id and add the
         # security headers here too.
-        response.headers["x-request-id"] = getattr(request.state, "request_id", "")
+        response.headers["x-request-id"] = request_id
         for name, value in security_headers(request.app.state.settings):
             response.headers.setdefault(name, value)
         return response

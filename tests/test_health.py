@@ -3,6 +3,7 @@ from __future__ import annotations
 import gc
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -89,3 +90,32 @@ async def test_startup_loads_the_vocabulary_and_tunes_the_collector_without_free
             assert isinstance(backend, DatabaseBackend) and backend._lexicon is not None
     finally:
         gc.set_threshold(*thresholds)
+
+
+async def test_an_unhandled_errors_log_line_carries_the_request_id(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The 500 handler runs after the request-id middleware has finished; its log line must
+    still name the request, as the response header does, so a reported id finds the error."""
+    import json
+    import logging
+
+    from app.observability import JsonFormatter
+
+    @app.get("/boom-for-test")
+    async def boom() -> None:
+        raise RuntimeError("boom")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        with caplog.at_level(logging.ERROR, logger="app.main"):
+            response = await client.get(
+                "/boom-for-test", headers={"x-request-id": "reported-by-user-42"}
+            )
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "reported-by-user-42"
+    [record] = [r for r in caplog.records if r.name == "app.main" and r.exc_info]
+    assert "reported-by-user-42" in record.getMessage()  # the plain-text log format too
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["request_id"] == "reported-by-user-42"
+    assert "RuntimeError: boom" in entry["exception"]

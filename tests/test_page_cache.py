@@ -28,11 +28,15 @@ class Backend:
         self.headers: list[tuple[bytes, bytes]] = [(b"content-type", b"text/html")]
         self.renders_csrf = False
         self.gate: asyncio.Event | None = None
+        self.failures = 0  # renders that raise, before the others succeed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.calls += 1
         if self.gate is not None:
             await self.gate.wait()
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("the render failed")
         if self.renders_csrf:
             scope["state"][CSRF_RENDERED] = True
         await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
@@ -262,3 +266,26 @@ async def test_a_page_with_a_form_sets_the_csrf_cookie_and_is_not_cached(
     # The form carries a token derived from the cookie's secret, never the secret itself.
     assert token and 'name="csrf_token" value="' in page.text and token not in page.text
     assert "x-page-cache" not in page.headers
+
+
+async def test_a_failed_render_stores_nothing_and_the_waiting_requests_render_for_themselves(
+    backend: Backend, clock: Clock
+) -> None:
+    app = PageCacheMiddleware(backend, ttl_seconds=10, max_entries=3, clock=clock)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        backend.failures = 1
+        backend.gate = asyncio.Event()
+        first = asyncio.create_task(client.get("/gi/firozabad-glass"))
+        await asyncio.sleep(0.01)
+        waiting = asyncio.create_task(client.get("/gi/firozabad-glass"))  # joins the render
+        await asyncio.sleep(0.01)
+        backend.gate.set()
+        assert (await first).status_code == 500
+        second = await waiting
+        assert (second.status_code, second.text) == (200, "page 2")
+        assert app.entries == {}  # a waiter renders for itself, and keeps nothing either
+        third = await client.get("/gi/firozabad-glass")
+        fourth = await client.get("/gi/firozabad-glass")
+    assert (third.text, third.headers["x-page-cache"]) == ("page 3", "miss")
+    assert (fourth.text, fourth.headers["x-page-cache"]) == ("page 3", "hit")

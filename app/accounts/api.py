@@ -7,8 +7,9 @@ from fastapi import APIRouter, Request
 from app.accounts.deps import CurrentUser
 from app.accounts.models import ApiToken
 from app.accounts.schemas import Me
+from app.errors import error_responses
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"])
+router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=error_responses(401))
 
 
 @router.get("/me", response_model=Me, summary="The user behind the API token")

@@ -23,6 +23,7 @@ from app.db import SessionDep
 from app.errors import AppError, FormErrors
 from app.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
 from app.i18n import gettext as _
+from app.inputs import Id
 from app.preferences import ONE_YEAR, safe_next
 from app.web import (
     CSRF_COOKIE,
@@ -499,7 +500,7 @@ async def create_token(
 
 @account_router.post("/account/tokens/{token_id}/revoke", name="account_revoke_token")
 async def revoke_token(
-    request: Request, session: SessionDep, user: CurrentUser, token_id: int
+    request: Request, session: SessionDep, user: CurrentUser, token_id: Id
 ) -> Response:
     token = await service.revoke_api_token(session, user, token_id)
     flash(request, _("The token %(name)s is revoked.", name=token.name))

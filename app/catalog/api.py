@@ -8,17 +8,18 @@ from fastapi import APIRouter, Query
 
 from app.catalog import schemas, service
 from app.catalog.cache import TtlCache
+from app.catalog.cached import DistrictRow, StateRow
 from app.catalog.deps import CacheDep
 from app.catalog.repository import ListingQuery
 from app.db import SessionDep
-from app.errors import ValidationFailed
+from app.errors import ValidationFailed, error_responses
 from app.listings.models import Listing
 from app.reference.models import Category, District, GiTag, State
 
-router = APIRouter(prefix="/api/v1", tags=["catalog"])
+router = APIRouter(prefix="/api/v1", tags=["catalog"], responses=error_responses(422))
 
 
-def _place(obj: State | District) -> schemas.PlaceRef:
+def _place(obj: State | District | StateRow | DistrictRow) -> schemas.PlaceRef:
     return schemas.PlaceRef(slug=obj.slug, name=obj.name, name_hi=obj.name_hi)
 
 
@@ -57,7 +58,7 @@ def _listing_fields(listing: Listing, gi_verified: bool) -> dict[str, object]:
     }
 
 
-async def _state_param(session: SessionDep, cache: TtlCache, slug: str | None) -> State | None:
+async def _state_param(session: SessionDep, cache: TtlCache, slug: str | None) -> StateRow | None:
     if slug is None:
         return None
     state = await service.find_state(session, cache, slug)
@@ -67,8 +68,8 @@ async def _state_param(session: SessionDep, cache: TtlCache, slug: str | None) -
 
 
 async def _district_param(
-    session: SessionDep, cache: TtlCache, state: State | None, slug: str | None
-) -> District | None:
+    session: SessionDep, cache: TtlCache, state: StateRow | None, slug: str | None
+) -> DistrictRow | None:
     if slug is None:
         return None
     if state is None:
@@ -103,6 +104,7 @@ async def list_states(
     "/states/{state}/districts",
     response_model=list[schemas.DistrictOut],
     summary="Districts of a State/UT",
+    responses=error_responses(404),
 )
 async def list_districts(
     session: SessionDep, cache: CacheDep, state: str, _: Annotated[schemas.NoQuery, Query()]
@@ -236,7 +238,10 @@ async def list_listings(
 
 
 @router.get(
-    "/listings/{slug}", response_model=schemas.ListingDetailOut, summary="One public listing"
+    "/listings/{slug}",
+    response_model=schemas.ListingDetailOut,
+    summary="One public listing",
+    responses=error_responses(404),
 )
 async def get_listing(
     session: SessionDep, slug: str, _: Annotated[schemas.NoQuery, Query()]

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.inputs import MAX_BIGINT
 from app.reference.models import GoodsClass
 
 
@@ -40,8 +41,12 @@ class ListingsQuery(Strict):
     )
     gi: str | None = Field(default=None, max_length=200, description="GI tag slug")
     category: str | None = Field(default=None, max_length=80, description="Category slug")
-    min_price: int | None = Field(default=None, ge=0, description="Lowest price, INR paise")
-    max_price: int | None = Field(default=None, ge=0, description="Highest price, INR paise")
+    min_price: int | None = Field(
+        default=None, ge=0, le=MAX_BIGINT, description="Lowest price, INR paise"
+    )
+    max_price: int | None = Field(
+        default=None, ge=0, le=MAX_BIGINT, description="Highest price, INR paise"
+    )
     export_ready: bool | None = None
     sort: Literal["newest", "price_asc", "price_desc"] = "newest"
     cursor: str | None = Field(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.catalog import repository
 from app.config import Settings
 from app.errors import NotFound
+from app.inputs import MAX_INT, form_int
 from app.listings.models import Listing
 from app.money import BASE_CURRENCY
 
@@ -76,9 +77,10 @@ async def sitemap_part(session: AsyncSession, settings: Settings, name: str) -> 
         paths += [f"/categories/{slug}" for slug, _ in await repository.category_names(session)]
         return _urlset([(absolute(settings, p), None) for p in paths])
     prefix, _, number = name.partition("-")
-    if prefix != "products" or not number.isdigit():
+    part = form_int(number, high=MAX_INT // SITEMAP_LISTINGS)
+    if prefix != "products" or part is None:
         raise NotFound("There is no such sitemap.")
-    first = int(number) * SITEMAP_LISTINGS + 1
+    first = part * SITEMAP_LISTINGS + 1
     rows = await repository.public_listing_sitemap_rows(
         session, first, first + SITEMAP_LISTINGS - 1
     )

@@ -7,7 +7,7 @@ import binascii
 import difflib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import money
 from app.catalog import repository
 from app.catalog.cache import TtlCache
+from app.catalog.cached import DistrictRow, GiTagRow, OdopProductRow, StateRow
 from app.catalog.repository import ListingQuery
 from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
+from app.inputs import MAX_BIGINT, MAX_INT
 from app.listings import sale_terms as listing_sale_terms
 from app.listings.models import Listing
 from app.listings.sale_models import SaleUnit
@@ -28,6 +30,7 @@ PAGE_SIZE = 24
 GI_PAGE_SIZE = 60
 FEATURED = 8
 SORTS = ("newest", "price_asc", "price_desc")
+MAX_CURSOR_LENGTH = 300  # ours are under 100 characters
 
 
 def near_matches(
@@ -95,17 +98,19 @@ class Place:
 
 @dataclass(frozen=True)
 class Home:
-    states: list[Place]
-    featured_districts: list[Place]
-    featured_gi: list[Place]
-    categories: list[Place]
-    goods_classes: list[str] = field(default_factory=lambda: [g.value for g in GoodsClass])
+    states: tuple[Place, ...]
+    featured_districts: tuple[Place, ...]
+    featured_gi: tuple[Place, ...]
+    categories: tuple[Place, ...]
+    goods_classes: tuple[str, ...] = field(
+        default_factory=lambda: tuple(g.value for g in GoodsClass)
+    )
 
 
 async def home(session: AsyncSession, cache: TtlCache) -> Home:
     async def compute(session: AsyncSession) -> Home:
         totals = await counts(session, cache)
-        states = [
+        states = tuple(
             Place(
                 s.slug,
                 s.name,
@@ -114,7 +119,7 @@ async def home(session: AsyncSession, cache: TtlCache) -> Home:
                 extra=totals.districts_by_state.get(s.id, 0),
             )
             for s in await repository.states(session)
-        ]
+        )
         top_districts = sorted(totals.by_district, key=lambda d: (-totals.by_district[d], d))
         districts = await repository.districts_by_ids(session, top_districts[:FEATURED])
         districts.sort(key=lambda d: (-totals.by_district[d.id], d.id))
@@ -123,12 +128,14 @@ async def home(session: AsyncSession, cache: TtlCache) -> Home:
         gi_tags.sort(key=lambda g: (-totals.by_gi[g.id], g.id))
         return Home(
             states=states,
-            featured_districts=[_district_place(d, totals.by_district[d.id]) for d in districts],
-            featured_gi=[_gi_place(g, totals.by_gi[g.id]) for g in gi_tags],
-            categories=[
+            featured_districts=tuple(
+                _district_place(d, totals.by_district[d.id]) for d in districts
+            ),
+            featured_gi=tuple(_gi_place(g, totals.by_gi[g.id]) for g in gi_tags),
+            categories=tuple(
                 Place(c.slug, c.name, c.name_hi, count=totals.by_category.get(c.id, 0))
                 for c in await repository.categories(session)
-            ],
+            ),
         )
 
     return await cache.get("home", compute, session)
@@ -167,10 +174,11 @@ def _gi_place(gi: GiTag, count: int) -> Place:
 
 
 # States, districts and GIs change only when reference data is reloaded, so the pages keep them
-# (fully loaded, read only) in the catalog cache instead of querying them on every request.
+# in the catalog cache, as frozen copies (app/catalog/cached.py), instead of querying them on
+# every request.
 
 
-async def get_state(session: AsyncSession, cache: TtlCache, slug: str) -> State:
+async def get_state(session: AsyncSession, cache: TtlCache, slug: str) -> StateRow:
     state = await find_state(session, cache, slug)
     if state is None:
         suggestions = near_matches(slug, await repository.state_names(session))
@@ -181,25 +189,28 @@ async def get_state(session: AsyncSession, cache: TtlCache, slug: str) -> State:
     return state
 
 
-async def find_state(session: AsyncSession, cache: TtlCache, slug: str) -> State | None:
-    async def compute(session: AsyncSession) -> State | None:
-        return await repository.state_by_slug(session, slug)
+async def find_state(session: AsyncSession, cache: TtlCache, slug: str) -> StateRow | None:
+    async def compute(session: AsyncSession) -> StateRow | None:
+        state = await repository.state_by_slug(session, slug)
+        return StateRow.of(state) if state else None
 
     return await cache.get(f"state:{slug}", compute, session, keep_none=False)
 
 
 async def find_district(
-    session: AsyncSession, cache: TtlCache, state: State, slug: str
-) -> District | None:
-    async def compute(session: AsyncSession) -> District | None:
-        return await repository.district_by_slug(session, state.id, slug)
+    session: AsyncSession, cache: TtlCache, state: StateRow, slug: str
+) -> DistrictRow | None:
+    async def compute(session: AsyncSession) -> DistrictRow | None:
+        district = await repository.district_by_slug(session, state.id, slug)
+        return DistrictRow.of(district) if district else None
 
     return await cache.get(f"district:{state.id}:{slug}", compute, session, keep_none=False)
 
 
-async def find_gi(session: AsyncSession, cache: TtlCache, slug: str) -> GiTag | None:
-    async def compute(session: AsyncSession) -> GiTag | None:
-        return await repository.gi_tag_by_slug(session, slug)
+async def find_gi(session: AsyncSession, cache: TtlCache, slug: str) -> GiTagRow | None:
+    async def compute(session: AsyncSession) -> GiTagRow | None:
+        gi = await repository.gi_tag_by_slug(session, slug)
+        return GiTagRow.of(gi) if gi else None
 
     return await cache.get(f"gi:{slug}", compute, session, keep_none=False)
 
@@ -222,7 +233,9 @@ async def odop_products(
     return await repository.odop_products(session, state_id=state_id, district_id=district_id)
 
 
-async def get_district(session: AsyncSession, cache: TtlCache, state: State, slug: str) -> District:
+async def get_district(
+    session: AsyncSession, cache: TtlCache, state: StateRow, slug: str
+) -> DistrictRow:
     district = await find_district(session, cache, state, slug)
     if district is None:
         suggestions = near_matches(
@@ -235,7 +248,7 @@ async def get_district(session: AsyncSession, cache: TtlCache, state: State, slu
     return district
 
 
-async def get_gi(session: AsyncSession, cache: TtlCache, slug: str) -> GiTag:
+async def get_gi(session: AsyncSession, cache: TtlCache, slug: str) -> GiTagRow:
     gi = await find_gi(session, cache, slug)
     if gi is None:
         suggestions = near_matches(slug, await repository.gi_names(session))
@@ -271,10 +284,12 @@ async def get_listing(session: AsyncSession, slug: str) -> Listing:
 
 
 async def districts_of_state(
-    session: AsyncSession, cache: TtlCache, state: State
-) -> list[tuple[District, int]]:
-    async def compute(session: AsyncSession) -> list[District]:
-        return await repository.districts_of_state(session, state.id)
+    session: AsyncSession, cache: TtlCache, state: StateRow
+) -> list[tuple[DistrictRow, int]]:
+    async def compute(session: AsyncSession) -> tuple[DistrictRow, ...]:
+        return tuple(
+            DistrictRow.of(d) for d in await repository.districts_of_state(session, state.id)
+        )
 
     totals = await counts(session, cache)
     districts = await cache.get(f"state-districts:{state.id}", compute, session)
@@ -285,7 +300,7 @@ async def gi_directory(
     session: AsyncSession,
     cache: TtlCache,
     *,
-    state: State | None,
+    state: StateRow | None,
     goods_class: GoodsClass | None,
     page: int,
 ) -> tuple[list[tuple[GiTag, int]], int]:
@@ -302,10 +317,12 @@ async def gi_directory(
 
 
 async def odop_products_of_gi(
-    session: AsyncSession, cache: TtlCache, gi: GiTag
-) -> list[OdopProduct]:
-    async def compute(session: AsyncSession) -> list[OdopProduct]:
-        return await repository.odop_products_of_gi(session, gi.id)
+    session: AsyncSession, cache: TtlCache, gi: GiTagRow
+) -> tuple[OdopProductRow, ...]:
+    async def compute(session: AsyncSession) -> tuple[OdopProductRow, ...]:
+        return tuple(
+            OdopProductRow.of(p) for p in await repository.odop_products_of_gi(session, gi.id)
+        )
 
     return await cache.get(f"gi-odop:{gi.id}", compute, session)
 
@@ -322,23 +339,40 @@ def encode_cursor(sort: str, listing: Listing) -> str:
 
 
 def decode_cursor(sort: str, cursor: str) -> tuple[Any, int]:
-    """The (sort value, id) in ``cursor``; ValidationFailed when it is not one of ours."""
+    """The (sort value, id) in ``cursor``; ValidationFailed when it is not one of ours.
+
+    A cursor comes back from the outside, so every part is checked before it reaches a query:
+    the id and the price must fit their columns (a bigger number fails in the driver)."""
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("cursor too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, value, last_id = json.loads(raw)
-        if cursor_sort != sort or not isinstance(last_id, int):
-            raise ValueError("cursor for another sort order")
+        if cursor_sort != sort or not _is_int(last_id, 1, MAX_INT):
+            raise ValueError("cursor for another sort order, or an id no row can have")
         if sort == "newest":
             value = datetime.fromisoformat(value)
             if value.tzinfo is None:
                 raise ValueError("naive datetime")
-        elif not isinstance(value, int):
-            raise ValueError("price is not an integer")
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+            value = value.astimezone(UTC)  # OverflowError at the ends of the calendar
+        elif not _is_int(value, 0, MAX_BIGINT):
+            raise ValueError("price is not an amount in paise")
+    except (
+        ValueError,
+        TypeError,
+        OverflowError,
+        RecursionError,
+        binascii.Error,
+        UnicodeDecodeError,
+    ) as exc:
         raise ValidationFailed(
             "The page cursor is not valid for this sort order; start from the first page."
         ) from exc
     return value, last_id
+
+
+def _is_int(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 @dataclass(frozen=True)

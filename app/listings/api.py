@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Response
 from app.accounts.deps import require_scope
 from app.accounts.models import User
 from app.db import SessionDep
+from app.errors import error_responses
 from app.listings import repository as repo
 from app.listings import service as listings
 from app.listings.deps import OwnedListing
@@ -22,7 +23,9 @@ from app.listings.schemas import ListingIn, SellerListingOut
 from app.sellers.deps import current_seller, public_storage
 from app.storage import Storage
 
-router = APIRouter(prefix="/api/v1/seller", tags=["seller"])
+router = APIRouter(
+    prefix="/api/v1/seller", tags=["seller"], responses=error_responses(401, 403, 404, 422)
+)
 Reader = Annotated[User, require_scope("seller:read")]
 Writer = Annotated[User, require_scope("seller:write")]
 
@@ -68,6 +71,7 @@ async def update_listing(
     "/listings/{listing_id}/publish",
     summary="Publish (verified sellers)",
     response_model=SellerListingOut,
+    responses=error_responses(409),
 )
 async def publish_listing(
     session: SessionDep, user: Writer, listing: OwnedListing

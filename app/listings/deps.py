@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import Depends
 
 from app.db import SessionDep
+from app.inputs import Id
 from app.listings import service
 from app.listings.models import Listing
 from app.sellers.deps import CurrentSeller
 
 
-async def owned_listing(session: SessionDep, seller: CurrentSeller, listing_id: int) -> Listing:
+async def owned_listing(session: SessionDep, seller: CurrentSeller, listing_id: Id) -> Listing:
     """The ``{listing_id}`` of the path, if it is the caller's: another seller's id is a 404."""
     return await service.get_owned(session, seller, listing_id)
 

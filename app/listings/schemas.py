@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 
+from annotated_types import Ge, Le
 from pydantic import BaseModel, Field, create_model
 
+from app.inputs import Id
 from app.listings.models import Listing
 from app.money import paise_to_rupees
 
@@ -141,24 +144,26 @@ class ListingIn(BaseModel):
     description: str = Field(default="", max_length=5000)
     title_hi: str | None = Field(default=None, max_length=200)
     description_hi: str | None = Field(default=None, max_length=5000)
-    category_id: int | None = None
-    odop_product_id: int | None = None
-    gi_tag_id: int | None = None
-    member_id: int | None = None
+    category_id: Id | None = None
+    odop_product_id: Id | None = None
+    gi_tag_id: Id | None = None
+    member_id: Id | None = None
     moq: int = Field(default=1, ge=1, le=100_000)
     stock: int = Field(default=0, ge=0, le=10_000_000)
     made_to_order: bool = False
     lead_time_days: int = Field(default=3, ge=0, le=365)
     sku: str | None = Field(default=None, max_length=64)
     hsn_code: str | None = Field(default=None, max_length=8)
-    gst_rate: int = 0
-    weight_grams: int | None = None
+    gst_rate: int = Field(default=0, ge=0, le=100)
+    weight_grams: int | None = Field(default=None, ge=1, le=1_000_000)
     dimensions_mm: str | None = Field(default=None, max_length=20)
     export_ready: bool = False
     hs_code: str | None = Field(default=None, max_length=10)
     ships_to: list[str] = Field(default_factory=list, max_length=250)
-    price_tiers: dict[int, int] = Field(
-        default_factory=dict, description="minimum quantity -> unit price in paise"
+    price_tiers: dict[
+        Annotated[int, Ge(1), Le(10_000_000)], Annotated[int, Ge(100), Le(10**10)]
+    ] = Field(
+        max_length=6, default_factory=dict, description="minimum quantity -> unit price in paise"
     )
 
     def as_text(self) -> dict[str, str]:

@@ -20,6 +20,7 @@ from app.config import Settings
 from app.db import insert_with_unique_slug, utcnow
 from app.errors import Conflict, FormErrors, NotFound
 from app.i18n import gettext as _
+from app.inputs import form_int
 from app.listings import events
 from app.listings import repository as repo
 from app.listings.models import Listing, ListingImage, ListingStatus, PriceTier
@@ -33,6 +34,7 @@ from app.text import slugify
 
 GST_RATES = ("0", "5", "12", "18", "28")
 MAX_TIERS = 3
+MAX_QUANTITY = 10_000_000  # a tier from more pieces than any stock is a typo
 MAX_CSV_ROWS = 1000
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
@@ -80,10 +82,10 @@ def _int(
     text = values.get(name, "").strip()
     if not text:
         return None
-    if not text.isdigit() or not low <= int(text) <= high:
+    number = form_int(text, low=low, high=high)
+    if number is None:
         errors[name] = _("Enter a whole number from %(low)s to %(high)s.", low=low, high=high)
-        return None
-    return int(text)
+    return number
 
 
 def parse(values: Mapping[str, str]) -> ListingData:
@@ -135,7 +137,9 @@ def parse(values: Mapping[str, str]) -> ListingData:
     ids: dict[str, int | None] = {}
     for name in ("category_id", "odop_product_id", "gi_tag_id", "member_id"):
         text = values.get(name, "").strip()
-        ids[name] = int(text) if text.isdigit() else None
+        ids[name] = form_int(text, low=1)
+        if text and ids[name] is None:
+            errors[name] = _("Choose from the list.")
     if errors:
         raise FormErrors(errors)
     assert price is not None
@@ -170,12 +174,13 @@ def _parse_tiers(
     for part in [p for p in re.split(r"[,;\n]+", text) if p.strip()]:
         quantity, _sep, amount = part.partition(":")
         paise = _paise(amount)
-        if not quantity.strip().isdigit() or paise is None:
+        count = form_int(quantity, low=1, high=MAX_QUANTITY)
+        if count is None or paise is None:
             errors["price_tiers"] = _(
                 "Write quantity prices as quantity:price, separated by commas (10:1100, 50:1000)."
             )
             return []
-        tiers.append((int(quantity.strip()), paise))
+        tiers.append((count, paise))
     tiers.sort()
     quantities = [q for q, _p in tiers]
     if len(set(quantities)) != len(quantities) or len(tiers) > MAX_TIERS * 2:

@@ -17,6 +17,7 @@ from app.db import SessionDep
 from app.errors import FormErrors
 from app.i18n import gettext as _
 from app.i18n import localized_name
+from app.inputs import Id
 from app.listings import repository as repo
 from app.listings import service as listings
 from app.listings.deps import OwnedListing
@@ -226,7 +227,7 @@ async def move_photo(
     session: SessionDep,
     seller: CurrentSeller,
     listing: OwnedListing,
-    image_id: int,
+    image_id: Id,
     direction: Annotated[str, Form(max_length=10)] = "up",
 ) -> Response:
     await listings.move_photo(session, listing, image_id, -1 if direction == "up" else 1)
@@ -242,7 +243,7 @@ async def delete_photo(
     seller: CurrentSeller,
     storage: StorageDep,
     listing: OwnedListing,
-    image_id: int,
+    image_id: Id,
 ) -> Response:
     await listings.delete_photo(session, storage, listing, image_id)
     flash(request, _("Photo removed."))

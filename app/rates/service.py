@@ -20,6 +20,7 @@ from app.rates import repository
 from app.rates.models import ExchangeRate
 
 MICROS = Decimal(1_000_000)
+MAX_RATE = Decimal(1_000_000)  # rupees per unit; the dearest currency is a few hundred
 BABEL_LOCALES = {"en": "en_IN", "hi": "hi_IN"}
 
 
@@ -73,6 +74,8 @@ def parse_rate(value: str) -> Decimal:
         raise ValidationFailed(f"“{value}” is not a number.") from exc
     if not rate.is_finite() or rate <= 0:
         raise ValidationFailed("A rate must be a positive number of rupees.")
+    if rate > MAX_RATE:  # also keeps quantize() below from overflowing the context
+        raise ValidationFailed("This rate is too large.")
     if rate != rate.quantize(Decimal("0.000001")):
         raise ValidationFailed("Give the rate with at most 6 decimal places.")
     return rate

@@ -13,6 +13,7 @@ from app.accounts.deps import AdminUser
 from app.db import SessionDep
 from app.errors import FormErrors, NotFound
 from app.i18n import gettext as _
+from app.inputs import Id
 from app.sellers import repository, service
 from app.sellers.deps import private_storage
 from app.sellers.models import SellerStatus
@@ -49,7 +50,7 @@ async def queue(request: Request, session: SessionDep, admin: AdminUser) -> HTML
 async def _seller_page(
     request: Request,
     session: AsyncSession,
-    seller_id: int,
+    seller_id: Id,
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
@@ -79,7 +80,7 @@ async def _seller_page(
 
 @router.get("/admin/sellers/{seller_id}", name="admin_seller")
 async def seller_detail(
-    request: Request, session: SessionDep, admin: AdminUser, seller_id: int
+    request: Request, session: SessionDep, admin: AdminUser, seller_id: Id
 ) -> HTMLResponse:
     return await _seller_page(request, session, seller_id)
 
@@ -89,7 +90,7 @@ async def seller_decision(
     request: Request,
     session: SessionDep,
     admin: AdminUser,
-    seller_id: int,
+    seller_id: Id,
     decision: Annotated[str, Form(max_length=40)] = "",
     reason: Reason = "",
 ) -> Response:
@@ -103,7 +104,7 @@ async def seller_decision(
 
 @router.post("/admin/sellers/{seller_id}/suspend", name="admin_seller_suspend")
 async def seller_suspend(
-    request: Request, session: SessionDep, admin: AdminUser, seller_id: int, reason: Reason = ""
+    request: Request, session: SessionDep, admin: AdminUser, seller_id: Id, reason: Reason = ""
 ) -> Response:
     try:
         seller = await service.suspend(session, admin, seller_id, reason)
@@ -115,7 +116,7 @@ async def seller_suspend(
 
 @router.post("/admin/sellers/{seller_id}/reinstate", name="admin_seller_reinstate")
 async def seller_reinstate(
-    request: Request, session: SessionDep, admin: AdminUser, seller_id: int, reason: Reason = ""
+    request: Request, session: SessionDep, admin: AdminUser, seller_id: Id, reason: Reason = ""
 ) -> Response:
     seller = await service.reinstate(session, admin, seller_id, reason)
     flash(request, _("%(name)s is reinstated.", name=seller.display_name))
@@ -127,7 +128,7 @@ async def claim_decision(
     request: Request,
     session: SessionDep,
     admin: AdminUser,
-    claim_id: int,
+    claim_id: Id,
     decision: Annotated[str, Form(max_length=40)] = "",
     reason: Reason = "",
 ) -> Response:
@@ -147,7 +148,7 @@ async def document_file(
     session: SessionDep,
     admin: AdminUser,
     storage: Annotated[Storage, Depends(private_storage)],
-    document_id: int,
+    document_id: Id,
 ) -> Response:
     document = await repository.document(session, document_id, None)
     if document is None:

@@ -19,6 +19,7 @@ from app.db import SessionDep
 from app.errors import FormErrors, NotFound
 from app.i18n import gettext as _
 from app.i18n import localized_name
+from app.inputs import Id, form_int
 from app.sellers import repository, service
 from app.sellers.deps import private_storage, settings_of
 from app.sellers.models import Seller, SellerDocument
@@ -32,7 +33,7 @@ NO_STORE = {"cache-control": "no-store"}
 
 
 def _int_or_none(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
+    return form_int(value, low=1)
 
 
 async def _page(
@@ -336,7 +337,7 @@ async def documents_delete(
     session: SessionDep,
     user: CurrentUser,
     storage: Annotated[Storage, Depends(private_storage)],
-    document_id: int,
+    document_id: Id,
 ) -> Response:
     seller = await service.require_editable(session, user)
     await service.delete_document(session, storage, seller, document_id)
@@ -349,7 +350,7 @@ async def document_file(
     session: SessionDep,
     user: CurrentUser,
     storage: Annotated[Storage, Depends(private_storage)],
-    document_id: int,
+    document_id: Id,
 ) -> Response:
     seller = await repository.seller_of_user(session, user.id)
     document = await repository.document(session, document_id, seller.id) if seller else None
@@ -449,7 +450,7 @@ async def gi_withdraw(
     session: SessionDep,
     user: CurrentUser,
     storage: Annotated[Storage, Depends(private_storage)],
-    claim_id: int,
+    claim_id: Id,
 ) -> Response:
     seller = await repository.seller_of_user(session, user.id)
     if seller is None:
@@ -518,7 +519,7 @@ async def members_add(
 
 @router.post("/sell/members/{member_id}/remove", name="sell_member_remove")
 async def members_remove(
-    request: Request, session: SessionDep, user: CurrentUser, member_id: int
+    request: Request, session: SessionDep, user: CurrentUser, member_id: Id
 ) -> Response:
     seller = await repository.seller_of_user(session, user.id)
     if seller is None:

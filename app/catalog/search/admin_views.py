@@ -14,6 +14,7 @@ from app.catalog.search import service
 from app.db import SessionDep
 from app.errors import AppError
 from app.i18n import gettext as _
+from app.inputs import Id
 from app.web import flash, redirect_to, templates_of, verify_csrf
 
 admin_router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -52,7 +53,7 @@ async def synonyms_add(
 
 
 @admin_router.post("/admin/search/synonyms/{group_id}/delete", name="admin_synonyms_delete")
-async def synonyms_delete(request: Request, session: SessionDep, group_id: int) -> Any:
+async def synonyms_delete(request: Request, session: SessionDep, group_id: Id) -> Any:
     await service.remove_synonyms(session, group_id)
     flash(request, _("Synonym group removed."))
     return redirect_to(request, "admin_synonyms")

@@ -17,8 +17,9 @@ from app.catalog.search.schemas import (
     SuggestResponse,
 )
 from app.db import SessionDep
+from app.errors import error_responses
 
-router = APIRouter(prefix="/api/v1/search", tags=["search"])
+router = APIRouter(prefix="/api/v1/search", tags=["search"], responses=error_responses(422))
 
 
 MAX_RENDERINGS = 8  # per cached result: the same search asked with other currencies or labels

@@ -1,0 +1,184 @@
+"""Frozen, detached copies of reference rows: the only shapes the catalog cache keeps.
+
+An ORM instance belongs to the session that loaded it: when that session rolls back (a later
+query of the same request failed) the instance is expired, and the next request that reads it
+from a per-process cache fails until the entry is refreshed. So the cache keeps plain frozen
+values built here from fully loaded rows, never the rows themselves (``TtlCache`` refuses them).
+
+Relationships are copied only where the query loaded them (``lazy="raise"`` everywhere), so a
+copy is exactly as deep as its query; a missing relation reads as None or an empty tuple.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import inspect
+
+from app.reference.models import Category, District, GiTag, GoodsClass, OdopProduct, State
+
+
+def _loaded(row: Any, relation: str) -> Any:
+    """The related object(s) when the query loaded them, else None."""
+    if relation in inspect(row).unloaded:
+        return None
+    return getattr(row, relation)
+
+
+@dataclass(frozen=True, slots=True)
+class StateRow:
+    id: int
+    slug: str
+    name: str
+    name_hi: str | None
+    is_union_territory: bool
+    lgd_code: int
+
+    @classmethod
+    def of(cls, state: State) -> StateRow:
+        return cls(
+            state.id,
+            state.slug,
+            state.name,
+            state.name_hi,
+            state.is_union_territory,
+            state.lgd_code,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRow:
+    id: int
+    slug: str
+    name: str
+    name_hi: str | None
+
+    @classmethod
+    def of(cls, category: Category) -> CategoryRow:
+        return cls(category.id, category.slug, category.name, category.name_hi)
+
+
+@dataclass(frozen=True, slots=True)
+class GiRef:
+    """A GI tag named from elsewhere (an ODOP product's badge)."""
+
+    id: int
+    slug: str
+    name: str
+    name_hi: str | None
+
+    @classmethod
+    def of(cls, gi: GiTag) -> GiRef:
+        return cls(gi.id, gi.slug, gi.name, gi.name_hi)
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictRef:
+    """A district named from elsewhere (where an ODOP product comes from), with its State."""
+
+    id: int
+    slug: str
+    name: str
+    name_hi: str | None
+    state: StateRow | None
+
+    @classmethod
+    def of(cls, district: District) -> DistrictRef:
+        state = _loaded(district, "state")
+        return cls(
+            district.id,
+            district.slug,
+            district.name,
+            district.name_hi,
+            StateRow.of(state) if state else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OdopProductRow:
+    id: int
+    slug: str
+    name: str
+    name_hi: str | None
+    story: str
+    category: CategoryRow | None
+    gi_tag: GiRef | None
+    district: DistrictRef | None
+
+    @classmethod
+    def of(cls, product: OdopProduct) -> OdopProductRow:
+        category = _loaded(product, "category")
+        gi_tag = _loaded(product, "gi_tag")
+        district = _loaded(product, "district")
+        return cls(
+            product.id,
+            product.slug,
+            product.name,
+            product.name_hi,
+            product.story,
+            CategoryRow.of(category) if category else None,
+            GiRef.of(gi_tag) if gi_tag else None,
+            DistrictRef.of(district) if district else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictRow:
+    id: int
+    state_id: int
+    slug: str
+    name: str
+    name_hi: str | None
+    lgd_code: int | None
+    odop_products: tuple[OdopProductRow, ...]
+
+    @classmethod
+    def of(cls, district: District) -> DistrictRow:
+        products = _loaded(district, "odop_products") or ()
+        return cls(
+            district.id,
+            district.state_id,
+            district.slug,
+            district.name,
+            district.name_hi,
+            district.lgd_code,
+            tuple(OdopProductRow.of(p) for p in products),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GiTagRow:
+    id: int
+    slug: str
+    name: str
+    name_hi: str | None
+    goods_class: GoodsClass
+    goods_class_as_listed: str
+    country: str
+    states: tuple[StateRow, ...]
+
+    @classmethod
+    def of(cls, gi: GiTag) -> GiTagRow:
+        states = _loaded(gi, "states") or ()
+        return cls(
+            gi.id,
+            gi.slug,
+            gi.name,
+            gi.name_hi,
+            gi.goods_class,
+            gi.goods_class_as_listed,
+            gi.country,
+            tuple(StateRow.of(s) for s in states),
+        )
+
+
+CACHED_ROW_TYPES = (
+    StateRow,
+    CategoryRow,
+    GiRef,
+    DistrictRef,
+    OdopProductRow,
+    DistrictRow,
+    GiTagRow,
+)
