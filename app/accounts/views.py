@@ -10,7 +10,7 @@ import secrets
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,11 +34,10 @@ from app.web import (
     flash,
     secure_cookies,
     templates_of,
-    verify_csrf,
 )
 
-public_router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
-account_router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+public_router = APIRouter(include_in_schema=False)
+account_router = APIRouter(include_in_schema=False)
 
 # Defaults of "" so an empty field re-renders the form with a field error instead of a 422 page.
 Email = Annotated[str, Form(max_length=320)]

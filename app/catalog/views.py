@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.catalog import seo, service
@@ -21,9 +21,9 @@ from app.catalog.repository import ListingQuery
 from app.config import Settings
 from app.db import SessionDep
 from app.reference.models import GoodsClass
-from app.web import templates_of, verify_csrf
+from app.web import templates_of
 
-router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 
 def _listing_query(filters: PageFilters, prices: service.Prices, **scope: Any) -> ListingQuery:

@@ -10,6 +10,8 @@ from fastapi import APIRouter
 
 from app.accounts.deps import CurrentUser
 from app.db import SessionDep
+from app.errors import error_responses
+from app.inputs import Id
 from app.money import BASE_CURRENCY
 from app.orders import cart as cart_service
 from app.orders import checkout, repository, service
@@ -17,7 +19,9 @@ from app.orders.deps import SettingsDep
 from app.orders.models import Cart, Order
 from app.orders.schemas import CartLineIn, CheckoutIn, QuantityIn
 
-router = APIRouter(prefix="/api/v1", tags=["orders"])
+router = APIRouter(
+    prefix="/api/v1", tags=["orders"], responses=error_responses(401, 403, 404, 409, 422)
+)
 
 
 async def _cart_json(session: SessionDep, cart: Cart | None) -> dict[str, Any]:
@@ -115,7 +119,7 @@ async def add_line(session: SessionDep, user: CurrentUser, body: CartLineIn) -> 
 
 @router.put("/cart/lines/{listing_id}", summary="Set a line's quantity (0 removes it)")
 async def set_line(
-    session: SessionDep, user: CurrentUser, listing_id: int, body: QuantityIn
+    session: SessionDep, user: CurrentUser, listing_id: Id, body: QuantityIn
 ) -> dict[str, Any]:
     cart, _token = await cart_service.open_cart(session, user_id=user.id, token=None)
     await cart_service.set_quantity(session, cart, listing_id, body.quantity)
@@ -123,7 +127,7 @@ async def set_line(
 
 
 @router.delete("/cart/lines/{listing_id}", summary="Remove a line")
-async def delete_line(session: SessionDep, user: CurrentUser, listing_id: int) -> dict[str, Any]:
+async def delete_line(session: SessionDep, user: CurrentUser, listing_id: Id) -> dict[str, Any]:
     cart, _token = await cart_service.open_cart(session, user_id=user.id, token=None)
     await cart_service.remove(session, cart, listing_id)
     return await _cart_json(session, cart)

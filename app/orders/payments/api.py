@@ -13,9 +13,13 @@ from app.accounts.deps import AdminUser, require_scope
 from app.accounts.models import User
 from app.config import Settings
 from app.db import SessionDep
+from app.errors import error_responses
+from app.inputs import MAX_BIGINT, Id
 from app.orders.payments import service
 
-router = APIRouter(prefix="/api/v1", tags=["payments"])
+router = APIRouter(
+    prefix="/api/v1", tags=["payments"], responses=error_responses(401, 403, 404, 409, 422)
+)
 Writer = Annotated[User, require_scope("orders:write")]
 
 
@@ -27,10 +31,12 @@ class PaymentStartOut(BaseModel):
 
 
 class RefundIn(BaseModel):
-    order_part_id: int | None = Field(
+    order_part_id: Id | None = Field(
         default=None, description="One seller's part of the order; null refunds the whole order"
     )
-    amount_minor: int = Field(gt=0, description="In the order's currency minor units (paise)")
+    amount_minor: int = Field(
+        gt=0, le=MAX_BIGINT, description="In the order's currency minor units (paise)"
+    )
     reason: str = Field(default="", max_length=2000)
 
 
