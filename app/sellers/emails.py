@@ -13,6 +13,7 @@ from app.i18n import reset_language, set_language
 from app.jobs import enqueue, job_handler
 from app.mail import Mail, send_mail
 from app.sellers.models import AuditAction, Seller
+from app.sms import Sms, send_sms
 
 JOB_KIND = "sellers.decision_email"
 
@@ -96,4 +97,7 @@ async def send_decision_email(session: AsyncSession, payload: dict[str, Any]) ->
         body = f"{greeting}\n\n{paragraph}\n\n{more}\n\n{_('ODOP Bazaar')}\n"
     finally:
         reset_language(token)
-    await send_mail(settings, Mail(user.email, subject, body, language=user.language))
+    if user.email is not None:
+        await send_mail(settings, Mail(user.email, subject, body, language=user.language))
+    elif user.phone is not None:  # an account made by mobile number is told by text message
+        await send_sms(settings, Sms(user.phone, f"ODOP Bazaar: {paragraph} {link}"))

@@ -636,7 +636,8 @@ async def submit(session: AsyncSession, user: User, seller: Seller) -> None:
         )
     if not seller.editable:
         raise Conflict(_("Your details are under review or verified and cannot be changed now."))
-    if user.email_verified_at is None:  # decisions are emailed: the address must reach someone
+    # Decisions are emailed (or texted): the address or number must reach someone.
+    if user.email_verified_at is None and user.phone_verified_at is None:
         raise FormErrors(
             {
                 "form": _(

@@ -119,7 +119,11 @@ async def _profile_page(
 async def profile_form(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     seller = await repository.seller_of_user(session, user.id)
     if seller is None:
-        values: dict[str, Any] = {"email": user.email, "languages": ["Hindi"]}
+        values: dict[str, Any] = {
+            "email": user.email or "",
+            "phone": user.phone or "",
+            "languages": ["Hindi"],
+        }
     else:
         values = {
             "legal_name": seller.legal_name,

@@ -44,7 +44,7 @@ async def onboarded_seller(
             address="12 Kanch Mandi, Firozabad",
             pin_code="283203",
             phone="9876543210",
-            email=owner.email,
+            email=str(owner.email),
             languages=["Hindi"],
         ),
     )
