@@ -36,6 +36,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app tests bench
+	$(BIN)/lint-imports
 	$(BIN)/djlint templates --lint
 
 format: install-dev

@@ -2,9 +2,20 @@
 
 from app import jobs
 from app.accounts import models as account_models
-from app.catalog import models as catalog_models
 from app.catalog.search import models as search_models
 from app.db import Base
+from app.listings import models as listing_models
+from app.rates import models as rate_models
+from app.reference import models as reference_models
 from app.sellers import models as seller_models
 
-__all__ = ["Base", "account_models", "catalog_models", "jobs", "search_models", "seller_models"]
+__all__ = [
+    "Base",
+    "account_models",
+    "jobs",
+    "listing_models",
+    "rate_models",
+    "reference_models",
+    "search_models",
+    "seller_models",
+]

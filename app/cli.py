@@ -122,7 +122,7 @@ def db_check() -> None:
 @seed_app.command("reference")
 def seed_reference() -> None:
     """Load states, districts, ODOP products, GI tags and categories (idempotent upsert)."""
-    from app.catalog.reference_data import load_reference
+    from app.reference.loading import load_reference
 
     report = run_in_session(load_reference)
     table = Table("table", "inserted", "updated", "unchanged", title="Reference data")
@@ -166,7 +166,7 @@ def rates_set(
     ] = None,
 ) -> None:
     """Set how many rupees one unit of CURRENCY costs, from a date on."""
-    from app.catalog.currency import parse_rate, set_rate
+    from app.rates.service import parse_rate, set_rate
 
     settings = get_settings()
     try:
@@ -190,7 +190,7 @@ def rates_set(
 @rates_app.command("list")
 def rates_list() -> None:
     """Show the rates in force today."""
-    from app.catalog.currency import current_rates
+    from app.rates.service import current_rates
 
     rates = run_in_session(lambda s: current_rates(s, datetime.now(UTC).date()))
     table = Table("currency", "rupees per unit", "since", title="Exchange rates")
@@ -212,7 +212,11 @@ def worker(
 
     async def main() -> None:
         engine = make_engine(settings.database_url)
-        runner = JobRunner(make_session_factory(engine), poll_seconds=settings.job_poll_seconds)
+        runner = JobRunner(
+            make_session_factory(engine),
+            poll_seconds=settings.job_poll_seconds,
+            max_attempts=settings.job_max_attempts,
+        )
         try:
             if once:
                 ran = await runner.run_until_idle()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Dialect, Enum, MetaData, TypeDecorator, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,6 +18,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import StaticPool
+
+from app.errors import Conflict
+from app.i18n import gettext as _
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -120,3 +124,29 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
+
+
+class Slugged(Protocol):
+    slug: str
+
+
+async def insert_with_unique_slug(
+    session: AsyncSession,
+    row: Slugged,
+    base: str,
+    taken: Callable[[AsyncSession, str], Awaitable[bool]],
+) -> None:
+    """Insert ``row`` under the first free slug of ``base``, ``base-2``, ...; two inserts racing
+    for one slug are separated by the unique constraint."""
+    for attempt in range(20):
+        row.slug = base if attempt == 0 else f"{base}-{attempt + 1}"
+        if attempt < 10 and await taken(session, row.slug):
+            continue
+        try:
+            async with session.begin_nested():
+                session.add(row)
+                await session.flush()
+        except IntegrityError:  # the savepoint's rollback has already expunged it
+            continue
+        return
+    raise Conflict(_("Please try again."))

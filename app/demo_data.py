@@ -18,18 +18,12 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog import currency
 from app.catalog import repository as catalog_repository
-from app.catalog.models import (
-    Category,
-    District,
-    Listing,
-    ListingImage,
-    ListingStatus,
-    OdopProduct,
-    PriceTier,
-)
 from app.db import utcnow
+from app.listings.models import Listing, ListingImage, ListingStatus, PriceTier
+from app.rates import service as currency
+from app.reference import repository as reference_repository
+from app.reference.models import Category, District, OdopProduct
 from app.sellers import repository as seller_repository
 from app.sellers.models import ClaimStatus, Seller, SellerGiClaim, SellerStatus, SellerType
 from app.storage import Storage
@@ -128,8 +122,8 @@ async def seed_demo(
     report = DemoReport()
     rng = random.Random(20261122)  # noqa: S311 - demo data, not security
     products = await catalog_repository.odop_products_for_demo(session)
-    categories = {c.id: c for c in await catalog_repository.all_rows(session, Category)}
-    districts = {d.id: d for d in await catalog_repository.all_rows(session, District)}
+    categories = {c.id: c for c in await reference_repository.all_rows(session, Category)}
+    districts = {d.id: d for d in await reference_repository.all_rows(session, District)}
     sellers = await _ensure_sellers(session, products, categories, districts, report)
     await _ensure_demo_rates(session)
     existing = await catalog_repository.count_demo_listings(session)

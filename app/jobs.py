@@ -76,9 +76,13 @@ def enqueue(
     payload: dict[str, Any],
     *,
     delay: timedelta | None = None,
-    max_attempts: int = 8,
+    max_attempts: int = 0,
 ) -> Job:
-    """Add a job to the caller's transaction; it runs only if that transaction commits."""
+    """Add a job to the caller's transaction; it runs only if that transaction commits.
+
+    ``max_attempts`` 0 means the runner's limit (``ODOP_JOB_MAX_ATTEMPTS``); a job kind that must
+    outlast long outages (search sync) sets its own.
+    """
     if kind not in _HANDLERS:
         raise ValueError(f"no handler registered for job kind {kind!r}")
     job = Job(
@@ -108,8 +112,10 @@ class JobRunner:
         poll_seconds: float = 1.0,
         lease: timedelta = timedelta(minutes=5),
         worker_id: str | None = None,
+        max_attempts: int = 8,
     ) -> None:
         self._session_factory = session_factory
+        self._max_attempts = max_attempts
         self._poll_seconds = poll_seconds
         self._lease = lease
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
@@ -182,7 +188,7 @@ class JobRunner:
                 return
             job.last_error = f"{type(exc).__name__}: {exc}"[:4000]
             job.locked_until = None
-            if job.attempts >= job.max_attempts:
+            if job.attempts >= (job.max_attempts or self._max_attempts):
                 job.status = JobStatus.DEAD
                 job.finished_at = utcnow()
             else:

@@ -28,9 +28,11 @@ from app.accounts import phone_views as accounts_phone_views
 from app.accounts import views as accounts_views
 from app.accounts.deps import require_admin, require_user
 from app.accounts.errors import SignInRequired
+from app.catalog import admin_views as catalog_admin_views
 from app.catalog import api as catalog_api
 from app.catalog import views as catalog_views
 from app.catalog.cache import TtlCache
+from app.catalog.search import admin_views as search_admin_views
 from app.catalog.search import api as search_api
 from app.catalog.search import service as search_service
 from app.catalog.search import views as search_views
@@ -39,12 +41,12 @@ from app.db import make_engine, make_session_factory
 from app.errors import AppError, NotFound
 from app.job_handlers import register_all
 from app.jobs import JobRunner
+from app.listings import api as listings_api
+from app.listings import views as listing_views
 from app.mail import dev_router as dev_mail_router
 from app.observability import RequestIdMiddleware, configure_logging
 from app.page_cache import PageCacheMiddleware
 from app.sellers import admin_views as seller_admin_views
-from app.sellers import api as sellers_api
-from app.sellers import dashboard_views as seller_dashboard_views
 from app.sellers import start_views as sellers_start_views
 from app.sellers import views as sellers_views
 from app.sellers.uploads import BodyLimitMiddleware
@@ -82,7 +84,11 @@ def static_url(path: str) -> str:
 def attach_database(app: FastAPI, session_factory: async_sessionmaker[AsyncSession]) -> None:
     settings: Settings = app.state.settings
     app.state.session_factory = session_factory
-    app.state.job_runner = JobRunner(session_factory, poll_seconds=settings.job_poll_seconds)
+    app.state.job_runner = JobRunner(
+        session_factory,
+        poll_seconds=settings.job_poll_seconds,
+        max_attempts=settings.job_max_attempts,
+    )
 
 
 @contextlib.asynccontextmanager
@@ -239,6 +245,7 @@ def create_app(
     )
     app.add_middleware(GZipMiddleware, minimum_size=800)
     app.include_router(catalog_views.router)
+    app.include_router(catalog_admin_views.router)
     app.include_router(catalog_api.router)
     # Search (issue 4): the page and the JSON API. Routes are matched in order, so the busiest
     # public ones come first; the admin's synonym page is with the other admin routes below.
@@ -258,10 +265,10 @@ def create_app(
         prefixes=("/sell", "/seller", "/admin", "/api/v1/seller"),
     )
     app.include_router(sellers_views.router, dependencies=[Depends(require_user)])
-    app.include_router(seller_dashboard_views.router, dependencies=[Depends(require_user)])
+    app.include_router(listing_views.router, dependencies=[Depends(require_user)])
     app.include_router(seller_admin_views.router, dependencies=[Depends(require_admin)])
-    app.include_router(sellers_api.router, dependencies=[Depends(require_user)])
-    app.include_router(search_views.admin_router, dependencies=[Depends(require_admin)])
+    app.include_router(listings_api.router, dependencies=[Depends(require_user)])
+    app.include_router(search_admin_views.admin_router, dependencies=[Depends(require_admin)])
     if settings.env != "production":
         app.include_router(dev_mail_router)
         app.include_router(dev_sms_router)

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
-from app.catalog.currency import BASE_CURRENCY
 from app.config import Settings
 from app.i18n import LANGUAGE_COOKIE, LANGUAGES
+from app.money import BASE_CURRENCY
 
 CURRENCY_COOKIE = "odop_currency"
 ONE_YEAR = 365 * 24 * 3600

@@ -18,7 +18,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.catalog.currency import BASE_CURRENCY
 from app.config import PROJECT_ROOT, Settings
 from app.errors import CsrfFailed
 from app.i18n import (
@@ -31,6 +30,7 @@ from app.i18n import (
     set_language,
     translations_for,
 )
+from app.money import BASE_CURRENCY
 from app.preferences import selected_currency
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"

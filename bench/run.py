@@ -32,10 +32,10 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from app.catalog.models import Listing
-from app.catalog.repository import count_rows
 from app.config import PROJECT_ROOT
 from app.db import make_engine, make_session_factory
+from app.listings.models import Listing
+from app.reference.repository import count_rows
 from bench.harness import (
     DEFAULT_POSTGRES_URL,
     WrkResult,

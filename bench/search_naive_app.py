@@ -12,15 +12,15 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import func, or_, select
 
-from app.all_models import catalog_models
-from app.catalog.models import Listing, ListingStatus
+from app.all_models import listing_models
 from app.config import get_settings
 from app.db import make_engine, make_session_factory
+from app.listings.models import Listing, ListingStatus
 
 engine = make_engine(get_settings().database_url)
 sessions = make_session_factory(engine)
 api = FastAPI()
-assert catalog_models  # app.all_models imports every mapper, so relationships resolve
+assert listing_models  # app.all_models imports every mapper, so relationships resolve
 
 
 @api.get("/healthz")

@@ -12,8 +12,9 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import District, GiTag, Listing, State
-from app.catalog.repository import public_listing_filter
+from app.listings.models import Listing
+from app.listings.repository import is_public
+from app.reference.models import District, GiTag, State
 
 # name, path template, query string
 URLS: tuple[tuple[str, str, dict[str, str]], ...] = (
@@ -45,7 +46,7 @@ async def sample_values(session: AsyncSession) -> dict[str, str]:
             select(State.slug, District.slug, Listing.slug)
             .join(State, State.id == Listing.state_id)
             .join(District, District.id == Listing.district_id)
-            .where(public_listing_filter())
+            .where(is_public())
             .order_by(Listing.id)
             .limit(1)
         )
@@ -56,9 +57,7 @@ async def sample_values(session: AsyncSession) -> dict[str, str]:
         select(GiTag.slug)
         .where(
             GiTag.id.in_(
-                select(Listing.gi_tag_id).where(
-                    public_listing_filter(), Listing.gi_tag_id.is_not(None)
-                )
+                select(Listing.gi_tag_id).where(is_public(), Listing.gi_tag_id.is_not(None))
             )
         )
         .order_by(GiTag.id)

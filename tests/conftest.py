@@ -21,14 +21,16 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.accounts.models import User
-from app.catalog.reference_data import load_reference
 from app.cli import alembic_config
 from app.config import Settings
 from app.db import make_engine, make_session_factory
+from app.job_handlers import register_all
 from app.jobs import JobRunner
 from app.main import create_app
+from app.reference.loading import load_reference
 
 POSTGRES_ENV = "ODOP_TEST_POSTGRES_URL"
+register_all()  # job handlers and seller hooks, as every process that runs the app has them
 
 
 def asyncpg_url(url: str) -> str:

@@ -10,9 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password
-from app.catalog.models import District, Listing, ListingStatus, OdopProduct, State
+from app.config import Settings
 from app.db import utcnow
+from app.listings.models import Listing, ListingStatus
+from app.reference.models import District, OdopProduct, State
+from app.sellers import identifiers as ids
+from app.sellers import repository as seller_repository
+from app.sellers import service as seller_service
 from app.sellers.models import Seller, SellerStatus, SellerType
+from app.storage import LocalStorage
+from tests.sellers import files
 
 _counter = itertools.count(1)
 
@@ -114,3 +121,86 @@ async def user(
     session.add(obj)
     await session.flush()
     return obj
+
+
+# Sellers that went through onboarding (the seller service, not direct rows) -------------------
+
+FPO_PAN = "AAACF1234K"
+
+
+def gstin_for(state_lgd_code: int, pan: str) -> str:
+    body = f"{sorted(ids.gst_state_codes(state_lgd_code))[0]}{pan}1Z"
+    return body + ids.gstin_check_character(body)
+
+
+async def onboarded_seller(
+    db: AsyncSession,
+    settings: Settings,
+    *,
+    seller_type: SellerType = SellerType.FPO,
+    submit: bool = True,
+    owner: User | None = None,
+) -> tuple[User, Seller]:
+    """A seller who went through every required step (and submitted, unless told not to)."""
+    owner = owner or await user(db, role=Role.BUYER)
+    place = await district(db)
+    seller = await seller_service.save_profile(
+        db,
+        owner,
+        seller_service.ProfileInput(
+            legal_name="Firozabad Glass Producer Company Ltd",
+            display_name="Firozabad Glass FPO",
+            seller_type=seller_type.value,
+            state_id=place.state_id,
+            district_id=place.id,
+            address="12 Kanch Mandi, Firozabad",
+            pin_code="283203",
+            phone="9876543210",
+            email=str(owner.email),
+            languages=["Hindi"],
+        ),
+    )
+    pan = FPO_PAN if seller_type != SellerType.ARTISAN else "ABCPE1234F"
+    await seller_service.save_identifiers(
+        db,
+        seller,
+        seller_service.IdentifiersInput(
+            pan=pan,
+            gstin=gstin_for(seller.state.lgd_code, pan),
+            udyam_number="UDYAM-UP-09-0012345",
+            cin="U01400UP2019PTC123456",
+            nrlm_shg_id="1234567",
+            pehchan_card="",
+        ),
+    )
+    await seller_service.save_bank(
+        db,
+        settings,
+        seller,
+        holder=seller.legal_name,
+        ifsc="SBIN0001234",
+        account="123456789012",
+        account_again="123456789012",
+    )
+    storage = LocalStorage(settings.media_dir / "private")
+    await seller_service.add_document(
+        db, settings, storage, seller, kind="registration", filename="reg.pdf", data=files.pdf()
+    )
+    if submit:
+        await seller_service.submit(db, owner, seller)
+    found = await seller_repository.seller_by_id(db, seller.id)
+    assert found is not None
+    if submit:
+        assert found.status == SellerStatus.SUBMITTED
+    return owner, found
+
+
+async def verified_seller(
+    db: AsyncSession, settings: Settings, admin: User | None = None
+) -> tuple[User, Seller]:
+    """An onboarded seller an administrator approved."""
+    owner, seller = await onboarded_seller(db, settings)
+    admin = admin or await user(db, role=Role.ADMIN)
+    return owner, await seller_service.decide(
+        db, admin, seller.id, seller_service.Decision.APPROVE, ""
+    )

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import GiTag, ListingStatus
+from app.listings.models import ListingStatus
+from app.reference.models import GiTag
 from bench import harness
 from bench import run as bench_run
 from bench.urls import NothingToBenchmark, build_urls, resolve

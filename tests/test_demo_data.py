@@ -5,8 +5,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import Listing, ListingImage, OdopProduct
 from app.demo_data import seed_demo
+from app.listings.models import Listing, ListingImage
+from app.reference.models import OdopProduct
 from app.sellers.models import Seller, SellerStatus
 from app.storage import LocalStorage
 

@@ -110,6 +110,18 @@ async def test_a_job_that_keeps_failing_is_marked_dead(
     assert stored.attempts == 2
 
 
+async def test_a_job_without_its_own_limit_gives_up_at_the_runners_limit(
+    session_factory: async_sessionmaker[AsyncSession], db: AsyncSession
+) -> None:
+    FAILURES_LEFT["c"] = 99
+    job = enqueue(db, "test.flaky", {"key": "c"})
+    await db.commit()
+    runner = JobRunner(session_factory, max_attempts=1)  # ODOP_JOB_MAX_ATTEMPTS=1
+    await runner.run_until_idle()
+    stored = await _job(db, job.id)
+    assert (stored.status, stored.attempts) == (JobStatus.DEAD, 1)
+
+
 async def test_a_job_whose_worker_died_is_claimed_again_after_its_lease(
     session_factory: async_sessionmaker[AsyncSession], db: AsyncSession
 ) -> None:

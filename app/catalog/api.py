@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query
 from app.catalog import schemas, service
 from app.catalog.cache import TtlCache
 from app.catalog.deps import CacheDep
-from app.catalog.models import Category, District, GiTag, Listing, State
 from app.catalog.repository import ListingQuery
 from app.db import SessionDep
 from app.errors import ValidationFailed
+from app.listings.models import Listing
+from app.reference.models import Category, District, GiTag, State
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 

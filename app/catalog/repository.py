@@ -4,55 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, literal, or_, select, text, tuple_
+from sqlalchemy import Select, and_, func, literal, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.catalog.models import (
+from app.listings import repository as listing_repository
+from app.listings.models import Listing
+from app.reference.models import (
     Category,
     District,
-    ExchangeRate,
     GiTag,
     GiTagState,
     GoodsClass,
-    Listing,
-    ListingStatus,
     OdopProduct,
     State,
 )
-from app.sellers.models import ClaimStatus, Seller, SellerGiClaim, SellerStatus
-
-ModelT = TypeVar("ModelT")
-
-
-async def all_rows(session: AsyncSession, model: type[ModelT]) -> Sequence[ModelT]:
-    return (await session.scalars(select(model))).all()
-
-
-async def count_rows(session: AsyncSession, model: type[Any]) -> int:
-    return (await session.scalar(select(func.count()).select_from(model))) or 0
-
-
-def public_listing_filter() -> Any:
-    """Listings anyone may see: published, by a verified (and so not suspended) seller."""
-    # EXISTS rather than IN (subquery): SQLite then walks the listing index in the page's order
-    # and stops at the page size, instead of collecting every verified seller's listings to sort.
-    return (Listing.status == ListingStatus.PUBLISHED) & exists().where(
-        Seller.id == Listing.seller_id, Seller.status == SellerStatus.VERIFIED
-    )
-
-
-def verified_gi_filter() -> Any:
-    """The listing's GI is one its seller is verified as an authorised user of."""
-    return exists().where(
-        SellerGiClaim.seller_id == Listing.seller_id,
-        SellerGiClaim.gi_tag_id == Listing.gi_tag_id,
-        SellerGiClaim.status == ClaimStatus.VERIFIED,
-    )
-
+from app.sellers.models import ClaimStatus, Seller, SellerGiClaim
 
 # Reference data ----------------------------------------------------------------------------------
 
@@ -72,7 +42,7 @@ async def public_listing_counts_by_district(session: AsyncSession) -> dict[int, 
     """district id -> (state id, number of public listings): one pass over the public listings."""
     rows = await session.execute(
         select(Listing.district_id, Listing.state_id, func.count())
-        .where(public_listing_filter())
+        .where(listing_repository.is_public())
         .group_by(Listing.district_id, Listing.state_id)
     )
     return {district_id: (state_id, int(n)) for district_id, state_id, n in rows.all()}
@@ -81,7 +51,11 @@ async def public_listing_counts_by_district(session: AsyncSession) -> dict[int, 
 async def public_listing_counts_by_gi(session: AsyncSession) -> dict[int, int]:
     rows = await session.execute(
         select(Listing.gi_tag_id, func.count())
-        .where(Listing.gi_tag_id.is_not(None), public_listing_filter(), verified_gi_filter())
+        .where(
+            Listing.gi_tag_id.is_not(None),
+            listing_repository.is_public(),
+            listing_repository.has_verified_gi(),
+        )
         .group_by(Listing.gi_tag_id)
     )
     return {gi_id: int(n) for gi_id, n in rows.all() if gi_id is not None}
@@ -90,7 +64,7 @@ async def public_listing_counts_by_gi(session: AsyncSession) -> dict[int, int]:
 async def public_listing_counts_by_category(session: AsyncSession) -> dict[int, int]:
     rows = await session.execute(
         select(Listing.category_id, func.count())
-        .where(Listing.category_id.is_not(None), public_listing_filter())
+        .where(Listing.category_id.is_not(None), listing_repository.is_public())
         .group_by(Listing.category_id)
     )
     return {category_id: int(n) for category_id, n in rows.all() if category_id is not None}
@@ -279,13 +253,13 @@ async def public_listings(session: AsyncSession, query: ListingQuery, limit: int
     Keyset pagination on (sort key, id): every page is an index range scan, however deep.
     """
     column, descending = SORT_COLUMNS[query.sort]
-    conditions: list[Any] = [public_listing_filter()]
+    conditions: list[Any] = [listing_repository.is_public()]
     if query.state_id is not None:
         conditions.append(Listing.state_id == query.state_id)
     if query.district_id is not None:
         conditions.append(Listing.district_id == query.district_id)
     if query.gi_tag_id is not None:
-        conditions += [Listing.gi_tag_id == query.gi_tag_id, verified_gi_filter()]
+        conditions += [Listing.gi_tag_id == query.gi_tag_id, listing_repository.has_verified_gi()]
     if query.category_id is not None:
         conditions.append(Listing.category_id == query.category_id)
     if query.min_price_paise is not None:
@@ -313,7 +287,7 @@ async def public_listings(session: AsyncSession, query: ListingQuery, limit: int
 async def public_listing_by_slug(session: AsyncSession, slug: str) -> Listing | None:
     return await session.scalar(
         select(Listing)
-        .where(Listing.slug == slug, public_listing_filter())
+        .where(Listing.slug == slug, listing_repository.is_public())
         .options(
             *_card_options(),
             selectinload(Listing.price_tiers),
@@ -334,7 +308,7 @@ async def public_listing_slugs_like(session: AsyncSession, prefix: str, n: int) 
             Listing.slug >= prefix,
             Listing.slug < prefix[:-1] + chr(ord(prefix[-1]) + 1),
             Listing.slug.startswith(prefix, autoescape=True),
-            public_listing_filter(),
+            listing_repository.is_public(),
         )
         .order_by(Listing.slug)
         .limit(n)
@@ -371,7 +345,7 @@ async def public_listing_sitemap_rows(
 ) -> list[tuple[str, datetime | None]]:
     rows = await session.execute(
         select(Listing.slug, Listing.updated_at)
-        .where(Listing.id >= first_id, Listing.id <= last_id, public_listing_filter())
+        .where(Listing.id >= first_id, Listing.id <= last_id, listing_repository.is_public())
         .order_by(Listing.id)
     )
     return [(slug, updated) for slug, updated in rows.all()]
@@ -384,7 +358,7 @@ async def district_paths(session: AsyncSession) -> list[tuple[str, str]]:
     return [(state, district) for state, district in rows.all()]
 
 
-# Demo data and rates -----------------------------------------------------------------------------
+# Demo data --------------------------------------------------------------------------------------
 
 
 async def odop_products_for_demo(session: AsyncSession) -> list[OdopProduct]:
@@ -405,37 +379,3 @@ async def listing_ids_by_slug(session: AsyncSession, slugs: Sequence[str]) -> di
 async def refresh_planner_statistics(session: AsyncSession) -> None:
     """ANALYZE after a bulk load, so the query planner sees the new table sizes."""
     await session.execute(text("ANALYZE"))
-
-
-async def rate_on(session: AsyncSession, currency: str, day: date) -> ExchangeRate | None:
-    return await session.scalar(
-        select(ExchangeRate).where(
-            ExchangeRate.currency == currency, ExchangeRate.effective_date == day
-        )
-    )
-
-
-async def latest_rates(session: AsyncSession, today: date) -> list[ExchangeRate]:
-    latest = (
-        select(ExchangeRate.currency, func.max(ExchangeRate.effective_date).label("day"))
-        .where(ExchangeRate.effective_date <= today)
-        .group_by(ExchangeRate.currency)
-        .subquery()
-    )
-    rows = await session.scalars(
-        select(ExchangeRate).join(
-            latest,
-            (latest.c.currency == ExchangeRate.currency)
-            & (latest.c.day == ExchangeRate.effective_date),
-        )
-    )
-    return list(rows.all())
-
-
-async def recent_rates(session: AsyncSession, limit: int) -> list[ExchangeRate]:
-    rows = await session.scalars(
-        select(ExchangeRate)
-        .order_by(ExchangeRate.effective_date.desc(), ExchangeRate.currency)
-        .limit(limit)
-    )
-    return list(rows.all())

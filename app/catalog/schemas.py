@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.catalog.models import GoodsClass
+from app.reference.models import GoodsClass
 
 
 class Strict(BaseModel):

@@ -10,10 +10,10 @@ from xml.sax.saxutils import escape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog import repository
-from app.catalog.currency import BASE_CURRENCY
-from app.catalog.models import Listing
 from app.config import Settings
 from app.errors import NotFound
+from app.listings.models import Listing
+from app.money import BASE_CURRENCY
 
 SITEMAP_LISTINGS = 50_000  # the sitemap protocol's limit of URLs per file
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

@@ -8,18 +8,19 @@ import difflib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog import currency as fx
+from app import money
 from app.catalog import repository
 from app.catalog.cache import TtlCache
-from app.catalog.models import Category, District, GiTag, GoodsClass, Listing, OdopProduct, State
 from app.catalog.repository import ListingQuery
 from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
+from app.listings.models import Listing
+from app.rates import service as fx
+from app.reference.models import Category, District, GiTag, GoodsClass, OdopProduct, State
 
 PAGE_SIZE = 24
 GI_PAGE_SIZE = 60
@@ -387,18 +388,15 @@ class Prices:
         if amount is None or not amount.strip():
             return None
         try:
-            value = Decimal(amount.strip())
-        except InvalidOperation:
+            minor = money.to_minor(amount, fx.minor_units(self.code))
+        except money.InvalidAmount:
             return None
-        if not value.is_finite() or value < 0:
-            return None
-        minor = int((value * 10 ** fx.minor_units(self.code)).to_integral_value(ROUND_HALF_UP))
         return fx.to_inr(minor, self.rate) if self.rate else minor
 
     @property
     def code(self) -> str:
         """The currency prices are shown in (rupees when the chosen one has no rate)."""
-        return self.currency if self.rate else fx.BASE_CURRENCY
+        return self.currency if self.rate else money.BASE_CURRENCY
 
     @property
     def rate_date(self) -> date | None:
@@ -418,11 +416,7 @@ async def prices(
     session: AsyncSession, cache: TtlCache, chosen_currency: str, language: str
 ) -> Prices:
     """Prices in the chosen currency, or in rupees when no rate is known for it yet."""
-    if chosen_currency == fx.BASE_CURRENCY:
-        return Prices(fx.BASE_CURRENCY, language, None)
+    if chosen_currency == money.BASE_CURRENCY:
+        return Prices(money.BASE_CURRENCY, language, None)
     rate = (await rates(session, cache)).get(chosen_currency)
-    return Prices(chosen_currency if rate else fx.BASE_CURRENCY, language, rate)
-
-
-async def rate_history(session: AsyncSession) -> list[fx.Rate]:
-    return [fx.Rate.of(row) for row in await repository.recent_rates(session, 40)]
+    return Prices(chosen_currency if rate else money.BASE_CURRENCY, language, rate)

@@ -1,16 +1,14 @@
-"""Catalog pages: home, States/UTs, districts, GI tags, categories, products; rates admin."""
+"""Catalog pages: home, States/UTs, districts, GI tags, categories, products."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.deps import AdminUser
-from app.catalog import currency, seo, service
+from app.catalog import seo, service
 from app.catalog.deps import (
     CacheDep,
     PageFilters,
@@ -19,13 +17,11 @@ from app.catalog.deps import (
     PricesDep,
     page_cursor,
 )
-from app.catalog.models import GoodsClass
 from app.catalog.repository import ListingQuery
 from app.config import Settings
-from app.db import SessionDep, utcnow
-from app.errors import ValidationFailed
-from app.i18n import gettext as _
-from app.web import flash, redirect_to, templates_of, verify_csrf
+from app.db import SessionDep
+from app.reference.models import GoodsClass
+from app.web import templates_of, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
@@ -219,76 +215,3 @@ async def sitemap_part(request: Request, session: SessionDep, name: str) -> Resp
     settings: Settings = request.app.state.settings
     body = await seo.sitemap_part(session, settings, name)
     return Response(body, media_type="application/xml")
-
-
-# Exchange rates (administrators) -----------------------------------------------------------------
-
-
-@router.get("/admin/rates", response_class=HTMLResponse, name="admin_rates")
-async def admin_rates(request: Request, session: SessionDep, user: AdminUser) -> HTMLResponse:
-    return await _rates_page(request, session, {})
-
-
-async def _rates_page(
-    request: Request,
-    session: SessionDep,
-    form: dict[str, str],
-    error: str = "",
-    status_code: int = 200,
-) -> HTMLResponse:
-    settings: Settings = request.app.state.settings
-    return templates_of(request).render(
-        request,
-        "catalog/admin_rates.html",
-        {
-            "current": await currency.current_rates(session, utcnow().date()),
-            "history": await service.rate_history(session),
-            "display_currencies": settings.display_currencies,
-            "form": {"currency": "", "rate": "", "effective_date": "", **form},
-            "error": error,
-            "today": utcnow().date(),
-        },
-        status_code=status_code,
-    )
-
-
-@router.post("/admin/rates", response_class=HTMLResponse, name="admin_rates_set")
-async def admin_rates_set(
-    request: Request,
-    session: SessionDep,
-    cache: CacheDep,
-    user: AdminUser,
-    currency_code: Annotated[str, Form(alias="currency", max_length=3)] = "",
-    rate: Annotated[str, Form(max_length=40)] = "",
-    effective_date: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
-    settings: Settings = request.app.state.settings
-    form = {"currency": currency_code, "rate": rate, "effective_date": effective_date}
-    try:
-        day = date.fromisoformat(effective_date) if effective_date else utcnow().date()
-    except ValueError:
-        return await _rates_page(
-            request, session, form, _("Give the date as YYYY-MM-DD."), status_code=422
-        )
-    try:
-        saved = await currency.set_rate(
-            session,
-            currency_code,
-            currency.parse_rate(rate),
-            day,
-            supported=settings.display_currencies,
-            source=f"admin:{user.id}",
-        )
-    except ValidationFailed as exc:
-        return await _rates_page(request, session, form, exc.message, status_code=422)
-    cache.clear()
-    flash(
-        request,
-        _(
-            "Saved: 1 %(code)s = ₹%(rate)s from %(day)s.",
-            code=saved.currency,
-            rate=saved.inr_text,
-            day=saved.effective_date.isoformat(),
-        ),
-    )
-    return redirect_to(request, "admin_rates")

@@ -13,7 +13,7 @@ from app.accounts import models as _account_models  # noqa: F401 - owner_user_id
 from app.db import Base, TimestampMixin, str_enum, utcnow
 
 if TYPE_CHECKING:
-    from app.catalog.models import District, GiTag, State
+    from app.reference.models import District, GiTag, State
 
 
 class SellerType(enum.StrEnum):

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
-from app.catalog.models import District, GiTag, GiTagState, Listing, OdopProduct, State
+from app.reference.models import District, GiTag, GiTagState, OdopProduct, State
 from app.sellers.models import (
     ClaimStatus,
     Seller,
@@ -204,16 +204,3 @@ async def audit_log_with_actors(
         .order_by(VerificationAudit.created_at.desc(), VerificationAudit.id.desc())
     )
     return [(entry, email) for entry, email in rows.all()]
-
-
-async def listing_ids_of(session: AsyncSession, seller_id: int) -> list[int]:
-    rows = await session.scalars(select(Listing.id).where(Listing.seller_id == seller_id))
-    return list(rows.all())
-
-
-async def count_listings(session: AsyncSession, seller_id: int) -> int:
-    return (
-        await session.scalar(
-            select(func.count()).select_from(Listing).where(Listing.seller_id == seller_id)
-        )
-    ) or 0

@@ -6,22 +6,18 @@ Field problems raise ``FormErrors`` with every bad field at once, so a form show
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.errors import FieldError
 from app.accounts.models import Role, User
 from app.accounts.service import normalise_email
-from app.catalog import events
-from app.catalog.models import Listing, ListingStatus
 from app.config import Settings
-from app.db import utcnow
+from app.db import insert_with_unique_slug, utcnow
 from app.errors import Conflict, FormErrors, NotFound
 from app.i18n import gettext as _
-from app.sellers import crypto, emails, listing_repository, repository, uploads
+from app.sellers import crypto, emails, events, repository, uploads
 from app.sellers import identifiers as ids
 from app.sellers.models import (
     AuditAction,
@@ -102,14 +98,6 @@ def audit_labels() -> dict[str, str]:
         AuditAction.REINSTATED: _("Reinstated"),
         AuditAction.GI_APPROVED: _("GI claim approved"),
         AuditAction.GI_REJECTED: _("GI claim rejected"),
-    }
-
-
-def listing_status_labels() -> dict[str, str]:
-    return {
-        ListingStatus.DRAFT: _("Draft"),
-        ListingStatus.PUBLISHED: _("Published"),
-        ListingStatus.UNPUBLISHED: _("Unpublished"),
     }
 
 
@@ -274,37 +262,11 @@ async def save_profile(session: AsyncSession, user: User, data: ProfileInput) ->
             session, seller, slugify(seller.display_name, max_length=120), repository.slug_taken
         )
     else:
-        moved = await listing_repository.move_listings(
-            session, seller.id, seller.state_id, seller.district_id
-        )
-        for listing_id in moved:
-            events.listing_changed(session, listing_id)
+        await events.seller_moved(session, seller)
     if user.role == Role.BUYER:
         user.role = Role.SELLER_OWNER
     await session.flush()
     return await _reload(session, seller.id)
-
-
-async def insert_with_unique_slug(
-    session: AsyncSession,
-    row: Seller | Listing,
-    base: str,
-    taken: Callable[[AsyncSession, str], Awaitable[bool]],
-) -> None:
-    """Insert ``row`` under the first free slug of ``base``, ``base-2``, ...; two inserts racing
-    for one slug are separated by the unique constraint."""
-    for attempt in range(20):
-        row.slug = base if attempt == 0 else f"{base}-{attempt + 1}"
-        if attempt < 10 and await taken(session, row.slug):
-            continue
-        try:
-            async with session.begin_nested():
-                session.add(row)
-                await session.flush()
-        except IntegrityError:  # the savepoint's rollback has already expunged it
-            continue
-        return
-    raise Conflict(_("Please try again."))
 
 
 async def _reload(session: AsyncSession, seller_id: int) -> Seller:
@@ -704,7 +666,7 @@ async def suspend(session: AsyncSession, admin: User, seller_id: int, reason: st
     seller.status_reason = reason[:2000]
     _audit(session, seller, AuditAction.SUSPENDED, admin, reason)
     emails.queue(session, seller.id, AuditAction.SUSPENDED, reason)
-    _listings_changed(session, seller.id, await repository.listing_ids_of(session, seller.id))
+    await events.standing_changed(session, seller)
     await session.flush()
     return seller
 
@@ -719,15 +681,9 @@ async def reinstate(session: AsyncSession, admin: User, seller_id: int, reason: 
     seller.status_reason = ""
     _audit(session, seller, AuditAction.REINSTATED, admin, reason.strip())
     emails.queue(session, seller.id, AuditAction.REINSTATED, reason.strip())
-    _listings_changed(session, seller.id, await repository.listing_ids_of(session, seller.id))
+    await events.standing_changed(session, seller)
     await session.flush()
     return seller
-
-
-def _listings_changed(session: AsyncSession, seller_id: int, listing_ids: Iterable[int]) -> None:
-    events.seller_changed(session, seller_id)
-    for listing_id in listing_ids:
-        events.listing_changed(session, listing_id)
 
 
 async def decide_claim(

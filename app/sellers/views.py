@@ -27,7 +27,6 @@ from app.web import flash, redirect_to, templates_of, verify_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 Text = Annotated[str, Form(max_length=500)]
-LongText = Annotated[str, Form(max_length=2000)]
 OptionalFile = Annotated[UploadFile | None, File()]
 NO_STORE = {"cache-control": "no-store"}
 

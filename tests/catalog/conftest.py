@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import GiTag, Listing, ListingImage, ListingStatus, PriceTier
 from app.db import utcnow
+from app.listings.models import Listing, ListingImage, ListingStatus, PriceTier
+from app.reference.models import GiTag
 from app.sellers.models import ClaimStatus, Seller, SellerGiClaim, SellerStatus
 from tests import factories
 

@@ -9,7 +9,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog import currency, service
+from app.catalog import service
+from app.rates import service as currency
 from tests import factories
 from tests.catalog.conftest import Catalog
 

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.catalog.cache import TtlCache
-from app.catalog.models import ListingImage, PriceTier
+from app.listings.models import ListingImage, PriceTier
 from tests import factories
 from tests.catalog.conftest import claim, gi_tag
 

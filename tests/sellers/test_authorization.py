@@ -17,13 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.config import Settings
-from app.sellers import admin_views, api, dashboard_views, listings, repository, service
+from app.listings import api
+from app.listings import service as listings
+from app.listings import views as dashboard_views
+from app.sellers import admin_views, repository, service
 from app.sellers import views as sellers_views
 from app.storage import LocalStorage
 from tests import factories
+from tests.factories import onboarded_seller
 from tests.helpers import post_form, start_session
 from tests.sellers import files
-from tests.sellers.conftest import onboarded_seller
 
 ACTORS = ("anonymous", "buyer", "other_seller", "owner", "admin")
 SIGN_IN = "sign_in"  # pages: redirect to the sign-in page; API: 401

@@ -11,11 +11,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Role, User
-from app.catalog.models import ListingStatus
 from app.config import Settings
 from app.db import utcnow
 from app.errors import FormErrors
 from app.jobs import Job, JobRunner
+from app.listings.models import ListingStatus
 from app.sellers import crypto, repository, service
 from app.sellers.models import (
     AppendOnlyError,
@@ -27,9 +27,9 @@ from app.sellers.models import (
 )
 from tests import factories
 from tests.accounts.conftest import folder_bodies
+from tests.factories import FPO_PAN, gstin_for, onboarded_seller
 from tests.helpers import csrf_token, post_form
 from tests.sellers import files
-from tests.sellers.conftest import FPO_PAN, gstin_for, onboarded_seller
 
 SignIn = Callable[[User], Awaitable[str]]
 

@@ -15,9 +15,9 @@ from app.accounts.models import User
 from app.config import Settings
 from app.sellers import repository, uploads
 from tests import factories
+from tests.factories import onboarded_seller
 from tests.helpers import csrf_token
 from tests.sellers import files
-from tests.sellers.conftest import onboarded_seller
 
 SignIn = Callable[[User], Awaitable[str]]
 

@@ -8,19 +8,12 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.models import (
-    Category,
-    District,
-    GiTag,
-    Listing,
-    ListingImage,
-    ListingStatus,
-    OdopProduct,
-    State,
-)
 from app.catalog.search.base import SearchDocument
 from app.catalog.search.models import IndexState, SynonymGroup
-from app.sellers.models import Seller, SellerStatus
+from app.listings import repository as listing_repository
+from app.listings.models import Listing, ListingImage
+from app.reference.models import Category, District, GiTag, OdopProduct, State
+from app.sellers.models import Seller
 
 
 def _document_select() -> Any:
@@ -69,7 +62,7 @@ def _document_select() -> Any:
         .outerjoin(GiTag, GiTag.id == Listing.gi_tag_id)
         .outerjoin(OdopProduct, OdopProduct.id == Listing.odop_product_id)
         .outerjoin(Category, Category.id == Listing.category_id)
-        .where(Listing.status == ListingStatus.PUBLISHED, Seller.status == SellerStatus.VERIFIED)
+        .where(listing_repository.is_public())
     )
 
 
@@ -130,11 +123,7 @@ async def document_batch(
 
 
 def _searchable() -> Any:
-    return (
-        select(Listing.id)
-        .join(Seller, Seller.id == Listing.seller_id)
-        .where(Listing.status == ListingStatus.PUBLISHED, Seller.status == SellerStatus.VERIFIED)
-    )
+    return select(Listing.id).where(listing_repository.is_public())
 
 
 async def count_searchable(session: AsyncSession) -> int:
@@ -145,10 +134,6 @@ async def count_searchable(session: AsyncSession) -> int:
 
 async def searchable_listing_ids(session: AsyncSession) -> set[int]:
     return set(await session.scalars(_searchable()))
-
-
-async def listing_ids_of_seller(session: AsyncSession, seller_id: int) -> list[int]:
-    return list(await session.scalars(select(Listing.id).where(Listing.seller_id == seller_id)))
 
 
 async def synonym_groups(session: AsyncSession) -> list[SynonymGroup]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.catalog import currency, events
+from app import money
 from app.catalog.search import analysis
 from app.catalog.search import repository as search_repository
 from app.catalog.search.base import SearchBackend, SearchQuery, SearchResult
@@ -26,6 +26,11 @@ from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
 from app.i18n import gettext as _
 from app.jobs import enqueue, job_handler
+from app.listings import events
+from app.listings import repository as listing_repository
+from app.money import BASE_CURRENCY
+from app.rates import service as currency
+from app.sellers import events as seller_events
 
 logger = logging.getLogger(__name__)
 SYNC_JOB = "search.sync_listings"
@@ -234,10 +239,10 @@ async def _listing_changed(session: AsyncSession, listing_id: int) -> None:
     await _index_listings(session, [listing_id])
 
 
-@events.on_seller_changed
+@seller_events.on_seller_changed
 async def _seller_changed(session: AsyncSession, seller_id: int) -> None:
     await _index_listings(
-        session, await search_repository.listing_ids_of_seller(session, seller_id)
+        session, await listing_repository.listing_ids_of_seller(session, seller_id)
     )
 
 
@@ -353,15 +358,18 @@ async def to_query(
     prices = [params.min_price, params.max_price]
     paise: list[int | None] = [None, None]
     if any(p is not None for p in prices):
-        if code == currency.BASE_CURRENCY:
-            paise = [None if p is None else int(p * 100) for p in prices]
+        if code == BASE_CURRENCY:
+            paise = [None if p is None else money.decimal_to_minor(p) for p in prices]
         else:
             currency.validate_currency(code, settings.display_currencies)
             rate = (await currency.current_rates(session, utcnow().date())).get(code)
             if rate is None:
                 raise ValidationFailed(f"There is no exchange rate for {code} yet.")
-            scale = 10 ** currency.minor_units(code)
-            paise = [None if p is None else currency.to_inr(int(p * scale), rate) for p in prices]
+            digits = currency.minor_units(code)
+            paise = [
+                None if p is None else currency.to_inr(money.decimal_to_minor(p, digits), rate)
+                for p in prices
+            ]
     return SearchQuery(
         text=params.q[: analysis.MAX_QUERY_CHARS],
         state=tuple(params.state),

@@ -1,11 +1,11 @@
-"""The search page (works without JavaScript) and the admin's synonym page."""
+"""The search page (works without JavaScript)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
@@ -17,10 +17,9 @@ from app.db import SessionDep
 from app.errors import AppError
 from app.i18n import gettext as _
 from app.sellers.service import seller_type_labels
-from app.web import flash, redirect_to, templates_of, verify_csrf
+from app.web import flash, templates_of, verify_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
-admin_router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 
 def _lenient_params(request: Request) -> tuple[SearchParams, bool]:
@@ -65,7 +64,7 @@ async def search_page(request: Request, session: SessionDep, prices: PricesDep) 
     selected = {name: set(getattr(params, name)) for name in FACETS}
     return templates_of(request).render(
         request,
-        "search/results.html",
+        "catalog/search/results.html",
         {
             "query": params.q,
             "params": params,
@@ -98,42 +97,3 @@ async def search_page(request: Request, session: SessionDep, prices: PricesDep) 
             "clear_url": _url(SearchParams(q=params.q)),
         },
     )
-
-
-@admin_router.get("/admin/search/synonyms", response_class=HTMLResponse, name="admin_synonyms")
-async def synonyms_page(request: Request, session: SessionDep) -> HTMLResponse:
-    return _render_synonyms(request, await service.list_synonyms(session), {}, None)
-
-
-def _render_synonyms(
-    request: Request, groups: Any, values: dict[str, str], error: str | None
-) -> HTMLResponse:
-    return templates_of(request).render(
-        request,
-        "search/synonyms.html",
-        {"groups": groups, "values": values, "error": error},
-        status_code=422 if error else 200,
-    )
-
-
-@admin_router.post("/admin/search/synonyms", name="admin_synonyms_add")
-async def synonyms_add(
-    request: Request,
-    session: SessionDep,
-    words: Annotated[str, Form(max_length=1000)] = "",
-    note: Annotated[str, Form(max_length=200)] = "",
-) -> Any:
-    try:
-        await service.add_synonyms(session, [words], note)
-    except AppError as exc:
-        groups = await service.list_synonyms(session)
-        return _render_synonyms(request, groups, {"words": words, "note": note}, exc.message)
-    flash(request, _("Synonym group added."))
-    return redirect_to(request, "admin_synonyms")
-
-
-@admin_router.post("/admin/search/synonyms/{group_id}/delete", name="admin_synonyms_delete")
-async def synonyms_delete(request: Request, session: SessionDep, group_id: int) -> Any:
-    await service.remove_synonyms(session, group_id)
-    flash(request, _("Synonym group removed."))
-    return redirect_to(request, "admin_synonyms")
