@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from app.sellers.models import Seller
 
 
+UNITS = ("piece", "kg", "litre", "metre", "pair", "set", "pack")
+
+
 class ListingStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -59,6 +62,8 @@ class Listing(TimestampMixin, Base):
     gi_tag_id: Mapped[int | None] = mapped_column(ForeignKey("gi_tags.id"), index=True)
     price_paise: Mapped[int] = mapped_column(BigInteger)
     moq: Mapped[int] = mapped_column(default=1)
+    # What one unit of the price and the MOQ is: see UNITS.
+    unit: Mapped[str] = mapped_column(String(12), default="piece")
     stock: Mapped[int] = mapped_column(default=0)
     made_to_order: Mapped[bool] = mapped_column(default=False)
     lead_time_days: Mapped[int] = mapped_column(default=3)

@@ -1,5 +1,6 @@
 """Accounts by mobile number (texted one-time codes), district and ODOP product stories in
-English and Hindi, and which collective members a seller page shows.
+English and Hindi, which collective members a seller page shows, and the unit a listing is sold
+in (its price and minimum order are per unit).
 
 A user now has an email address, a mobile number, or both; accounts made by mobile number have
 no password. Downgrading deletes accounts that have no email address (they cannot exist in the
@@ -66,6 +67,13 @@ def upgrade() -> None:
     with op.batch_alter_table("seller_members", schema=None) as batch_op:
         batch_op.alter_column("show_publicly", server_default=None)
 
+    with op.batch_alter_table("listings", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("unit", sa.String(length=12), nullable=False, server_default="piece")
+        )
+    with op.batch_alter_table("listings", schema=None) as batch_op:
+        batch_op.alter_column("unit", server_default=None)
+
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("phone", sa.String(length=16), nullable=True))
         batch_op.add_column(
@@ -91,6 +99,9 @@ def downgrade() -> None:
 
     with op.batch_alter_table("seller_members", schema=None) as batch_op:
         batch_op.drop_column("show_publicly")
+
+    with op.batch_alter_table("listings", schema=None) as batch_op:
+        batch_op.drop_column("unit")
 
     with op.batch_alter_table("odop_products", schema=None) as batch_op:
         batch_op.drop_column("story_hi")
