@@ -12,6 +12,7 @@ from app.i18n import gettext as _
 from app.i18n import reset_language, set_language
 from app.jobs import enqueue, job_handler
 from app.mail import Mail, send_mail
+from app.sellers import events
 from app.sellers.models import AuditAction, Seller
 from app.sms import Sms, send_sms
 
@@ -34,14 +35,37 @@ def queue(
 
 
 def compose(
-    seller: Seller, action: AuditAction, reason: str, gi_tag: str | None
+    seller: Seller,
+    action: AuditAction,
+    reason: str,
+    gi_tag: str | None,
+    listings: tuple[int, int] = (0, 0),
 ) -> tuple[str, str]:
-    """(subject, main paragraph) in the current language."""
+    """(subject, main paragraph) in the current language; ``listings`` is the seller's
+    (published, draft) listing count, so an approval says what it actually changed."""
     name = seller.display_name
     if action == AuditAction.APPROVED:
-        return _("You are a verified seller"), _(
-            "%(name)s is verified. Your published listings are now visible to buyers.", name=name
-        )
+        published, drafts = listings
+        if published:
+            what = _(
+                "%(name)s is verified. Your published listings (%(n)s) are now visible to buyers.",
+                name=name,
+                n=published,
+            )
+        elif drafts:
+            what = _(
+                "%(name)s is verified. You have draft listings (%(n)s): publish them from your "
+                "seller dashboard so buyers can see them.",
+                name=name,
+                n=drafts,
+            )
+        else:
+            what = _(
+                "%(name)s is verified. Add your first listing from your seller dashboard and "
+                "publish it: buyers see it at once.",
+                name=name,
+            )
+        return _("You are a verified seller"), what
     if action == AuditAction.REJECTED:
         return _("Your seller application was not accepted"), _(
             "We could not verify %(name)s. Reason: %(reason)s. "
@@ -88,8 +112,14 @@ async def send_decision_email(session: AsyncSession, payload: dict[str, Any]) ->
     settings = current_settings()
     token = set_language(user.language)
     try:
+        action = AuditAction(payload["action"])
+        counts = (
+            await events.listing_counts(session, seller.id)
+            if action == AuditAction.APPROVED
+            else (0, 0)
+        )
         subject, paragraph = compose(
-            seller, AuditAction(payload["action"]), str(payload["reason"]), payload.get("gi_tag")
+            seller, action, str(payload["reason"]), payload.get("gi_tag"), counts
         )
         greeting = _("Hello %(name)s,", name=user.display_name)
         link = settings.base_url.rstrip("/") + "/sell"

@@ -216,10 +216,13 @@ async def save_profile(session: AsyncSession, user: User, data: ProfileInput) ->
     phone = re.sub(r"[\s-]+", "", data.phone)
     if not _PHONE.fullmatch(phone):
         errors["phone"] = _("Enter a 10-digit Indian mobile number.")
-    try:
-        email = normalise_email(data.email)
-    except FieldError as exc:
-        errors["email"] = exc.message
+    email = ""
+    if data.email.strip() or user.phone_verified_at is None:
+        # Optional for an account made by mobile number: such a seller may have no email.
+        try:
+            email = normalise_email(data.email)
+        except FieldError as exc:
+            errors["email"] = exc.message
     languages = [lang for lang in SPOKEN_LANGUAGES if lang in data.languages]
     if not languages:
         errors["languages"] = _("Choose at least one language you speak.")

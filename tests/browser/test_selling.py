@@ -163,7 +163,7 @@ def test_an_fpo_onboards_is_verified_and_sells_in_its_district(
     _sign_in(page, base, ADMIN_EMAIL, ADMIN_PASSWORD)
     page.goto(base + "/admin/sellers")
     page.get_by_role("link", name="Suhag Nagari Glass FPO").click()
-    page.get_by_label("Decision", exact=True).select_option(value="approve")
+    page.get_by_label("Approve", exact=True).check()
     page.get_by_role("button", name="Save decision").click()
     page.get_by_role("link", name="Suhag Nagari Glass FPO").first.click()
     page.get_by_role("button", name="Approve GI claim").click()
