@@ -52,7 +52,7 @@ async def test_approval_email_for_a_seller_with_only_a_draft(
     sign_in: SignIn,
     jobs: JobRunner,
 ) -> None:
-    owner, seller = await onboarded_seller(db, settings)
+    _owner, seller = await onboarded_seller(db, settings)
     await listings.create(db, seller, listings.parse({"title": "Glass vase", "price_inr": "500"}))
     await db.commit()
     await sign_in(await factories.user(db, role=Role.ADMIN))
