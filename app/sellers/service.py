@@ -156,6 +156,16 @@ def identifiers_complete(seller: Seller | None) -> bool:
     return all(required)
 
 
+# The identifiers each kind of seller is asked for (an artisan is not asked for a CIN).
+IDENTIFIERS: dict[SellerType, tuple[str, ...]] = {
+    SellerType.ARTISAN: ("pan", "gstin", "pehchan_card"),
+    SellerType.SHG: ("pan", "gstin", "nrlm_shg_id"),
+    SellerType.FPO: ("pan", "gstin", "cin"),
+    SellerType.COOPERATIVE: ("pan", "gstin"),
+    SellerType.MSME: ("pan", "gstin", "udyam_number"),
+}
+
+
 def _needs_cin(seller_type: SellerType, pan: str) -> bool:
     """An FPO registered as a producer company (PAN holder type C) has a CIN; one registered
     as a cooperative society does not."""
@@ -306,8 +316,9 @@ def needs_gstin(seller_type: SellerType) -> bool:
 
 async def save_identifiers(session: AsyncSession, seller: Seller, data: IdentifiersInput) -> None:
     errors: dict[str, str] = {}
+    asked = IDENTIFIERS[seller.seller_type]
     values = {
-        field: ids.normalise(getattr(data, field))
+        field: ids.normalise(getattr(data, field)) if field in asked else ""
         for field in ("pan", "gstin", "udyam_number", "cin", "nrlm_shg_id", "pehchan_card")
     }
     pan = values["pan"]
@@ -525,7 +536,14 @@ async def withdraw_gi_claim(
 
 
 async def add_member(
-    session: AsyncSession, seller: Seller, *, name: str, craft: str, pehchan_card: str, phone: str
+    session: AsyncSession,
+    seller: Seller,
+    *,
+    name: str,
+    craft: str,
+    pehchan_card: str,
+    phone: str,
+    show_publicly: bool = False,
 ) -> SellerMember:
     if not seller.is_collective:
         raise Conflict(_("Only SHGs, FPOs and cooperatives have members."))
@@ -548,6 +566,7 @@ async def add_member(
         seller_id=seller.id,
         name=name,
         craft=" ".join(craft.split())[:140],
+        show_publicly=show_publicly,
         pehchan_card=card or None,
         phone=phone[-10:] if phone else "",
     )

@@ -198,6 +198,7 @@ async def identifiers_form(request: Request, session: SessionDep, user: CurrentU
         seller=seller,
         values=values,
         gstin_required=service.needs_gstin(seller.seller_type),
+        asked=service.IDENTIFIERS[seller.seller_type],
     )
 
 
@@ -228,6 +229,7 @@ async def identifiers_save(
             errors=exc.errors,
             status=422,
             gstin_required=service.needs_gstin(seller.seller_type),
+            asked=service.IDENTIFIERS[seller.seller_type],
         )
     flash(request, _("Saved. Next: your bank account."))
     return redirect_to(request, "sell_bank")
@@ -505,16 +507,29 @@ async def members_add(
     craft: Text = "",
     pehchan_card: Text = "",
     phone: Text = "",
+    show_publicly: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     seller = await repository.seller_of_user(session, user.id)
     if seller is None or not seller.is_collective:
         raise NotFound()
     try:
         await service.add_member(
-            session, seller, name=name, craft=craft, pehchan_card=pehchan_card, phone=phone
+            session,
+            seller,
+            name=name,
+            craft=craft,
+            pehchan_card=pehchan_card,
+            phone=phone,
+            show_publicly=show_publicly == "yes",
         )
     except FormErrors as exc:
-        values = {"name": name, "craft": craft, "pehchan_card": pehchan_card, "phone": phone}
+        values = {
+            "name": name,
+            "craft": craft,
+            "pehchan_card": pehchan_card,
+            "phone": phone,
+            "show_publicly": show_publicly,
+        }
         return await _members_page(request, session, user, seller, values, exc.errors, 422)
     flash(request, _("Member added."))
     return redirect_to(request, "sell_members")
