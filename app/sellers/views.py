@@ -120,7 +120,7 @@ async def profile_form(request: Request, session: SessionDep, user: CurrentUser)
     if seller is None:
         values: dict[str, Any] = {
             "email": user.email or "",
-            "phone": user.phone or "",
+            "phone": user.phone[-10:] if user.phone else "",
             "languages": ["Hindi"],
         }
     else:

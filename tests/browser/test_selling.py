@@ -136,7 +136,7 @@ def test_an_fpo_onboards_is_verified_and_sells_in_its_district(
     _sign_in(page, base, ADMIN_EMAIL, ADMIN_PASSWORD)
     page.goto(base + "/admin/sellers")
     page.get_by_role("link", name="Suhag Nagari Glass FPO").click()
-    page.get_by_label("Decision", exact=True).select_option(value="reject")
+    page.get_by_label("Reject", exact=True).check()
     page.get_by_label("Reason (the seller sees it").fill(
         "Upload the GST registration certificate too."
     )
@@ -178,7 +178,7 @@ def test_an_fpo_onboards_is_verified_and_sells_in_its_district(
     page.get_by_label("Description", exact=True).fill("Hand-made in Firozabad furnaces.")
     page.get_by_label("GI tag (verified claims only)").select_option(label=gi_name)
     page.get_by_label("Made by member").select_option(label="Sunita Devi")
-    page.get_by_label("Price per piece in rupees").fill("450")
+    page.get_by_label("Price per unit in rupees", exact=True).fill("450")
     page.get_by_label("Minimum order quantity").fill("1")
     page.get_by_label("Stock", exact=True).fill("30")
     page.get_by_role("button", name="Save", exact=True).click()
