@@ -112,6 +112,40 @@ def document_kind_labels() -> dict[str, str]:
     }
 
 
+# The documents each kind of seller must upload: at least one of these kinds.
+REQUIRED_DOCUMENTS: dict[SellerType, frozenset[DocumentKind]] = {
+    SellerType.ARTISAN: frozenset({DocumentKind.IDENTITY, DocumentKind.REGISTRATION}),
+    SellerType.SHG: frozenset({DocumentKind.REGISTRATION}),
+    SellerType.FPO: frozenset({DocumentKind.REGISTRATION}),
+    SellerType.COOPERATIVE: frozenset({DocumentKind.REGISTRATION}),
+    SellerType.MSME: frozenset({DocumentKind.REGISTRATION}),
+}
+
+
+def required_documents_text(seller_type: SellerType) -> str:
+    if seller_type == SellerType.ARTISAN:
+        return _(
+            "As an artisan, upload an identity proof (or your artisan card as a registration "
+            "certificate). A GST certificate and a cancelled cheque help us verify you faster."
+        )
+    if seller_type == SellerType.MSME:
+        return _(
+            "As an MSME, upload your Udyam registration certificate. A GST certificate and a "
+            "cancelled cheque help us verify you faster."
+        )
+    return _(
+        "As a group (SHG, FPO or cooperative), upload your registration certificate. A GST "
+        "certificate and a cancelled cheque help us verify you faster."
+    )
+
+
+def documents_complete(seller: Seller | None, documents: list[SellerDocument]) -> bool:
+    if seller is None:
+        return False
+    needed = REQUIRED_DOCUMENTS[seller.seller_type]
+    return any(document.kind in needed for document in documents)
+
+
 # Onboarding steps ---------------------------------------------------------------------------------
 
 
@@ -130,7 +164,7 @@ def steps(
         Step("sell_profile", _("Identity and place"), seller is not None, True),
         Step("sell_identifiers", _("Identifiers"), identifiers_complete(seller), True),
         Step("sell_bank", _("Bank account"), bool(seller and seller.bank_ifsc), True),
-        Step("sell_documents", _("Documents"), bool(documents), True),
+        Step("sell_documents", _("Documents"), documents_complete(seller, documents), True),
         Step("sell_gi", _("GI authorisation"), bool(claims), False),
     ]
     if seller is not None and seller.is_collective:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.deps import CurrentUser
@@ -111,6 +111,18 @@ async def _profile_page(
         state_options=[(s.id, localized_name(s)) for s in await repository.states(session)],
         district_options=[(d.id, localized_name(d)) for d in districts],
         spoken_languages=service.SPOKEN_LANGUAGES,
+    )
+
+
+@router.get("/sell/districts", name="sell_districts")
+async def districts_json(
+    session: SessionDep, user: CurrentUser, state_id: Annotated[int, Query(ge=1)]
+) -> JSONResponse:
+    """The districts of a State, for the profile form's script (the form works without it)."""
+    districts = await repository.districts_of(session, state_id)
+    return JSONResponse(
+        [{"id": d.id, "name": localized_name(d)} for d in districts],
+        headers={"cache-control": "private, max-age=3600"},
     )
 
 
@@ -294,9 +306,17 @@ async def bank_save(
 
 @router.get("/sell/documents", name="sell_documents")
 async def documents_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    if await repository.seller_of_user(session, user.id) is None:
+    seller = await repository.seller_of_user(session, user.id)
+    if seller is None:
         return redirect_to(request, "sell_profile")
-    return await _page(request, session, user, "sellers/sell_documents.html")
+    return await _page(
+        request,
+        session,
+        user,
+        "sellers/sell_documents.html",
+        seller=seller,
+        required_text=service.required_documents_text(seller.seller_type),
+    )
 
 
 @router.post("/sell/documents")
@@ -331,6 +351,7 @@ async def documents_upload(
             values={"kind": kind},
             errors=exc.errors,
             status=422,
+            required_text=service.required_documents_text(seller.seller_type),
         )
     flash(request, _("Document uploaded."))
     return redirect_to(request, "sell_documents")

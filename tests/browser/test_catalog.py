@@ -49,7 +49,7 @@ def test_place_journey_in_english_then_hindi_and_two_currencies(
     assert_accessible(page)
     card = page.locator(".cards article.card").first
     expect(card.locator(".price")).to_contain_text("₹")
-    card.locator("a").click()
+    card.locator("a").first.click()
     expect(page).to_have_url(re.compile(r"/products/[a-z0-9-]+$"))
     expect(page.locator(".big-price")).to_contain_text("₹")
     expect(page.get_by_text("Ordering opens soon")).to_be_visible()
@@ -85,7 +85,7 @@ def test_gi_journey_in_hindi_and_euros(page: Page, live_server: str) -> None:
     card = page.locator("article.card").first
     expect(card.locator(".badge-gi")).to_be_visible()
     expect(card.locator(".price")).to_contain_text("€")
-    card.locator("a").click()
+    card.locator("a").first.click()
     expect(page.locator(".badges .badge-gi")).to_contain_text("Firozabad Glass")
     expect(page.locator(".big-price")).to_contain_text("€")
 

@@ -82,3 +82,48 @@ async def test_members_choose_to_be_shown_publicly(
     await post_form(client, "/sell/members", {"name": "Kamla Devi"})
     members = {m.name: m.show_publicly for m in await repository.members(db, seller.id)}
     assert members == {"Rani Devi": True, "Kamla Devi": False}
+
+
+async def test_the_district_field_follows_the_state_with_or_without_javascript(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, sign_in: SignIn
+) -> None:
+    owner, seller = await onboarded_seller(db, settings, submit=False)
+    await sign_in(owner)
+    page = (await client.get("/sell/profile")).text
+    # The script is a static file (no inline script), and the two-step button stays in the HTML.
+    assert "/static/js/district-picker.js" in page and "<script>" not in page
+    assert "data-district-button" in page and 'data-districts-url="/sell/districts"' in page
+    districts = (await client.get(f"/sell/districts?state_id={seller.state_id}")).json()
+    assert {"id": seller.district_id, "name": "Firozabad"} in districts
+    assert all(set(d) == {"id", "name"} for d in districts)
+    assert (await client.get("/sell/districts?state_id=abc")).status_code == 422
+
+
+async def test_review_and_submit_summarises_every_answer_with_change_links(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, sign_in: SignIn
+) -> None:
+    owner, seller = await onboarded_seller(db, settings, submit=False)
+    await sign_in(owner)
+    html = (await client.get("/sell")).text
+    summary = html.split('class="summary-list"', 1)[1].split("</dl>", 1)[0]
+    assert "Review and submit" in html and "Submit for review" in html
+    for text in (seller.legal_name, "Firozabad", seller.pan or "-", "Registration certificate"):
+        assert text in summary, text
+    for step in ("/sell/profile", "/sell/identifiers", "/sell/bank", "/sell/documents", "/sell/gi"):
+        assert f'href="{step}"' in summary
+
+
+async def test_the_documents_step_is_done_only_with_the_document_the_type_needs(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, sign_in: SignIn
+) -> None:
+    from app.sellers import service
+    from app.sellers.models import DocumentKind, SellerDocument
+
+    owner, seller = await onboarded_seller(db, settings, submit=False)
+    gst_only = [SellerDocument(kind=DocumentKind.GST)]
+    registration = [SellerDocument(kind=DocumentKind.REGISTRATION)]
+    assert not service.documents_complete(seller, gst_only)  # an FPO needs its registration
+    assert service.documents_complete(seller, registration)
+    await sign_in(owner)
+    page = (await client.get("/sell/documents")).text
+    assert "upload your registration certificate" in page
