@@ -70,7 +70,7 @@ def test_buyer_home_state_district_product_seller(
     size, page = sized_page
     page.goto(live_server + "/")
     # One search box, labelled, and first in the page content.
-    expect(page.get_by_role("searchbox")).to_have_count(1)
+    expect(page.locator("input[type=search]")).to_have_count(1)
     expect(page.get_by_label("Search products, districts and GI tags")).to_be_visible()
     if size == "phone":
         states_top = page.locator("#states-heading").bounding_box()
