@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-dev setup-db test lint format bench bench-search clean node-deps
+.PHONY: run install install-dev setup-db test lint format bench bench-search soak clean node-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,10 @@ setup-db: install
 	$(BIN)/odop db upgrade
 	$(BIN)/odop seed reference
 	$(BIN)/odop seed demo
-	$(BIN)/odop search reindex
+	$(BIN)/odop search ensure
 
+# In development the base URL (canonical and emailed links) follows HOST and PORT unless
+# ODOP_BASE_URL is set. `odop search ensure` rebuilds the index only when it is out of date.
 run: setup-db
 	$(BIN)/odop serve --host $(HOST) --port $(PORT)
 
@@ -59,6 +61,10 @@ bench: install-dev
 
 bench-search: install-dev
 	$(BIN)/python bench/search.py $(ARGS)
+
+# Minutes of long-tail load on PostgreSQL against one worker: crashes, 5xx, RSS (docs/soak.md).
+soak: install-dev
+	$(BIN)/python -m bench.soak $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
@@ -83,6 +84,14 @@ def serve(
     """Serve the storefront with uvicorn."""
     import uvicorn
 
+    settings = get_settings()
+    if settings.env == "development" and "base_url" not in settings.model_fields_set:
+        # Links in pages and emails point at this server, wherever HOST and PORT put it.
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+        shown = f"[{shown}]" if ":" in shown else shown
+        os.environ["ODOP_BASE_URL"] = f"http://{shown}:{port}"
+        get_settings.cache_clear()
+
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -155,6 +164,7 @@ def seed_demo(
         f"Demo data: {report.sellers} sellers, {report.gi_claims} verified GI claims, "
         f"{report.listings} listings, {report.images} product images created."
     )
+    _ensure_search_index()  # the demo listings are searchable at once
 
 
 @rates_app.command("set")
@@ -212,11 +222,7 @@ def worker(
 
     async def main() -> None:
         engine = make_engine(settings.database_url)
-        runner = JobRunner(
-            make_session_factory(engine),
-            poll_seconds=settings.job_poll_seconds,
-            max_attempts=settings.job_max_attempts,
-        )
+        runner = JobRunner(make_session_factory(engine), settings)
         try:
             if once:
                 ran = await runner.run_until_idle()
@@ -271,6 +277,36 @@ def search_setup() -> None:
 
     name = run_in_session(search_service.setup)
     console.print(f"Search index ready ({name}).")
+
+
+def _ensure_search_index() -> None:
+    from app.catalog.search import service as search_service
+
+    async def main() -> int | None:
+        engine = make_engine(get_settings().database_url)
+        try:
+            with _progress() as progress:
+                task = progress.add_task("Indexing listings", total=None)
+
+                def advance(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                return await search_service.ensure(make_session_factory(engine), advance)
+        finally:
+            await engine.dispose()
+
+    written = asyncio.run(main())
+    if written is None:
+        console.print("Search index is up to date.")
+    else:
+        console.print(f"Search index rebuilt: {written} listings.")
+
+
+@search_app.command("ensure")
+def search_ensure() -> None:
+    """Set up the search index and rebuild it only if it is missing or out of date (what
+    `make run` and the deployment's migrate step run on every start)."""
+    _ensure_search_index()
 
 
 @search_app.command("reindex")

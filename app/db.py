@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Awaitable, Callable
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Protocol
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Dialect, Enum, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, Dialect, Enum, MetaData, String, TypeDecorator, event, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -16,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
 
 from app.errors import Conflict
@@ -66,6 +68,39 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value
 
 
+# Control characters (C0 and C1 but tab, line feed and carriage return) and the bidirectional
+# override/isolate marks that make text read other than it is stored. Zero-width joiners stay:
+# Devanagari and other Indic scripts need them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(value: str) -> str:
+    return _CONTROL.sub("", value)
+
+
+def strip_text_columns(objects: Iterable[object]) -> None:
+    """Every text column of every model, whatever the input (form, JSON API, CSV import, CLI),
+    is stored without control characters: they would otherwise reach pages, feeds, emails and
+    the search index (whose highlighter marks matches with \\x02 and \\x03). Only loaded
+    values are looked at, so nothing is fetched."""
+    for obj in objects:
+        state = inspect(obj)
+        loaded = state.dict
+        for column_attr in state.mapper.column_attrs:
+            value = loaded.get(column_attr.key)
+            if isinstance(value, str) and isinstance(column_attr.columns[0].type, String):
+                cleaned = strip_controls(value)
+                if cleaned != value:
+                    setattr(obj, column_attr.key, cleaned)
+
+
+def _strip_controls_before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    strip_text_columns([*session.new, *session.dirty])
+
+
+event.listen(Session, "before_flush", _strip_controls_before_flush)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime()}
@@ -76,6 +111,22 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+# SQLite allows one writer at a time. A transaction that reads first and writes later (BEGIN
+# DEFERRED) cannot wait for the lock: if another connection committed since its first read, the
+# write fails at once with "database is locked" whatever the busy timeout. So every transaction
+# that may write starts with BEGIN IMMEDIATE and takes the write lock up front, waiting up to
+# the busy timeout for it; only transactions known to read (safe-method requests) start
+# DEFERRED and run beside the writer, as WAL allows. A statement that writes inside such a read
+# transaction is refused loudly (WriteInReadTransaction); call ``begin_write`` first.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+_read_only: ContextVar[bool] = ContextVar("odop_read_only_transaction", default=False)
+_WRITE_STATEMENT = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.I)
+
+
+class WriteInReadTransaction(RuntimeError):
+    """A statement that writes ran in a transaction begun for reading (a GET request on SQLite)."""
+
+
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT and transactional DDL; take it over
     # (the recipe from SQLAlchemy's SQLite dialect documentation) and emit BEGIN ourselves.
@@ -84,8 +135,48 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN" if _read_only.get() else "BEGIN IMMEDIATE")
+
+
+def _refuse_writes_in_read_transactions(
+    _connection: Any, _cursor: Any, statement: str, *_args: Any
+) -> None:
+    if _read_only.get() and _WRITE_STATEMENT.match(statement):
+        raise WriteInReadTransaction(
+            "a write in a read-only (GET) transaction; call app.db.begin_write(session) before "
+            f"the first query of a request that writes: {statement[:80]}"
+        )
+
+
+def read_only_transactions(read_only: bool) -> Any:
+    """Mark the transactions begun from now on in this context as read-only (or not); returns
+    the token for ``reset_read_only``."""
+    return _read_only.set(read_only)
+
+
+def reset_read_only(token: Any) -> None:
+    try:
+        _read_only.reset(token)
+    except ValueError:  # reset from another context (a dependency's teardown): just clear it
+        _read_only.set(False)
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """In a request begun read-only (GET, HEAD), switch to a writing transaction: the read
+    transaction is ended (it must hold no pending changes) and the next statement begins with
+    the write lock. Call it before changing anything; a no-op where writes are already allowed."""
+    if not _read_only.get() or session.get_bind().dialect.name != "sqlite":
+        return
+    if session.new or session.dirty or session.deleted:
+        raise WriteInReadTransaction("begin_write() must come before the first change")
+    _read_only.set(False)
+    if session.in_transaction():
+        await session.commit()
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -95,13 +186,19 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
         engine = create_async_engine(url, echo=echo, **kwargs)
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(
+            engine.sync_engine, "before_cursor_execute", _refuse_writes_in_read_transactions
+        )
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -111,16 +208,20 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
     a redirect after a POST therefore always lands on committed data.
     """
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
-    async with factory() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        else:
-            await session.commit()
-            if session.info.get("jobs_enqueued"):
-                request.app.state.job_runner.wake()
+    read_only = read_only_transactions(request.method in SAFE_METHODS)
+    try:
+        async with factory() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            else:
+                await session.commit()
+                if session.info.get("jobs_enqueued"):
+                    request.app.state.job_runner.wake()
+    finally:
+        reset_read_only(read_only)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_db_session, scope="function")]

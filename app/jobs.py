@@ -23,11 +23,13 @@ from sqlalchemy import JSON, Index, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.config import Settings
 from app.db import Base, str_enum, utcnow
 
 logger = logging.getLogger(__name__)
 
-JobHandler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+# Handlers get the settings of the runner that runs them (no module-level settings).
+JobHandler = Callable[[AsyncSession, dict[str, Any], Settings], Awaitable[None]]
 _HANDLERS: dict[str, JobHandler] = {}
 
 
@@ -108,15 +110,15 @@ class JobRunner:
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession],
+        settings: Settings,
         *,
-        poll_seconds: float = 1.0,
         lease: timedelta = timedelta(minutes=5),
         worker_id: str | None = None,
-        max_attempts: int = 8,
     ) -> None:
         self._session_factory = session_factory
-        self._max_attempts = max_attempts
-        self._poll_seconds = poll_seconds
+        self._settings = settings
+        self._max_attempts = settings.job_max_attempts
+        self._poll_seconds = settings.job_poll_seconds
         self._lease = lease
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._wake = asyncio.Event()
@@ -169,7 +171,7 @@ class JobRunner:
             if handler is None:
                 raise LookupError(f"no handler registered for job kind {kind!r}")
             async with self._session_factory() as session, session.begin():
-                await handler(session, payload)
+                await handler(session, payload, self._settings)
                 await session.execute(
                     update(Job)
                     .where(Job.id == job_id, Job.locked_by == self.worker_id)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import gc
 import hashlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from functools import cache
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -23,7 +26,6 @@ from starlette.types import Scope
 
 from app import preferences
 from app.accounts import api as accounts_api
-from app.accounts import emails as accounts_emails
 from app.accounts import phone_views as accounts_phone_views
 from app.accounts import views as accounts_views
 from app.accounts.deps import require_admin, require_user
@@ -52,10 +54,25 @@ from app.sellers import views as sellers_views
 from app.sellers.uploads import BodyLimitMiddleware
 from app.sms import dev_router as dev_sms_router
 from app.storage import LocalStorage
-from app.web import Templates, WebStateMiddleware, templates_of
+from app.web import (
+    CONTENT_SECURITY_POLICY,
+    SecurityHeadersMiddleware,
+    Templates,
+    WebStateMiddleware,
+    security_headers,
+    templates_of,
+    verify_csrf,
+)
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = PROJECT_ROOT / "static"
+# The collector's thresholds (CPython's default is 700, 10, 10). A request's objects live as long
+# as the request, so by default they survive two collections, are promoted to the oldest
+# generation and make a full collection of the whole heap run every few seconds under load.
+# Collecting the young generations less often lets them die first: 2 full collections instead of
+# 45 in a 5-minute soak (docs/soak.md). Not gc.freeze(): freezing the running worker after its
+# first database queries crashed it under load (docs/soak.md).
+GC_THRESHOLDS = (5_000, 20, 10)
 
 
 class CachedStaticFiles(StaticFiles):
@@ -84,11 +101,7 @@ def static_url(path: str) -> str:
 def attach_database(app: FastAPI, session_factory: async_sessionmaker[AsyncSession]) -> None:
     settings: Settings = app.state.settings
     app.state.session_factory = session_factory
-    app.state.job_runner = JobRunner(
-        session_factory,
-        poll_seconds=settings.job_poll_seconds,
-        max_attempts=settings.job_max_attempts,
-    )
+    app.state.job_runner = JobRunner(session_factory, settings)
 
 
 @contextlib.asynccontextmanager
@@ -102,13 +115,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     loop_task = None
     if settings.run_jobs_in_process:
         loop_task = asyncio.create_task(app.state.job_runner.run_forever(stop))
+    gc.set_threshold(*GC_THRESHOLDS)
     await search_service.warm_up(app.state.session_factory, settings)
-    # What is loaded by now (modules, templates, reference data, the search vocabulary) lives as
-    # long as the process. Taking it out of the collector's view keeps full collections short:
-    # each walks every tracked object and stalls the requests in flight (100-150 ms per
-    # collection measured at 100,000 listings without this, the whole p99 of cached searches).
-    gc.collect()
-    gc.freeze()
     try:
         yield
     finally:
@@ -184,9 +192,31 @@ def install_error_handlers(app: FastAPI) -> None:
         response = _error_response(
             request, 500, "internal_error", "Something went wrong on our side. Please try again."
         )
-        # This handler runs outside the request-id middleware, so echo the id here too.
+        # This handler runs outside every middleware, so echo the request id and add the
+        # security headers here too.
         response.headers["x-request-id"] = getattr(request.state, "request_id", "")
+        for name, value in security_headers(request.app.state.settings):
+            response.headers.setdefault(name, value)
         return response
+
+
+def api_docs_page() -> Response:
+    """Swagger UI at /docs. It loads from its CDN and starts with one inline script, so this
+    page alone allows that CDN and that one script, by its hash."""
+    page = get_swagger_ui_html(openapi_url="/openapi.json", title="ODOP Bazaar API")
+    body = bytes(page.body)
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
+        for script in re.findall(rb"<script>(.*?)</script>", body, re.S)
+    )
+    cdn = "https://cdn.jsdelivr.net"
+    policy = CONTENT_SECURITY_POLICY.replace(
+        "script-src 'self'", f"script-src 'self' {cdn} {hashes}"
+    ).replace("style-src 'self'", f"style-src 'self' {cdn} 'unsafe-inline'")
+    policy = policy.replace(
+        "img-src 'self' data:", "img-src 'self' data: https://fastapi.tiangolo.com"
+    )
+    return Response(body, media_type="text/html", headers={"content-security-policy": policy})
 
 
 def create_app(
@@ -202,9 +232,14 @@ def create_app(
         version="0.1.0",
         description="One District One Product marketplace: catalog, sellers, orders, procurement.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
+        # CSRF for every unsafe request outside /api/ and /webhooks/ (app/web.py verify_csrf);
+        # a new router is protected without anyone remembering to add it.
+        dependencies=[Depends(verify_csrf)],
     )
+    app.add_api_route("/docs", api_docs_page, include_in_schema=False)
     app.state.settings = settings
     app.state.templates = Templates(settings)
     app.state.templates.env.globals["static"] = static_url
@@ -218,7 +253,6 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     app.add_exception_handler(SignInRequired, accounts_views.sign_in_redirect)
-    accounts_emails.use_settings(settings)  # jobs run in this process use the app's settings
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -272,10 +306,12 @@ def create_app(
     if settings.env != "production":
         app.include_router(dev_mail_router)
         app.include_router(dev_sms_router)
-    # Added last, so it is the outermost layer: a hit skips all others (bodies are kept gzipped).
+    # Added late, so it is an outer layer: a hit skips the others (bodies are kept gzipped).
     app.add_middleware(
         PageCacheMiddleware,
         ttl_seconds=settings.page_cache_seconds,
         max_entries=settings.page_cache_max_entries,
     )
+    # Outermost: every response, cached or not, from /static and /media too, gets them.
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     return app

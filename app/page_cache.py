@@ -43,6 +43,13 @@ CACHEABLE_PREFIXES = (
 )
 MAX_BODY_BYTES = 256_000  # a district page is about 5 KB gzipped
 CACHE_STATUS_HEADER = b"x-page-cache"
+# A visitor with any of these (plain, or ``__Host-`` prefixed in production) sees a private page.
+PRIVATE_COOKIES = (
+    SESSION_COOKIE,
+    FLASH_COOKIE,
+    f"__Host-{SESSION_COOKIE}",
+    f"__Host-{FLASH_COOKIE}",
+)
 # Headers that describe one request, not the page: never replayed to another visitor.
 PER_REQUEST_HEADERS = frozenset({b"x-request-id"})
 
@@ -73,7 +80,7 @@ def request_key(scope: Scope) -> CacheKey | None:
         return None
     # The parser the application itself uses, so both agree on whether a session cookie is there.
     cookies = cookie_parser(_header(scope, b"cookie"))
-    if SESSION_COOKIE in cookies or FLASH_COOKIE in cookies or _header(scope, b"authorization"):
+    if any(name in cookies for name in PRIVATE_COOKIES) or _header(scope, b"authorization"):
         return None
     language = negotiate(cookies.get(LANGUAGE_COOKIE), _header(scope, b"accept-language"))
     currency = cookies.get(CURRENCY_COOKIE, "")[:8]

@@ -1,4 +1,5 @@
-"""Server-rendered pages: the Jinja2 environment and filters, CSRF protection, flash messages."""
+"""Server-rendered pages: the Jinja2 environment and filters, CSRF protection, flash messages,
+cookie names and the security headers every response carries."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -41,6 +43,69 @@ CSRF_FIELD = "csrf_token"
 CSRF_RENDERED = "csrf_rendered"
 FLASH_COOKIE = "odop_flash"
 SESSION_COOKIE = "odop_session"  # app/accounts: server-side session id
+DEVICE_COOKIE = "odop_device"  # app/accounts: signed "this browser signed in here before"
+# Unsafe methods under these prefixes skip the CSRF check: /api/ authenticates with bearer tokens
+# only and ignores cookies (app/accounts/deps.py); /webhooks/ with the sender's signature.
+CSRF_EXEMPT_PREFIXES = ("/api/", "/webhooks/")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def secure_cookies(settings: Settings) -> bool:
+    """Outside development and tests cookies are Secure: production sits behind TLS."""
+    return settings.env not in ("development", "test")
+
+
+def cookie_name(settings: Settings, name: str) -> str:
+    """``__Host-`` names in production: the browser then accepts the cookie only when Secure,
+    with Path=/ and no Domain, so a sibling subdomain cannot plant or overwrite it."""
+    return f"__Host-{name}" if secure_cookies(settings) else name
+
+
+# Pages load scripts, styles and images from this origin only; no inline script runs (JSON-LD
+# data blocks are not scripts). Nothing may frame a page, and forms post only here.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+HSTS = "max-age=63072000; includeSubDomains"
+
+
+def security_headers(settings: Settings) -> list[tuple[str, str]]:
+    """Headers for every response (a response may set its own CSP or Referrer-Policy first)."""
+    headers = [
+        ("content-security-policy", CONTENT_SECURITY_POLICY),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "strict-origin-when-cross-origin"),
+        ("x-frame-options", "DENY"),
+        ("cross-origin-opener-policy", "same-origin"),
+    ]
+    if settings.env not in ("development", "test"):
+        headers.append(("strict-transport-security", HSTS))
+    return headers
+
+
+class SecurityHeadersMiddleware:
+    """Adds ``security_headers`` to every HTTP response: pages, JSON, errors, /static, /media."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.headers = [(k.encode(), v.encode()) for k, v in security_headers(settings)]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {key.lower() for key, _value in message.get("headers", [])}
+                missing = [(k, v) for k, v in self.headers if k not in present]
+                if missing:
+                    message["headers"] = [*message.get("headers", []), *missing]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def format_inr(paise: int) -> str:
@@ -107,29 +172,32 @@ def decode_signed(secret: str, token: str) -> Any:
 
 
 class WebStateMiddleware:
-    """Per request: the language (saved choice or the browser's), a CSRF token (double-submit
-    cookie), and flash messages carried across the redirect of a post/redirect/get. All of it
-    lives in cookies, so no process keeps state another needs."""
+    """Per request: the language (saved choice or the browser's), the browser's CSRF secret, and
+    flash messages carried across the redirect of a post/redirect/get. All of it lives in
+    cookies, so no process keeps state another needs."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
+        self.csrf_cookie = cookie_name(settings, CSRF_COOKIE)
+        self.flash_cookie = cookie_name(settings, FLASH_COOKIE)
+        self.session_cookie = cookie_name(settings, SESSION_COOKIE)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        cookie_token = request.cookies.get(CSRF_COOKIE, "")
-        new_token = None if len(cookie_token) == 43 else secrets.token_urlsafe(32)
+        cookie_secret = request.cookies.get(self.csrf_cookie, "")
+        new_secret = None if len(cookie_secret) == 43 else secrets.token_urlsafe(32)
         state = scope.setdefault("state", {})
-        state["csrf_token"] = new_token or cookie_token
-        incoming = request.cookies.get(FLASH_COOKIE)
+        state["csrf_secret"] = new_secret or cookie_secret
+        incoming = request.cookies.get(self.flash_cookie)
         state["flashes_in"] = (
             (decode_signed(self.settings.secret_key, incoming) or []) if incoming else []
         )
         state["flashes_out"] = []
-        secure = "; Secure" if self.settings.env == "production" else ""
+        secure = "; Secure" if secure_cookies(self.settings) else ""
         language_token = set_language(
             negotiate(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
         )
@@ -139,27 +207,29 @@ class WebStateMiddleware:
                 headers = MutableHeaders(scope=message)
                 # The cookie is sent with the first page that has a form, so pages without one
                 # stay free of Set-Cookie and can be cached (app/page_cache.py).
-                if new_token and state.get(CSRF_RENDERED):
+                if new_secret and state.get(CSRF_RENDERED):
                     headers.append(
                         "set-cookie",
-                        f"{CSRF_COOKIE}={new_token}; Path=/; HttpOnly; SameSite=Lax{secure}",
+                        f"{self.csrf_cookie}={new_secret}; Path=/; HttpOnly; SameSite=Lax{secure}",
                     )
                 outgoing = state["flashes_out"]
                 if outgoing:
                     value = encode_signed(self.settings.secret_key, outgoing)
                     headers.append(
                         "set-cookie",
-                        f"{FLASH_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}",
+                        f"{self.flash_cookie}={value}; Path=/; HttpOnly; SameSite=Lax{secure}",
                     )
                 elif incoming and state.get("flashes_shown"):
-                    headers.append("set-cookie", f"{FLASH_COOKIE}=; Path=/; Max-Age=0")
+                    headers.append("set-cookie", f"{self.flash_cookie}=; Path=/; Max-Age=0{secure}")
                 # app/accounts found the session cookie expired or unknown: drop it, unless
                 # this response sets a new one (a sign-in).
                 if state.get("stale_session") and not any(
-                    value.startswith(f"{SESSION_COOKIE}=")
+                    value.startswith(f"{self.session_cookie}=")
                     for value in headers.getlist("set-cookie")
                 ):
-                    headers.append("set-cookie", f"{SESSION_COOKIE}=; Path=/; Max-Age=0")
+                    headers.append(
+                        "set-cookie", f"{self.session_cookie}=; Path=/; Max-Age=0{secure}"
+                    )
             await send(message)
 
         try:
@@ -183,18 +253,64 @@ def take_flashes(request: Request) -> list[dict[str, str]]:
     return flashes
 
 
+def csrf_form_token(secret_key: str, browser_secret: str, session_id: str) -> str:
+    """The token a form carries: an HMAC, under the app's secret key, of the browser's random
+    CSRF secret (its cookie) and of its session cookie. Only a page served to this browser, in
+    this session, can know it: another browser's or another session's token does not match, and
+    neither does a planted cookie without the key."""
+    message = f"csrf:{browser_secret}:{session_id}".encode()
+    digest = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _session_binding(request: Request, *, rendering: bool) -> str:
+    settings: Settings = request.app.state.settings
+    if rendering and getattr(request.state, "stale_session", False):
+        return ""  # this response deletes the stale cookie: the next post comes without it
+    return request.cookies.get(cookie_name(settings, SESSION_COOKIE), "")
+
+
+def allowed_origins(request: Request) -> set[str]:
+    settings: Settings = request.app.state.settings
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    configured = urlsplit(settings.base_url)
+    return {own, f"{configured.scheme}://{configured.netloc}"}
+
+
+def cross_site(request: Request) -> bool:
+    """A browser names the page a request comes from in Origin (or, failing that, Referer);
+    one from another site, or an opaque "null" origin, is refused on unsafe methods."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        referer = request.headers.get("referer")
+        if not referer:
+            return False  # not from a browser page; the token still decides
+        parts = urlsplit(referer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    return origin not in allowed_origins(request)
+
+
+def csrf_exempt(path: str) -> bool:
+    return path.startswith(CSRF_EXEMPT_PREFIXES)
+
+
 async def verify_csrf(request: Request) -> None:
-    """Dependency for HTML routers: every state-changing form must echo the CSRF cookie."""
-    if request.method in {"GET", "HEAD", "OPTIONS"}:
+    """App-wide dependency (app/main.py): every unsafe request outside ``CSRF_EXEMPT_PREFIXES``
+    must come from this site and carry the form token of this browser's session."""
+    if request.method in SAFE_METHODS or csrf_exempt(request.url.path):
         return
+    if cross_site(request):
+        raise CsrfFailed()
+    settings: Settings = request.app.state.settings
     form = await request.form()
     submitted = form.get(CSRF_FIELD)
-    expected = request.cookies.get(CSRF_COOKIE, "")
-    if (
-        not isinstance(submitted, str)
-        or not expected
-        or not hmac.compare_digest(submitted, expected)
-    ):
+    browser_secret = request.cookies.get(cookie_name(settings, CSRF_COOKIE), "")
+    if not isinstance(submitted, str) or len(browser_secret) != 43:
+        raise CsrfFailed()
+    expected = csrf_form_token(
+        settings.secret_key, browser_secret, _session_binding(request, rendering=False)
+    )
+    if not hmac.compare_digest(submitted.encode(), expected.encode()):
         raise CsrfFailed()
 
 
@@ -206,7 +322,12 @@ class CsrfToken:
 
     def __str__(self) -> str:
         setattr(self.request.state, CSRF_RENDERED, True)
-        return str(getattr(self.request.state, "csrf_token", ""))
+        settings: Settings = self.request.app.state.settings
+        return csrf_form_token(
+            settings.secret_key,
+            str(getattr(self.request.state, "csrf_secret", "")),
+            _session_binding(self.request, rendering=True),
+        )
 
     def __html__(self) -> str:
         return str(self)
@@ -249,7 +370,7 @@ class Templates:
             "signed_in": (
                 request.state.user is not None
                 if hasattr(request.state, "user")
-                else SESSION_COOKIE in request.cookies
+                else cookie_name(self.settings, SESSION_COOKIE) in request.cookies
             ),
             "lang": current_language(),
             "languages": LANGUAGES,

@@ -114,10 +114,10 @@ def run_wrk(
     return parse_wrk_output(stdout)
 
 
-def _wrk(
+def wrk_command(
     wrk: str, url: str, script: Path, *, duration: float, connections: int, threads: int
-) -> str:
-    command = [
+) -> list[str]:
+    return [
         wrk,
         f"--threads={min(threads, connections)}",
         f"--connections={connections}",
@@ -126,6 +126,14 @@ def _wrk(
         f"--script={script}",
         url,
     ]
+
+
+def _wrk(
+    wrk: str, url: str, script: Path, *, duration: float, connections: int, threads: int
+) -> str:
+    command = wrk_command(
+        wrk, url, script, duration=duration, connections=connections, threads=threads
+    )
     done = subprocess.run(
         command, capture_output=True, text=True, timeout=duration + 60, check=False
     )
@@ -156,10 +164,24 @@ def odop_serve_command(*, workers: int = 1) -> list[str]:
     ]
 
 
+@dataclass
+class Server:
+    base: str  # http://127.0.0.1:<port>
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+
 @contextlib.contextmanager
 def serve(command: list[str], env: dict[str, str], log_path: Path) -> Iterator[str]:
     """Start a server process on a free port (``{port}`` in ``command``), wait until its
     /healthz answers 200 and yield its base URL; its output goes to ``log_path``."""
+    with start_server(command, env, log_path) as server:
+        yield server.base
+
+
+@contextlib.contextmanager
+def start_server(command: list[str], env: dict[str, str], log_path: Path) -> Iterator[Server]:
+    """``serve``, yielding the process too (to watch it); stopped on exit if still running."""
     port = free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
@@ -173,9 +195,10 @@ def serve(command: list[str], env: dict[str, str], log_path: Path) -> Iterator[s
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_until_healthy(process, base, log_path)
-            yield base
+            yield Server(base, process, log_path)
         finally:
-            process.terminate()
+            if process.poll() is None:
+                process.terminate()
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:

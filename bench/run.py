@@ -107,15 +107,18 @@ async def _count_listings(database_url: str) -> int:
         await engine.dispose()
 
 
-def prepare_database(database: str, listings: int, postgres_url: str) -> tuple[str, float | None]:
-    """A migrated database with exactly ``listings`` listings; returns its URL and the seconds
-    seeding took (None when an already prepared database was reused)."""
+def prepare_database(
+    database: str, listings: int, postgres_url: str, *, pg_name: str = PG_DATABASE
+) -> tuple[str, float | None]:
+    """A migrated database with exactly ``listings`` listings (on PostgreSQL, the database
+    ``pg_name``); returns its URL and the seconds seeding took (None when an already prepared
+    database was reused)."""
     if database == "sqlite":
         path = VAR_DIR / "odop-bench.sqlite3"
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite+aiosqlite:///{path}"
     else:
-        url = ensure_pg_database(postgres_url, PG_DATABASE)
+        url = ensure_pg_database(postgres_url, pg_name)
     env = app_env(database, url)
     odop(env, "db", "upgrade", quiet=True)
     count = asyncio.run(_count_listings(url))
@@ -129,7 +132,7 @@ def prepare_database(database: str, listings: int, postgres_url: str) -> tuple[s
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         else:
-            ensure_pg_database(postgres_url, PG_DATABASE, recreate=True)
+            ensure_pg_database(postgres_url, pg_name, recreate=True)
         odop(env, "db", "upgrade", quiet=True)
     started = time.monotonic()
     odop(env, "seed", "reference")

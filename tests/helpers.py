@@ -9,25 +9,49 @@ with the token, as a browser would. ``start_session`` signs a client in without 
 
 from __future__ import annotations
 
+import re
+import weakref
+
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service
 from app.accounts.models import User
 from app.config import Settings
+from app.mail import folder_messages
 from app.web import CSRF_COOKIE, SESSION_COOKIE
 
 # httpx files cookies of http://testserver under "testserver.local"; set ours there too.
 COOKIE_DOMAIN = "testserver.local"
 
 
+_TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+# Per client: (CSRF cookie, session cookie) -> the form token a page gave for that pair.
+_tokens: weakref.WeakKeyDictionary[httpx.AsyncClient, dict[tuple[str, str], str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def cookie(client: httpx.AsyncClient, name: str) -> str:
+    """A cookie under its plain name or its production ``__Host-`` name."""
+    return client.cookies.get(name) or client.cookies.get(f"__Host-{name}") or ""
+
+
+def _cookie_pair(client: httpx.AsyncClient) -> tuple[str, str]:
+    return cookie(client, CSRF_COOKIE), cookie(client, SESSION_COOKIE)
+
+
 async def csrf_token(client: httpx.AsyncClient) -> str:
-    token = client.cookies.get(CSRF_COOKIE)
-    if not token:
-        # A page with a form sets the cookie (signed in, this redirects to the account page).
-        await client.get("/account/sign-in", follow_redirects=True)
-        token = client.cookies.get(CSRF_COOKIE)
-    assert token, "the app did not set a CSRF cookie"
+    """The form token for the client's current browser secret and session, read from a page
+    with a form as a browser would (the token is bound to both, so it changes on sign-in)."""
+    known = _tokens.setdefault(client, {})
+    token = known.get(_cookie_pair(client))
+    if token is None:
+        # A page with a form (signed in, this redirects to the account page, which has forms).
+        page = await client.get("/account/sign-in", follow_redirects=True)
+        found = _TOKEN_FIELD.search(page.text)
+        assert found and cookie(client, CSRF_COOKIE), "the app did not give a CSRF token"
+        token = known[_cookie_pair(client)] = found.group(1)
     return token
 
 
@@ -45,3 +69,18 @@ async def start_session(
     await db.commit()
     client.cookies.set(SESSION_COOKIE, token, domain=COOKIE_DOMAIN)
     return token
+
+
+LINK = re.compile(r"https?://\S+/account/(?:verify|reset)/[A-Za-z0-9_-]+")
+
+
+def folder_bodies(settings: Settings) -> list[tuple[str, str, str]]:
+    """(to, subject, body) of the development mail folder, newest first."""
+    return [(m.to, m.subject, m.body) for m in folder_messages(settings.mail_dir)]
+
+
+def link_in(body: str) -> str:
+    """The path of the account link in an email body."""
+    found = LINK.search(body)
+    assert found, body
+    return "/" + found.group(0).split("/", 3)[3]

@@ -51,6 +51,12 @@ def test_the_dockerfile_serves_the_app_factory_as_a_non_root_user_with_a_healthc
     assert '"app.main:create_app", "--factory"' in text
 
 
+def test_compose_restarts_every_long_running_service_that_dies() -> None:
+    # A worker that crashes must come back (docs/soak.md); the one-shot migration must not loop.
+    for name, service in _compose()["services"].items():
+        assert service.get("restart") == ("no" if name == "migrate" else "unless-stopped"), name
+
+
 def test_compose_runs_app_and_worker_on_postgresql_and_meilisearch_after_migrating() -> None:
     services = _compose()["services"]
     assert {"postgres", "meilisearch", "migrate", "app", "worker"} <= set(services)

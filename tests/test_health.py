@@ -10,7 +10,7 @@ from app.catalog.search import service as search_service
 from app.catalog.search.database import DatabaseBackend
 from app.config import Settings
 from app.db import make_engine
-from app.main import create_app
+from app.main import GC_THRESHOLDS, create_app
 
 
 async def test_healthz_reports_process_alive(client: httpx.AsyncClient) -> None:
@@ -69,7 +69,7 @@ def test_log_lines_are_json_with_the_request_id() -> None:
     assert entry["status"] == 200
 
 
-async def test_startup_takes_long_lived_objects_out_of_the_collectors_view(
+async def test_startup_loads_the_vocabulary_and_tunes_the_collector_without_freezing(
     app: FastAPI,
 ) -> None:
     async with app.state.session_factory() as session:
@@ -77,12 +77,15 @@ async def test_startup_takes_long_lived_objects_out_of_the_collectors_view(
         await session.commit()
     search_service._backends.clear()  # a new process: nothing loaded yet
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     try:
         async with app.router.lifespan_context(app):
-            assert gc.get_freeze_count() > 10_000  # modules, templates, reference data
-            # The search vocabulary was loaded before the freeze, not by the first buyer.
+            # gc.freeze() in the running worker crashed it under load (docs/soak.md).
+            assert gc.get_freeze_count() == 0
+            assert gc.get_threshold() == GC_THRESHOLDS
+            # The search vocabulary is loaded at startup, not by the first buyer.
             async with app.state.session_factory() as session:
                 backend = search_service.backend_for(session, app.state.settings)
             assert isinstance(backend, DatabaseBackend) and backend._lexicon is not None
     finally:
-        gc.unfreeze()
+        gc.set_threshold(*thresholds)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.config import Settings
 from app.db import make_session_factory, utcnow
 from app.jobs import Job, JobRunner, JobStatus, backoff_delay, enqueue, job_handler
 
@@ -16,12 +17,12 @@ FAILURES_LEFT: dict[str, int] = {}
 
 
 @job_handler("test.record")
-async def record(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def record(session: AsyncSession, payload: dict[str, Any], settings: Settings) -> None:
     CALLS.append(payload)
 
 
 @job_handler("test.flaky")
-async def flaky(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def flaky(session: AsyncSession, payload: dict[str, Any], settings: Settings) -> None:
     key = payload["key"]
     if FAILURES_LEFT.get(key, 0) > 0:
         FAILURES_LEFT[key] -= 1
@@ -30,16 +31,23 @@ async def flaky(session: AsyncSession, payload: dict[str, Any]) -> None:
 
 
 @job_handler("test.slow")
-async def slow(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def slow(session: AsyncSession, payload: dict[str, Any], settings: Settings) -> None:
     await asyncio.sleep(0.01)
     CALLS.append(payload)
+
+
+@job_handler("test.settings")
+async def record_settings(
+    session: AsyncSession, payload: dict[str, Any], settings: Settings
+) -> None:
+    CALLS.append({"base_url": settings.base_url})
 
 
 SIGNALLED = asyncio.Event()
 
 
 @job_handler("test.signal")
-async def signal(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def signal(session: AsyncSession, payload: dict[str, Any], settings: Settings) -> None:
     CALLS.append(payload)
     SIGNALLED.set()
 
@@ -59,11 +67,12 @@ async def _job(session: AsyncSession, job_id: int) -> Job:
 
 async def test_a_job_exists_only_if_its_transaction_commits(
     session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
 ) -> None:
     async with session_factory() as session:
         enqueue(session, "test.record", {"id": 1})
         await session.rollback()
-    runner = JobRunner(session_factory)
+    runner = JobRunner(session_factory, settings)
     assert await runner.run_until_idle() == 0
     async with session_factory() as session:
         enqueue(session, "test.record", {"id": 2})
@@ -73,12 +82,12 @@ async def test_a_job_exists_only_if_its_transaction_commits(
 
 
 async def test_failures_retry_with_backoff_then_succeed(
-    session_factory: async_sessionmaker[AsyncSession], db: AsyncSession
+    session_factory: async_sessionmaker[AsyncSession], db: AsyncSession, settings: Settings
 ) -> None:
     FAILURES_LEFT["a"] = 1
     job = enqueue(db, "test.flaky", {"key": "a"})
     await db.commit()
-    runner = JobRunner(session_factory)
+    runner = JobRunner(session_factory, settings)
     assert await runner.run_until_idle() == 1
     failed = await _job(db, job.id)
     assert failed.status == JobStatus.PENDING
@@ -94,12 +103,12 @@ async def test_failures_retry_with_backoff_then_succeed(
 
 
 async def test_a_job_that_keeps_failing_is_marked_dead(
-    session_factory: async_sessionmaker[AsyncSession], db: AsyncSession
+    session_factory: async_sessionmaker[AsyncSession], db: AsyncSession, settings: Settings
 ) -> None:
     FAILURES_LEFT["b"] = 99
     job = enqueue(db, "test.flaky", {"key": "b"}, max_attempts=2)
     await db.commit()
-    runner = JobRunner(session_factory)
+    runner = JobRunner(session_factory, settings)
     await runner.run_until_idle()
     stored = await _job(db, job.id)
     stored.run_at = utcnow()
@@ -111,37 +120,47 @@ async def test_a_job_that_keeps_failing_is_marked_dead(
 
 
 async def test_a_job_without_its_own_limit_gives_up_at_the_runners_limit(
-    session_factory: async_sessionmaker[AsyncSession], db: AsyncSession
+    session_factory: async_sessionmaker[AsyncSession], db: AsyncSession, settings: Settings
 ) -> None:
     FAILURES_LEFT["c"] = 99
     job = enqueue(db, "test.flaky", {"key": "c"})
     await db.commit()
-    runner = JobRunner(session_factory, max_attempts=1)  # ODOP_JOB_MAX_ATTEMPTS=1
+    runner = JobRunner(session_factory, settings.model_copy(update={"job_max_attempts": 1}))
     await runner.run_until_idle()
     stored = await _job(db, job.id)
     assert (stored.status, stored.attempts) == (JobStatus.DEAD, 1)
 
 
 async def test_a_job_whose_worker_died_is_claimed_again_after_its_lease(
-    session_factory: async_sessionmaker[AsyncSession], db: AsyncSession
+    session_factory: async_sessionmaker[AsyncSession], db: AsyncSession, settings: Settings
 ) -> None:
     job = enqueue(db, "test.record", {"id": 7})
     await db.commit()
-    crashed = JobRunner(session_factory, lease=timedelta(seconds=-1))
+    crashed = JobRunner(session_factory, settings, lease=timedelta(seconds=-1))
     assert await crashed._claim() is not None  # claimed, then the worker "crashes"
-    survivor = JobRunner(session_factory)
+    survivor = JobRunner(session_factory, settings)
     assert await survivor.run_until_idle() == 1
     assert (await _job(db, job.id)).status == JobStatus.DONE
     assert CALLS == [{"id": 7}]
 
 
 async def test_a_live_lease_is_not_stolen(
-    session_factory: async_sessionmaker[AsyncSession], db: AsyncSession
+    session_factory: async_sessionmaker[AsyncSession], db: AsyncSession, settings: Settings
 ) -> None:
     enqueue(db, "test.record", {"id": 8})
     await db.commit()
-    assert await JobRunner(session_factory)._claim() is not None
-    assert await JobRunner(session_factory).run_until_idle() == 0
+    assert await JobRunner(session_factory, settings)._claim() is not None
+    assert await JobRunner(session_factory, settings).run_until_idle() == 0
+
+
+async def test_handlers_get_the_settings_of_the_runner_that_runs_them(
+    session_factory: async_sessionmaker[AsyncSession], db: AsyncSession, settings: Settings
+) -> None:
+    enqueue(db, "test.settings", {})
+    await db.commit()
+    own = settings.model_copy(update={"base_url": "https://worker.example"})
+    await JobRunner(session_factory, own).run_until_idle()
+    assert CALLS == [{"base_url": "https://worker.example"}]
 
 
 def test_backoff_grows_and_is_capped() -> None:
@@ -156,13 +175,15 @@ def test_enqueueing_an_unknown_kind_fails_fast(db: AsyncSession) -> None:
         enqueue(db, "test.nope", {})
 
 
-async def test_concurrent_workers_never_run_a_job_twice(engine: AsyncEngine) -> None:
+async def test_concurrent_workers_never_run_a_job_twice(
+    engine: AsyncEngine, settings: Settings
+) -> None:
     """Real commits on separate connections: four workers race over the same jobs."""
     factory = make_session_factory(engine)
     async with factory() as session, session.begin():
         for n in range(60):
             enqueue(session, "test.slow", {"n": n})
-    runners = [JobRunner(factory, worker_id=f"w{i}") for i in range(4)]
+    runners = [JobRunner(factory, settings, worker_id=f"w{i}") for i in range(4)]
     try:
         if engine.dialect.name == "sqlite":
             for runner in runners:  # SQLite serialises writers; interleave rather than race
@@ -195,9 +216,11 @@ class ObservedRunner(JobRunner):
         return ran
 
 
-async def test_the_in_process_loop_runs_committed_jobs_promptly(engine: AsyncEngine) -> None:
+async def test_the_in_process_loop_runs_committed_jobs_promptly(
+    engine: AsyncEngine, settings: Settings
+) -> None:
     session_factory = make_session_factory(engine)  # real commits: the loop runs concurrently
-    runner = ObservedRunner(session_factory, poll_seconds=120)  # only a wake-up can be prompt
+    runner = ObservedRunner(session_factory, settings.model_copy(update={"job_poll_seconds": 120}))
     stop = asyncio.Event()
     SIGNALLED.clear()
     loop = asyncio.create_task(runner.run_forever(stop))

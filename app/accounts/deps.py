@@ -35,9 +35,8 @@ from app.config import Settings
 from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
 from app.i18n import gettext as _
-from app.web import SESSION_COOKIE, decode_signed
+from app.web import DEVICE_COOKIE, SESSION_COOKIE, cookie_name, decode_signed
 
-DEVICE_COOKIE = "odop_device"
 _UNSET = object()
 
 
@@ -49,7 +48,8 @@ def client_of(request: Request) -> service.Client:
     """IP (from the ASGI server: run uvicorn with --proxy-headers behind a trusted proxy),
     user agent, and the signed device cookie if the browser has one."""
     settings: Settings = request.app.state.settings
-    device = decode_signed(settings.secret_key, request.cookies.get(DEVICE_COOKIE, "")) or {}
+    device_cookie = request.cookies.get(cookie_name(settings, DEVICE_COOKIE), "")
+    device = decode_signed(settings.secret_key, device_cookie) or {}
     device_user = device.get("u") if isinstance(device, dict) else None
     device_id = device.get("d") if isinstance(device, dict) else None
     return service.Client(
@@ -75,9 +75,9 @@ async def optional_user(request: Request, session: SessionDep) -> User | None:
             if found is not None:
                 request.state.api_token, user = found
     else:
-        cookie = request.cookies.get(SESSION_COOKIE)
+        settings: Settings = request.app.state.settings
+        cookie = request.cookies.get(cookie_name(settings, SESSION_COOKIE))
         if cookie:
-            settings: Settings = request.app.state.settings
             found_session = await service.session_user(session, settings, cookie)
             if found_session is not None:
                 request.state.user_session, user = found_session

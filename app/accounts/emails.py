@@ -16,30 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import tokens
 from app.accounts.models import EmailToken, TokenPurpose, User
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.db import utcnow
 from app.i18n import gettext as _
-from app.i18n import reset_language, set_language
-from app.jobs import enqueue, job_handler
-from app.mail import Mail, send_mail
+from app.jobs import enqueue
+from app.mail import Mail
 
 JOB_KIND = "accounts.email"
 VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"  # noqa: S105 - a message kind
 CHANGE_EMAIL = "change_email"
 PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a message kind
-
-# Settings for jobs; tests point this at their own Settings (see tests/accounts/conftest.py).
-_settings_override: Settings | None = None
-
-
-def use_settings(settings: Settings | None) -> None:
-    global _settings_override
-    _settings_override = settings
-
-
-def current_settings() -> Settings:
-    return _settings_override or get_settings()
 
 
 def queue(session: AsyncSession, kind: str, user_id: int, **extra: str) -> None:
@@ -134,20 +121,3 @@ async def compose(
         )
         return Mail(to, subject, f"{greeting}\n\n{body}\n\n{note}\n\n{signature}\n")
     raise ValueError(f"unknown account email kind {kind!r}")
-
-
-@job_handler(JOB_KIND)
-async def send_account_email(session: AsyncSession, payload: dict[str, Any]) -> None:
-    user = await session.get(User, int(payload["user_id"]))
-    if user is None or not user.is_active:
-        return
-    settings = current_settings()
-    token = set_language(user.language)
-    try:
-        mail = await compose(session, settings, str(payload["kind"]), user, payload)
-        if mail is not None:
-            mail = Mail(mail.to, mail.subject, mail.text, language=user.language)
-    finally:
-        reset_language(token)
-    if mail is not None:
-        await send_mail(settings, mail)

@@ -19,10 +19,8 @@ import hashlib
 import hmac
 import math
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,10 +30,9 @@ from app.accounts.models import PhoneCode, PhoneCodePurpose, Role, User
 from app.config import Settings
 from app.db import utcnow
 from app.errors import FormErrors
-from app.i18n import LANGUAGES, reset_language, set_language
+from app.i18n import LANGUAGES
 from app.i18n import gettext as _
-from app.jobs import enqueue, job_handler
-from app.sms import Sms, send_sms
+from app.jobs import enqueue
 
 JOB_KIND = "accounts.phone_code"
 CODE_DIGITS = 6
@@ -238,24 +235,3 @@ def sms_text(code: str, minutes: int) -> str:
         code=code,
         n=minutes,
     )
-
-
-@job_handler(JOB_KIND)
-async def send_phone_code(session: AsyncSession, payload: dict[str, Any]) -> None:
-    """Draw the code, store its HMAC, text it. A retried job draws a new code (the old text
-    failed or was lost); only the newest code of a number works."""
-    from app.accounts.emails import current_settings
-
-    settings = current_settings()
-    row = await session.get(PhoneCode, int(payload["code_id"]))
-    if row is None or row.used_at is not None or row.expires_at <= utcnow():
-        return
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    row.code_hash = code_hash(settings, row.id, row.phone, code)
-    await session.flush()
-    token = set_language(row.language)
-    try:
-        text = sms_text(code, settings.phone_code_minutes)
-    finally:
-        reset_language(token)
-    await send_sms(settings, Sms(row.phone, text))

@@ -29,7 +29,9 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 Text = Annotated[str, Form(max_length=200)]
 Next = Annotated[str, Form(max_length=2000)]
-NO_STORE = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
+# As app/accounts/views.py: "same-origin", since under "no-referrer" the browser posts the
+# page's form with ``Origin: null``, which the CSRF check refuses.
+NO_STORE = {"cache-control": "no-store", "referrer-policy": "same-origin"}
 
 
 def _settings(request: Request) -> Settings:

@@ -19,7 +19,7 @@ from app.accounts import emails, passwords, repository, throttle, tokens
 from app.accounts.errors import FieldError, SignInFailed, TooManyAttempts
 from app.accounts.models import ApiToken, EmailToken, Role, TokenPurpose, User, UserSession
 from app.config import Settings
-from app.db import utcnow
+from app.db import begin_write, utcnow
 from app.errors import Conflict, Forbidden, FormErrors, NotFound, ValidationFailed
 from app.i18n import LANGUAGES
 from app.i18n import gettext as _
@@ -99,9 +99,16 @@ async def register(
     language: str = "en",
     role: Role = Role.BUYER,
     next_path: str = "",
+    client: Client | None = None,
 ) -> User:
     """Create an account and email a verification link (after commit, by a job); the link
-    leads on to ``next_path`` (a same-site path) after confirming."""
+    leads on to ``next_path`` (a same-site path) after confirming.
+
+    With a ``client`` (a registration from the web), every attempt counts against the IP and
+    the email (``throttle.REGISTRATION_RULES``); over the limit, ``TooManyAttempts`` is raised
+    before anything is checked. The caller must let the transaction commit the count."""
+    if client is not None:
+        await _throttle_registration(session, email, client)
     FormErrors.collect(
         lambda: _check_name(display_name),
         lambda: normalise_email(email),
@@ -129,6 +136,34 @@ async def register(
     else:
         emails.queue(session, emails.VERIFY_EMAIL, user.id)
     return user
+
+
+async def _throttle_registration(session: AsyncSession, email: str, client: Client) -> None:
+    now = utcnow()
+    rules = throttle.REGISTRATION_RULES
+    checked = {
+        "register_ip": rules["register_ip"].key(client.ip),
+        "register_email": rules["register_email"].key(email.strip().lower()),
+    }
+    rows = await repository.throttles(session, list(checked.values()))
+    wait = max(
+        (
+            rules[name].wait(row.failures, row.window_started_at, row.last_failure_at, now)
+            for name, key in checked.items()
+            if (row := rows.get(key)) is not None
+        ),
+        default=0.0,
+    )
+    if wait > 0:
+        seconds = math.ceil(wait)
+        raise TooManyAttempts(
+            _(
+                "Too many attempts to create an account. Wait %(n)s seconds and try again.",
+                n=seconds,
+            ),
+            seconds,
+        )
+    await repository.record_failure(session, sorted(checked.values()), now)
 
 
 async def create_admin(session: AsyncSession, email: str, password: str, name: str) -> User:
@@ -293,11 +328,13 @@ async def session_user(
     now = utcnow()
     idle_limit = user_session.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
     if now >= user_session.expires_at or now >= idle_limit:
+        await begin_write(session)
         await repository.delete_session(session, user_session.token_hash)
         return None
     if not user.is_active:
         return None
     if now - user_session.last_seen_at >= SESSION_TOUCH_INTERVAL:
+        await begin_write(session)
         user_session.last_seen_at = now
     return user_session, user
 
@@ -396,6 +433,7 @@ async def reset_password(session: AsyncSession, token: str, new: str) -> User:
 
 async def confirm_email(session: AsyncSession, token: str) -> User:
     """Verify an address (after registration) or switch to a new one (after a change)."""
+    await begin_write(session)  # opened from an email: a GET that writes
     found = await _usable_token(
         session, token, [TokenPurpose.VERIFY_EMAIL, TokenPurpose.CHANGE_EMAIL]
     )
@@ -496,6 +534,7 @@ async def api_token_user(session: AsyncSession, secret: str) -> tuple[ApiToken, 
     token, _user = found
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= SESSION_TOUCH_INTERVAL:
+        await begin_write(session)
         token.last_used_at = now
     return found
 

@@ -11,6 +11,13 @@ locks an account for good:
 * ``device``     failures from a browser that has signed in to this account before (signed
   ``odop_device`` cookie). Such a browser is judged by this counter alone, so an attacker
   hammering an account or sharing a carrier-grade NAT IP cannot lock the owner out.
+
+Registration counts every attempt, successful or not, with the same counters and windows:
+
+* ``register_ip``     attempts from one IP: a few free, then a growing delay, at most 30 an hour
+  (a school or a cyber café registering a class still gets through, slowly);
+* ``register_email``  attempts for one email: stops mass account creation and "does this email
+  have an account?" probing, and the verification emails each attempt would send.
 """
 
 from __future__ import annotations
@@ -63,3 +70,9 @@ def rules(max_per_account: int, max_per_ip: int) -> dict[str, Rule]:
         "ip": Rule("ip", 20, 1, 300, max_per_ip),
         "device": Rule("device", 5, 1, 60, max_per_account),
     }
+
+
+REGISTRATION_RULES = {
+    "register_ip": Rule("register_ip", 10, 1, 300, 30),
+    "register_email": Rule("register_email", 3, 2, 900, 10),
+}

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service
-from app.accounts.deps import DEVICE_COOKIE, CurrentUser, OptionalUser, client_of
+from app.accounts.deps import CurrentUser, OptionalUser, client_of
 from app.accounts.errors import FieldError, SignInFailed, SignInRequired, TooManyAttempts
 from app.accounts.models import User
 from app.config import Settings
@@ -24,7 +24,17 @@ from app.errors import AppError, FormErrors
 from app.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
 from app.i18n import gettext as _
 from app.preferences import ONE_YEAR, safe_next
-from app.web import CSRF_COOKIE, SESSION_COOKIE, encode_signed, flash, templates_of, verify_csrf
+from app.web import (
+    CSRF_COOKIE,
+    DEVICE_COOKIE,
+    SESSION_COOKIE,
+    cookie_name,
+    encode_signed,
+    flash,
+    secure_cookies,
+    templates_of,
+    verify_csrf,
+)
 
 public_router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 account_router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -32,7 +42,10 @@ account_router = APIRouter(include_in_schema=False, dependencies=[Depends(verify
 # Defaults of "" so an empty field re-renders the form with a field error instead of a 422 page.
 Email = Annotated[str, Form(max_length=320)]
 Password = Annotated[str, Form(max_length=1024)]
-NO_STORE = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
+# Pages whose URL holds a secret token: never cached, and the URL never leaves the site as a
+# Referer. "same-origin" rather than "no-referrer": under no-referrer the browser sends
+# ``Origin: null`` with the page's form post, which the CSRF check must refuse.
+NO_STORE = {"cache-control": "no-store", "referrer-policy": "same-origin"}
 
 
 def _settings(request: Request) -> Settings:
@@ -41,7 +54,15 @@ def _settings(request: Request) -> Settings:
 
 
 def _secure(request: Request) -> bool:
-    return _settings(request).env not in ("development", "test")
+    return secure_cookies(_settings(request))
+
+
+def _cookie(request: Request, name: str) -> str:
+    return cookie_name(_settings(request), name)
+
+
+def _delete_session_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(_cookie(request, SESSION_COOKIE), path="/", secure=_secure(request))
 
 
 def _redirect(url: str) -> RedirectResponse:
@@ -50,7 +71,7 @@ def _redirect(url: str) -> RedirectResponse:
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
     response.set_cookie(
-        SESSION_COOKIE,
+        _cookie(request, SESSION_COOKIE),
         token,
         max_age=_settings(request).session_absolute_hours * 3600,
         httponly=True,
@@ -63,7 +84,7 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
 def _set_device_cookie(request: Request, response: Response, user: User, device_id: str) -> None:
     value = encode_signed(_settings(request).secret_key, {"u": user.id, "d": device_id})
     response.set_cookie(
-        DEVICE_COOKIE,
+        _cookie(request, DEVICE_COOKIE),
         value,
         max_age=ONE_YEAR,
         httponly=True,
@@ -95,13 +116,18 @@ async def sign_in_redirect(request: Request, exc: Exception) -> Response:
 
 
 def _render_register(
-    request: Request, values: dict[str, str], errors: dict[str, str], status: int = 200
+    request: Request,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     return templates_of(request).render(
         request,
         "accounts/register.html",
         {"values": values, "errors": errors},
         status_code=status,
+        headers=headers,
     )
 
 
@@ -125,6 +151,7 @@ async def register(
 ) -> Response:
     next_path = safe_next(next) if next else ""
     values = {"display_name": display_name, "email": email, "next": next_path}
+    client = client_of(request)
     try:
         user = await service.register(
             session,
@@ -133,12 +160,21 @@ async def register(
             display_name=display_name,
             language=current_language(),
             next_path=next_path,
+            client=client,
+        )
+    except TooManyAttempts as exc:
+        # Returned, not raised: the transaction must commit the attempt counters.
+        return _render_register(
+            request, values, {"form": exc.message}, 429, {"retry-after": str(exc.retry_after)}
         )
     except AppError as exc:
         return _render_register(request, values, _errors(exc), 422)
-    client = client_of(request)
     token = await service.start_session(
-        session, _settings(request), user, client, request.cookies.get(SESSION_COOKIE)
+        session,
+        _settings(request),
+        user,
+        client,
+        request.cookies.get(_cookie(request, SESSION_COOKIE)),
     )
     flash(
         request,
@@ -209,7 +245,7 @@ async def sign_in(
             email=email,
             password=password,
             client=client_of(request),
-            old_session_token=request.cookies.get(SESSION_COOKIE),
+            old_session_token=request.cookies.get(_cookie(request, SESSION_COOKIE)),
         )
     except TooManyAttempts as exc:
         # Returned, not raised: the transaction must commit the failure counters.
@@ -225,7 +261,7 @@ async def sign_in(
     _set_device_cookie(request, response, signed.user, signed.device_id)
     # A fresh CSRF token with the fresh session: a token planted before sign-in is useless after.
     response.set_cookie(
-        CSRF_COOKIE,
+        _cookie(request, CSRF_COOKIE),
         secrets.token_urlsafe(32),
         httponly=True,
         secure=_secure(request),
@@ -237,12 +273,12 @@ async def sign_in(
 
 @public_router.post("/account/sign-out", name="account_sign_out")
 async def sign_out(request: Request, session: SessionDep) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = request.cookies.get(_cookie(request, SESSION_COOKIE))
     if token:
         await service.sign_out(session, token)
     flash(request, _("You are signed out."))
     response = _redirect(request.app.url_path_for("home"))
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    _delete_session_cookie(request, response)
     return response
 
 
@@ -312,7 +348,7 @@ async def reset(
         return _render_reset(request, token, _errors(exc), 422)
     flash(request, _("Your password is changed. Sign in with the new one."))
     response = _redirect(request.app.url_path_for("account_sign_in"))
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    _delete_session_cookie(request, response)
     return response
 
 
@@ -366,7 +402,7 @@ async def change_password(
             current=current_password,
             new=new_password,
             client=client_of(request),
-            current_session_token=request.cookies.get(SESSION_COOKIE),
+            current_session_token=request.cookies.get(_cookie(request, SESSION_COOKIE)),
         )
     except FieldError as exc:
         return await _render_settings(request, session, user, errors=_errors(exc), status=422)

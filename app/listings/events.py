@@ -10,13 +10,13 @@ delivering the same id twice, or out of order, is harmless.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.jobs import enqueue, job_handler
+from app.config import Settings
+from app.jobs import enqueue
 
-Subscriber = Callable[[AsyncSession, int], Awaitable[None]]
+Subscriber = Callable[[AsyncSession, int, Settings], Awaitable[None]]
 LISTING_CHANGED = "catalog.listing_changed"
 _listing_subscribers: list[Subscriber] = []
 
@@ -31,7 +31,8 @@ def listing_changed(session: AsyncSession, listing_id: int) -> None:
     enqueue(session, LISTING_CHANGED, {"listing_id": listing_id})
 
 
-@job_handler(LISTING_CHANGED)
-async def _deliver_listing_change(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def deliver_listing_change(
+    session: AsyncSession, listing_id: int, settings: Settings
+) -> None:
     for subscriber in _listing_subscribers:
-        await subscriber(session, int(payload["listing_id"]))
+        await subscriber(session, listing_id, settings)

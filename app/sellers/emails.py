@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.emails import current_settings
-from app.accounts.models import User
 from app.i18n import gettext as _
-from app.i18n import reset_language, set_language
-from app.jobs import enqueue, job_handler
-from app.mail import Mail, send_mail
-from app.sellers import events
+from app.jobs import enqueue
 from app.sellers.models import AuditAction, Seller
-from app.sms import Sms, send_sms
 
 JOB_KIND = "sellers.decision_email"
 
@@ -99,35 +91,3 @@ def compose(
             reason=reason,
         )
     raise ValueError(f"no email for {action}")
-
-
-@job_handler(JOB_KIND)
-async def send_decision_email(session: AsyncSession, payload: dict[str, Any]) -> None:
-    seller = await session.get(Seller, int(payload["seller_id"]))
-    if seller is None or seller.owner_user_id is None:
-        return
-    user = await session.get(User, seller.owner_user_id)
-    if user is None or not user.is_active:
-        return
-    settings = current_settings()
-    token = set_language(user.language)
-    try:
-        action = AuditAction(payload["action"])
-        counts = (
-            await events.listing_counts(session, seller.id)
-            if action == AuditAction.APPROVED
-            else (0, 0)
-        )
-        subject, paragraph = compose(
-            seller, action, str(payload["reason"]), payload.get("gi_tag"), counts
-        )
-        greeting = _("Hello %(name)s,", name=user.display_name)
-        link = settings.base_url.rstrip("/") + "/sell"
-        more = _("See your seller page: %(link)s", link=link)
-        body = f"{greeting}\n\n{paragraph}\n\n{more}\n\n{_('ODOP Bazaar')}\n"
-    finally:
-        reset_language(token)
-    if user.email is not None:
-        await send_mail(settings, Mail(user.email, subject, body, language=user.language))
-    elif user.phone is not None:  # an account made by mobile number is told by text message
-        await send_sms(settings, Sms(user.phone, f"ODOP Bazaar: {paragraph} {link}"))

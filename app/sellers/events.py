@@ -13,15 +13,16 @@ is done by hooks that the listings domain registers here (``app/listings/service
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.jobs import enqueue, job_handler
+from app.config import Settings
+from app.jobs import enqueue
 from app.sellers.models import Seller
 
 T = TypeVar("T")
-Subscriber = Callable[[AsyncSession, int], Awaitable[None]]
+Subscriber = Callable[[AsyncSession, int, Settings], Awaitable[None]]
 Hook = Callable[[AsyncSession, Seller], Awaitable[None]]
 SELLER_CHANGED = "catalog.seller_changed"
 _subscribers: list[Subscriber] = []
@@ -39,10 +40,9 @@ def seller_changed(session: AsyncSession, seller_id: int) -> None:
     enqueue(session, SELLER_CHANGED, {"seller_id": seller_id})
 
 
-@job_handler(SELLER_CHANGED)
-async def _deliver_seller_change(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def deliver_seller_change(session: AsyncSession, seller_id: int, settings: Settings) -> None:
     for subscriber in _subscribers:
-        await subscriber(session, int(payload["seller_id"]))
+        await subscriber(session, seller_id, settings)
 
 
 def on_seller_moved(hook: Hook) -> Hook:

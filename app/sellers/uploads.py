@@ -4,10 +4,12 @@ follows the database transaction.
 - ``BodyLimitMiddleware`` refuses an upload that is too big before any multipart parsing: at once
   from its Content-Length, and while streaming when the header lies or is absent.
 - ``check_document`` accepts PDF, JPEG and PNG by their magic bytes (never by name or declared
-  type), within size and pixel limits; images are decoded and re-encoded, which drops metadata and
-  anything appended to the image.
-- ``photo_variants`` re-encodes a listing photo (EXIF orientation applied, then EXIF dropped) and
-  makes a thumbnail.
+  type), within size and pixel limits; images are decoded and re-encoded, which drops anything
+  appended to the image.
+- ``photo_variants`` re-encodes a listing photo (EXIF orientation applied) and makes a thumbnail.
+- Every image written goes through ``_encode``, which keeps the pixels only: no EXIF (camera,
+  GPS), XMP, comment (COM) or other APPn segment, no PNG text chunk, no ICC profile (colours are
+  converted to sRGB first), whatever Pillow would otherwise carry over from the upload.
 - Files are written before the commit; ``remove_on_rollback`` deletes new files if the transaction
   fails and ``remove_after_commit`` deletes replaced files only once the change is committed.
 """
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageOps
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -189,8 +191,31 @@ def _open_image(settings: Settings, data: bytes) -> Image.Image:
     return image
 
 
+# Kept from the decoded image's ``info``: how to draw the pixels, not facts about the file.
+PIXEL_INFO = frozenset({"transparency"})
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """A copy of the image with nothing of the upload but its pixels. Pillow writes what it
+    finds in ``info`` (a JPEG comment, XMP, an ICC profile, PNG text) back into the new file."""
+    icc = image.info.get("icc_profile")
+    clean = image.copy()
+    if icc and clean.mode in ("RGB", "RGBA", "L"):
+        try:
+            profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            converted = ImageCms.profileToProfile(clean, profile, _SRGB)
+            if converted is not None:
+                clean = converted
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # an unreadable profile: keep the pixels as they are
+    clean.info = {key: value for key, value in image.info.items() if key in PIXEL_INFO}
+    return clean
+
+
 def _encode(image: Image.Image, fmt: str) -> bytes:
     out = io.BytesIO()
+    image = _pixels_only(image)
     if fmt == "JPEG":
         image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
     else:

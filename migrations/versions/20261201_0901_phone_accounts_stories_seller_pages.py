@@ -7,7 +7,7 @@ no password. Downgrading deletes accounts that have no email address (they canno
 old schema).
 
 Revision ID: 0901
-Revises: 0602
+Revises: 0801
 Create Date: 2026-12-01 13:40:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0901"
-down_revision: str | None = "0602"
+down_revision: str | None = "0801"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,11 +1,10 @@
-"""Fixtures for account tests: a mail folder reader and a real SMTP server on 127.0.0.1."""
+"""Fixtures for account tests: a real SMTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
 import asyncio
 import email
 import email.policy
-import re
 import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -13,11 +12,6 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-
-from app.config import Settings
-from app.mail import folder_messages
-
-LINK = re.compile(r"https?://\S+/account/(?:verify|reset)/[A-Za-z0-9_-]+")
 
 
 class Inbox:
@@ -46,15 +40,3 @@ def smtp_server() -> Iterator[tuple[str, Inbox]]:
         yield f"smtp://127.0.0.1:{port}?starttls=off", inbox
     finally:
         controller.stop()
-
-
-def folder_bodies(settings: Settings) -> list[tuple[str, str, str]]:
-    """(to, subject, body) of the development mail folder, newest first."""
-    return [(m.to, m.subject, m.body) for m in folder_messages(settings.mail_dir)]
-
-
-def link_in(body: str) -> str:
-    """The path of the account link in an email body."""
-    found = LINK.search(body)
-    assert found, body
-    return "/" + found.group(0).split("/", 3)[3]

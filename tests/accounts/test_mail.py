@@ -12,27 +12,24 @@ from app.jobs import JobRunner
 from app.mail import Mail, send_mail
 from app.main import create_app
 from tests import factories
-from tests.accounts.conftest import Inbox, folder_bodies, link_in
-from tests.helpers import post_form
+from tests.accounts.conftest import Inbox
+from tests.helpers import folder_bodies, link_in, post_form
 
 
 async def test_mail_goes_through_a_real_smtp_server(
     client: httpx.AsyncClient,
     db: AsyncSession,
-    jobs: JobRunner,
+    session_factory: async_sessionmaker[AsyncSession],
     settings: Settings,
     smtp_server: tuple[str, Inbox],
 ) -> None:
     url, inbox = smtp_server
-    emails.use_settings(settings.model_copy(update={"smtp_url": url}))
-    try:
-        user = await factories.user(db)
-        await db.commit()
-        await post_form(client, "/account/forgot-password", {"email": str(user.email)})
-        assert inbox.messages == []  # nothing is sent while the request runs
-        assert await jobs.run_until_idle() == 1
-    finally:
-        emails.use_settings(settings)
+    jobs = JobRunner(session_factory, settings.model_copy(update={"smtp_url": url}))
+    user = await factories.user(db)
+    await db.commit()
+    await post_form(client, "/account/forgot-password", {"email": str(user.email)})
+    assert inbox.messages == []  # nothing is sent while the request runs
+    assert await jobs.run_until_idle() == 1
     [message] = inbox.messages
     assert message["To"] == user.email
     assert message["From"] == settings.mail_from
@@ -102,7 +99,6 @@ async def test_dev_mailbox_lists_messages_and_is_absent_in_production(
     ) as prod:
         assert (await prod.get("/dev/mail")).status_code == 404
         assert (await prod.get(f"/dev/mail/{name}")).status_code == 404
-    emails.use_settings(settings)
 
 
 async def test_session_cookie_is_secure_in_production(
@@ -114,19 +110,19 @@ async def test_session_cookie_is_secure_in_production(
     app = create_app(production, session_factory=session_factory)
     user = await factories.user(db)
     await db.commit()
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="https://testserver"
-        ) as browser:
-            response = await post_form(
-                browser,
-                "/account/sign-in",
-                {"email": str(user.email), "password": factories.DEFAULT_PASSWORD},
-            )
-            assert response.status_code == 303
-            session_cookie = next(
-                c for c in response.headers.get_list("set-cookie") if c.startswith("odop_session=")
-            )
-            assert "Secure" in session_cookie and "HttpOnly" in session_cookie
-    finally:
-        emails.use_settings(settings)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://testserver"
+    ) as browser:
+        response = await post_form(
+            browser,
+            "/account/sign-in",
+            {"email": str(user.email), "password": factories.DEFAULT_PASSWORD},
+        )
+        assert response.status_code == 303
+        session_cookie = next(
+            c
+            for c in response.headers.get_list("set-cookie")
+            if c.startswith("__Host-odop_session=")
+        )
+        assert "Secure" in session_cookie and "HttpOnly" in session_cookie
+        assert "Path=/" in session_cookie and "domain" not in session_cookie.lower()

@@ -15,8 +15,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.jobs import JobRunner
 from tests import factories
-from tests.accounts.conftest import folder_bodies, link_in
-from tests.helpers import COOKIE_DOMAIN, post_form, start_session
+from tests.helpers import COOKIE_DOMAIN, folder_bodies, link_in, post_form, start_session
 
 SignIn = Callable[[User], Awaitable[str]]
 
@@ -57,7 +56,7 @@ async def test_forgot_password_answers_the_same_and_the_link_works_once(
         assert stored.expires_at - stored.created_at == timedelta(minutes=60)
 
         form = await client.get(link)
-        assert form.status_code == 200 and form.headers["referrer-policy"] == "no-referrer"
+        assert form.status_code == 200 and form.headers["referrer-policy"] == "same-origin"
         weak = await post_form(client, link, {"new_password": "12345678"})
         assert weak.status_code == 422 and "too common" in weak.text
         done = await post_form(client, link, {"new_password": "monsoon-brass-lamp-8"})

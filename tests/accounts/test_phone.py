@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts import phone
 from app.accounts.models import PhoneCode, User
@@ -337,20 +337,19 @@ async def test_http_gateway_errors_raise_so_the_job_retries(gateway: str) -> Non
 
 
 async def test_the_code_job_sends_through_the_configured_gateway(
-    client: httpx.AsyncClient, jobs: JobRunner, settings: Settings, gateway: str
+    client: httpx.AsyncClient,
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    gateway: str,
 ) -> None:
-    from app.accounts import emails
-
-    emails.use_settings(
-        settings.model_copy(update={"sms_gateway_url": gateway, "sms_gateway_api_key": "gw"})
+    jobs = JobRunner(
+        session_factory,
+        settings.model_copy(update={"sms_gateway_url": gateway, "sms_gateway_api_key": "gw"}),
     )
-    try:
-        await post_form(
-            client, "/account/phone/register", {"display_name": "Ravi", "phone": "9000000021"}
-        )
-        await jobs.run_until_idle()
-    finally:
-        emails.use_settings(settings)
+    await post_form(
+        client, "/account/phone/register", {"display_name": "Ravi", "phone": "9000000021"}
+    )
+    await jobs.run_until_idle()
     [request] = Recorder.requests
     body = json.loads(request["body"])
     assert body["to"] == "+919000000021" and CODE.search(body["message"])
@@ -380,7 +379,7 @@ async def test_sell_signed_out_offers_both_ways_in(client: httpx.AsyncClient) ->
 async def test_next_sell_survives_email_registration_and_confirmation(
     client: httpx.AsyncClient, db: AsyncSession, jobs: JobRunner, settings: Settings
 ) -> None:
-    from tests.accounts.conftest import folder_bodies
+    from tests.helpers import folder_bodies
 
     form = await client.get("/account/register?next=/sell")
     assert 'name="next" value="/sell"' in form.text

@@ -17,8 +17,14 @@ from app.db import utcnow
 from app.jobs import JobRunner
 from app.web import CSRF_COOKIE, SESSION_COOKIE
 from tests import factories
-from tests.accounts.conftest import folder_bodies, link_in
-from tests.helpers import COOKIE_DOMAIN, csrf_token, post_form, start_session
+from tests.helpers import (
+    COOKIE_DOMAIN,
+    csrf_token,
+    folder_bodies,
+    link_in,
+    post_form,
+    start_session,
+)
 
 SignIn = Callable[[User], Awaitable[str]]
 
@@ -104,7 +110,8 @@ async def test_sign_in_rotates_the_session_and_follows_next(
 ) -> None:
     user = await factories.user(db)
     old = await sign_in(user)
-    csrf_before = await csrf_token(client)
+    await csrf_token(client)
+    csrf_before = client.cookies.get(CSRF_COOKIE, domain=COOKIE_DOMAIN)
     response = await post_form(
         client,
         "/account/sign-in",

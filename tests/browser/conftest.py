@@ -93,9 +93,40 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+# Every page the browser tests open reports Content-Security-Policy violations back to the test
+# (the securitypolicyviolation event, and Chromium's console message for the same).
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__odopCspViolation(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} on ${location.pathname}`
+  );
+});
+"""
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def csp_violations() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, csp_violations: list[str]) -> Iterator[Page]:
     context = browser.new_context()
+
+    def report(violation: str) -> None:
+        csp_violations.append(violation)
+
+    context.expose_function("__odopCspViolation", report)
+    context.add_init_script(CSP_REPORTER)
     opened = context.new_page()
+    opened.on(
+        "console",
+        lambda message: (
+            csp_violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield opened
     context.close()
+    assert csp_violations == [], "the page broke its Content-Security-Policy"

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import Settings
 from app.jobs import JobRunner
 from app.listings import events
 from app.sellers import events as seller_events
@@ -12,11 +13,11 @@ from app.sellers import events as seller_events
 SEEN: list[tuple[str, int]] = []
 
 
-async def _listing_subscriber(session: AsyncSession, listing_id: int) -> None:
+async def _listing_subscriber(session: AsyncSession, listing_id: int, settings: Settings) -> None:
     SEEN.append(("listing", listing_id))
 
 
-async def _seller_subscriber(session: AsyncSession, seller_id: int) -> None:
+async def _seller_subscriber(session: AsyncSession, seller_id: int, settings: Settings) -> None:
     SEEN.append(("seller", seller_id))
 
 

@@ -26,9 +26,8 @@ from app.sellers.models import (
     VerificationAudit,
 )
 from tests import factories
-from tests.accounts.conftest import folder_bodies
 from tests.factories import FPO_PAN, gstin_for, onboarded_seller
-from tests.helpers import csrf_token, post_form
+from tests.helpers import csrf_token, folder_bodies, post_form
 from tests.sellers import files
 
 SignIn = Callable[[User], Awaitable[str]]

@@ -16,9 +16,8 @@ from app.listings import service as listings
 from app.sellers.models import SellerStatus
 from app.sms import folder_messages
 from tests import factories
-from tests.accounts.conftest import folder_bodies
 from tests.factories import onboarded_seller
-from tests.helpers import post_form
+from tests.helpers import folder_bodies, post_form
 
 SignIn = Callable[[User], Awaitable[str]]
 

@@ -14,12 +14,31 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
+from indic_transliteration import sanscript
 from rapidfuzz.distance import OSA
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TERMS = 10
 MAX_PREFIX_EXPANSIONS = 40
 MAX_TYPO_EXPANSIONS = 8
+# Words that join others in a query ("carpets from bhadohi"); left out unless the query is
+# nothing else. Meilisearch gets the same list as its stop words.
+STOP_WORDS = (
+    "a",
+    "an",
+    "and",
+    "at",
+    "by",
+    "for",
+    "from",
+    "in",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "with",
+)
 # Latin letters and digits, or Devanagari runs (vowel signs and the virama are marks that a plain
 # \w would split on).
 _TOKEN = re.compile(r"[0-9a-z]+|[\u0900-\u0963\u0966-\u097f]+")
@@ -189,3 +208,39 @@ def expand(
 
 # A word as written (any case, accents, Devanagari), for highlighting in the original text.
 WORD = re.compile(r"[\w\u0900-\u097f]+")
+
+
+DEVANAGARI = re.compile(r"[\u0900-\u097f]")
+# IAST letters to the plain Latin spellings English-language listings use.
+_IAST_PLAIN = (
+    ("ch", "\x00"),  # aspirated ch (छ) first, so the c of च can become ch
+    ("c", "ch"),
+    ("\x00", "chh"),
+    ("ś", "sh"),
+    ("ṣ", "sh"),
+    ("ṛ", "ri"),
+    ("r̤", "r"),
+    ("ṃ", "n"),
+    ("ṅ", "n"),
+    ("ñ", "n"),
+)
+_CONSONANT_A = re.compile(r"(?<=[bcdfghjklmnpqrstvwxyzṭḍṇśṣṃ])a$")
+
+
+def transliterate(word: str) -> str | None:
+    """A Devanagari word in plain Latin letters ("दार्जिलिंग" -> "darjiling"), for matching
+    English-language listings with typo tolerance; None for a word that is not Devanagari."""
+    if not DEVANAGARI.search(word):
+        return None
+    latin = str(sanscript.transliterate(word, sanscript.DEVANAGARI, sanscript.IAST)).lower()
+    # Hindi drops the final inherent (short) vowel that IAST writes: darjilinga -> darjiling.
+    if len(latin) > 3:
+        latin = _CONSONANT_A.sub("", latin)
+    for old, new in _IAST_PLAIN:
+        latin = latin.replace(old, new)
+    return "".join(_TOKEN.findall(normalise(latin)))
+
+
+def splits(word: str) -> list[tuple[str, str]]:
+    """Ways to read a word as two words written together, each of at least three letters."""
+    return [(word[:i], word[i:]) for i in range(3, len(word) - 2)]

@@ -11,6 +11,7 @@ from app.catalog.search.base import SearchQuery, SearchResult
 from app.catalog.search.schemas import (
     FacetValueOut,
     HitOut,
+    PlaceOut,
     SearchParams,
     SearchResponse,
     SuggestResponse,
@@ -54,6 +55,11 @@ def _response(query: SearchQuery, params: SearchParams, result: SearchResult) ->
             for name, values in result.facets.items()
         },
         applied=service.applied(params),
+        ignored=result.ignored,
+        preferring=[
+            PlaceOut(label=p.label, state=p.state_slug, district=p.district_key)
+            for p in result.places
+        ],
     )
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.catalog.search.places import Place
+from app.catalog.search.suggestions import Suggestions
 
 PAGE_SIZE = 24
 MAX_PAGE_SIZE = 100
@@ -53,10 +56,18 @@ class SearchQuery:
     page: int = 1
     per_page: int = PAGE_SIZE
     with_facets: bool = True
+    # Places named in the text (see places.understand): listings from there rank first.
+    prefer_state: tuple[str, ...] = ()
+    prefer_district: tuple[str, ...] = ()
 
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
+
+    def without(self, name: str) -> SearchQuery:
+        """This query without the filter ``name`` (a key of FILTER_FIELDS)."""
+        changes: dict[str, Any] = {name: ()}
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,13 @@ class SearchResult:
     total: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     total_is_exact: bool = True
+    # Query words left out because the query matched nothing with them (see the relaxation).
+    ignored: list[str] = field(default_factory=list)
+    # The places the query named (a preference, see places.py) and its other words.
+    places: list[Place] = field(default_factory=list)
+    product_words: list[str] = field(default_factory=list)
+    # When nothing matched at all: what to try instead.
+    suggestions: Suggestions | None = None
     # Responses already rendered from this result (by the API), kept as long as the result is
     # cached: a popular search is serialised once, not once per request.
     renderings: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
@@ -139,6 +157,10 @@ class SearchBackend(Protocol):
 
     async def ensure_index(self, session: AsyncSession) -> None:
         """Create the index (and apply its settings) if it is missing."""
+
+    async def holds(self, session: AsyncSession, listing_ids: set[int]) -> bool:
+        """Whether the index exists and holds these listings (no more, no fewer)."""
+        ...
 
     async def upsert(self, session: AsyncSession, documents: Sequence[SearchDocument]) -> None: ...
 

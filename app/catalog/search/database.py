@@ -17,7 +17,7 @@ import functools
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -40,8 +40,13 @@ from app.catalog.search.base import (
     SearchResult,
     Sort,
 )
+from app.db import begin_write
 
 FACET_CAP = 5_000
+# A query word in at least this share of all listings is optional (once there are enough
+# listings for the share to mean something).
+WEAK_WORD_SHARE = 0.4
+WEAK_MIN_DOCUMENTS = 50
 CACHE_SECONDS = 30.0
 LIVE, BUILD = "", "_new"
 _FACET_COLUMNS = {
@@ -118,6 +123,30 @@ class _Lexicon:
     loaded_at: float
     size: int
     groups: list[list[str]]
+    documents: int = 0
+
+
+@dataclass
+class WordPlan:
+    """What one query word (or two written apart) may match. A term with a space in it is a
+    compound read as two indexed words, both required."""
+
+    word: str  # as typed
+    forms: list[str]  # the word, and its Latin transliteration
+    exact: set[str]
+    prefix: set[str]
+    typos: set[str]
+    df: int = 0  # listings the exact forms are in (the most of them)
+    # The terms matched as written, corrected or split, not through a synonym.
+    direct: set[str] = field(default_factory=set)
+
+    @property
+    def known(self) -> bool:
+        return bool(self.df or self.prefix or self.typos or any(" " in t for t in self.exact))
+
+    def group(self, level: int) -> set[str]:
+        """0: exact terms; 1: and prefixes; 2: and typos."""
+        return self.exact | (self.prefix if level else set()) | (self.typos if level > 1 else set())
 
 
 class DatabaseBackend:
@@ -154,10 +183,11 @@ class DatabaseBackend:
         raise NotImplementedError
 
     def _match(
-        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool
+        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool, title: bool = False
     ) -> tuple[str, str]:
         """(FROM clause that yields the documents as ``d``, full-text WHERE condition);
-        ``scored`` when the relevance expression will be used."""
+        ``scored`` when the relevance expression will be used; ``title`` to match in titles
+        only."""
         raise NotImplementedError
 
     async def _insert_terms(
@@ -177,10 +207,24 @@ class DatabaseBackend:
     # -- index maintenance ---------------------------------------------------------------
     async def ensure_index(self, session: AsyncSession) -> None:
         if not await self._table_exists(session, "search_listings"):
-            await self._create_tables(session, LIVE)
+            # The first search on a fresh database may be a GET, and several requests and the
+            # job runner may race here: look again once the transaction may write.
+            await begin_write(session)
+            if not await self._table_exists(session, "search_listings"):
+                await self._create_tables(session, LIVE)
+                # Not marked ready: until this transaction commits, other sessions of this
+                # process must keep checking (and wait for the write lock) rather than query
+                # tables they cannot see yet.
+                return
         elif not self._index_ready:
             await self._upgrade_live(session)
         self._index_ready = True
+
+    async def holds(self, session: AsyncSession, listing_ids: set[int]) -> bool:
+        if not await self._table_exists(session, "search_listings"):
+            return False
+        indexed = set(await session.scalars(text("SELECT listing_id FROM search_listings")))
+        return indexed == listing_ids
 
     async def _suffixes(self, session: AsyncSession) -> list[str]:
         """The live index, plus the one a running reindex is building (so no change is lost)."""
@@ -267,6 +311,7 @@ class DatabaseBackend:
             return lexicon
         size = int(await session.scalar(text("SELECT count(*) FROM search_terms")) or 0)
         groups = await search_repository.synonym_terms(session)
+        documents = int(await session.scalar(text("SELECT count(*) FROM search_listings")) or 0)
         if lexicon is None or size != lexicon.size or groups != lexicon.groups:
             rows = await session.execute(text("SELECT term, df FROM search_terms"))
             vocabulary = analysis.Vocabulary(
@@ -275,6 +320,7 @@ class DatabaseBackend:
             lexicon = _Lexicon(vocabulary, analysis.Synonyms(groups), now, size, groups)
         else:
             lexicon.loaded_at = now
+        lexicon.documents = documents
         self._lexicon = lexicon
         return lexicon
 
@@ -284,24 +330,86 @@ class DatabaseBackend:
         if self._lexicon is not None:
             self._lexicon.loaded_at = float("-inf")
 
-    async def plan(
-        self, session: AsyncSession, query_text: str
-    ) -> tuple[list[set[str]], list[set[str]]]:
-        """Per query word, the indexed terms it matches: with typos, and without them."""
+    async def plan(self, session: AsyncSession, query_text: str) -> list[WordPlan]:
+        """Per query word (or pair of words the index has as one), the indexed terms it
+        matches: exactly (itself, its synonyms, its transliteration, a compound reading), as a
+        prefix (the last word as typed) and with typos (only a word the index does not have)."""
         words = analysis.query_words(query_text)
+        # Nothing but joining words ("and") is no query: the page browses.
+        words = [w for w in words if w not in analysis.STOP_WORDS]
         if not words:
-            return [], []
+            return []
         lexicon = await self.lexicon(session)
+        vocabulary, synonyms = lexicon.vocabulary, lexicon.synonyms
+        known = vocabulary.frequencies
         prefix_last = not query_text.rstrip().endswith(('"', " "))
-        typo_words = [w for w in dict.fromkeys(words) if analysis.typo_budget(w)]
-        typos = (
-            await self._typo_matches(session, typo_words, lexicon.vocabulary) if typo_words else {}
+        plans: list[WordPlan] = []
+        i = 0
+        while i < len(words):
+            word = words[i]
+            pair = words[i + 1] if i + 1 < len(words) else None
+            joined = analysis.stem(word + pair) if pair else ""
+            if pair and joined in known:
+                # Two words the index has written together ("terra cotta" -> terracotta).
+                apart = f"{analysis.stem(word)} {analysis.stem(pair)}"
+                exact = {joined} | ({apart} if set(apart.split()) <= known.keys() else set())
+                plans.append(WordPlan(f"{word} {pair}", [], exact, set(), set(), direct=exact))
+                i += 2
+                continue
+            forms = [word]
+            latin = analysis.transliterate(word)
+            if latin:
+                forms.append(latin)
+            exact = {t for f in forms for t in (f, analysis.stem(f))}
+            for term in list(exact):
+                exact |= synonyms.of(term)
+            prefix: set[str] = set()
+            if prefix_last and i == len(words) - 1:
+                prefix = set(vocabulary.prefix_matches(word)) - exact
+            direct = {t for f in forms for t in (f, analysis.stem(f))} | prefix
+            plans.append(WordPlan(word, forms, exact, prefix, set(), direct=direct))
+            i += 1
+        # Typos only for words the index does not have: an indexed word with hits stays itself.
+        unknown = [p for p in plans if p.forms and not p.exact & known.keys()]
+        typo_words = list(
+            dict.fromkeys(f for p in unknown for f in p.forms if analysis.typo_budget(f))
         )
-        args = (words, lexicon.vocabulary, lexicon.synonyms)
-        return (
-            analysis.expand(*args, prefix_last=prefix_last, typo_matches=typos),
-            analysis.expand(*args, prefix_last=prefix_last),
+        typos = await self._typo_matches(session, typo_words, vocabulary) if typo_words else {}
+        split_parts: dict[str, list[tuple[str, str]]] = {}
+        for plan in unknown:
+            for form in plan.forms:
+                for term in typos.get(form, ()):
+                    plan.typos |= {term, *synonyms.of(term)} & known.keys() | {term}
+                    plan.direct.add(term)
+            if not plan.typos and not plan.prefix and analysis.DEVANAGARI.search(plan.word) is None:
+                split_parts[plan.word] = analysis.splits(analysis.stem(plan.word))
+        # A word the index has as two ("bidriware" -> bidari ware): each part indexed, or one
+        # of them within its typo budget of an indexed term.
+        part_words = list(
+            dict.fromkeys(
+                part
+                for options in split_parts.values()
+                for a, b in options
+                for part, other in ((a, b), (b, a))
+                if other in known and part not in known and analysis.typo_budget(part)
+            )
         )
+        part_typos = await self._typo_matches(session, part_words, vocabulary) if part_words else {}
+        for plan in unknown:
+            for a, b in split_parts.get(plan.word, ()):
+                first = [a] if a in known else part_typos.get(a, [])[:1]
+                second = [b] if b in known else part_typos.get(b, [])[:1]
+                if first and second:
+                    reading = f"{first[0]} {second[0]}"
+                    (plan.exact if reading == f"{a} {b}" else plan.typos).add(reading)
+                    plan.direct.add(reading)
+                    break
+        for plan in plans:
+            # The word itself stays even if unseen: the vocabulary can lag behind the index.
+            stems = {t for f in plan.forms for t in (f, analysis.stem(f))}
+            plan.exact = {t for t in plan.exact if t in known or " " in t or t in stems}
+            plan.df = max((known.get(t, 0) for t in plan.exact), default=0)
+        return plans
 
     def _filters(self, query: SearchQuery, params: dict[str, Any]) -> list[str]:
         conditions = []
@@ -328,44 +436,95 @@ class DatabaseBackend:
     async def search(self, session: AsyncSession, query: SearchQuery) -> SearchResult:
         if not self._index_ready:
             await self.ensure_index(session)
-        groups, exact = await self.plan(session, query.text)
+        plans = await self.plan(session, query.text)
+        ignored: list[str] = []
+        required = plans
+        # Words in a large share of all listings ("classic", "from", "products") do not decide
+        # what a buyer wants: they are optional, and only order the hits that have them.
+        documents = (await self.lexicon(session)).documents
+        optional: list[WordPlan] = []
+        titles_only = False
+        if documents >= WEAK_MIN_DOCUMENTS:
+            weak = [p for p in required if p.df >= documents * WEAK_WORD_SHARE]
+            # Nothing but such words ("products"): only their titles tell listings apart.
+            titles_only = bool(weak) and len(weak) == len(required)
+            if len(weak) < len(required):
+                optional = weak
+                required = [p for p in required if p not in weak]
         while True:
-            source, where, params = self._where(query, groups, scored=query.sort == Sort.RELEVANCE)
+            groups = [p.group(2) for p in required]
+            source, where, params = self._where(
+                query, groups, scored=query.sort == Sort.RELEVANCE, title=titles_only
+            )
             order = {
-                Sort.RELEVANCE: self._rank(groups, exact, params),
+                Sort.RELEVANCE: self._rank(required, optional, query, params),
                 Sort.PRICE_ASC: "d.price_paise ASC",
                 Sort.PRICE_DESC: "d.price_paise DESC",
                 Sort.NEWEST: "d.published_at DESC",
             }[query.sort]
-            rows = (
-                await session.execute(
-                    text(
-                        f"SELECT {_HIT_COLUMNS} FROM {source} {where} "
-                        f"ORDER BY {order}, d.listing_id DESC LIMIT :limit OFFSET :offset"
-                    ),
-                    {**params, "limit": query.per_page, "offset": query.offset},
+            bucket = None
+            # Filters and a preferred place narrow the whole match already; there, the top bucket
+            # would often fall short and only add a statement.
+            narrowed = query.prefer_state or query.prefer_district or self._filters(query, {})
+            if query.sort == Sort.RELEVANCE and required and not narrowed:
+                bucket = await self._top_bucket(session, query, required, optional)
+            rows = bucket
+            if rows is None:
+                rows = list(
+                    (
+                        await session.execute(
+                            text(
+                                f"SELECT {_HIT_COLUMNS} FROM {source} {where} "
+                                f"ORDER BY {order}, d.listing_id DESC LIMIT :limit OFFSET :offset"
+                            ),
+                            {**params, "limit": query.per_page, "offset": query.offset},
+                        )
+                    ).all()
                 )
-            ).all()
-            # Like Meilisearch's default matching strategy, drop words from the end of a query
-            # that matches nothing as a whole ("banarasi saree" still finds Varanasi silk).
-            if rows or len(groups) <= 1 or query.page > 1:
+            if rows or len(required) <= 1:
                 break
-            groups, exact = groups[:-1], exact[:-1]
-        matched = set().union(*groups) if groups else set()
-        words = analysis.query_words(query.text)
-        prefix = words[len(groups) - 1] if groups and len(groups) == len(words) else None
+            if query.page > 1:
+                exists = f"SELECT 1 FROM {source} {where} LIMIT 1"
+                if await session.scalar(text(exists), params) is not None:
+                    break
+            # A query that matches nothing as a whole loses the words the index has never seen
+            # first, then words from the end (Meilisearch's default matching strategy); the
+            # result says which. (An unseen word is still tried: the vocabulary can lag behind
+            # the index by a few seconds.)
+            unseen = [p for p in required if not p.known]
+            dropped = unseen if unseen and len(unseen) < len(required) else [required[-1]]
+            ignored += [p.word for p in dropped]
+            required = [p for p in required if p not in dropped]
+        matched = {t for p in (*required, *optional) for m in p.group(2) for t in m.split()}
+        last = required[-1] if required else None
+        prefix = last.word if last is not None and last.prefix else None
         hits = [self._hit(row, matched, prefix) for row in rows]
         # Counting and facets need no relevance score: a source without it is much cheaper.
-        source, where, params = self._where(query, groups, scored=False)
+        source, where, params = self._where(query, groups, scored=False, title=titles_only)
         total, facets, counted = await self._total_and_facets(session, source, where, params, query)
-        return SearchResult(hits=hits, total=total, facets=facets, total_is_exact=counted)
+        # Values within a facet are OR'ed: a facet with ticked values counts its values over the
+        # hits of every other filter, so each value shows how many hits it would add.
+        for facet in FACETS if query.with_facets else ():
+            if getattr(query, facet):
+                source, where, params = self._where(
+                    query.without(facet), groups, scored=False, title=titles_only
+                )
+                facets[facet] = await self._facet_counts(session, source, where, params, facet)
+        # Words are reported as ignored only when the rest found something.
+        return SearchResult(
+            hits=hits,
+            total=total,
+            facets=facets,
+            total_is_exact=counted,
+            ignored=ignored if total else [],
+        )
 
     def _where(
-        self, query: SearchQuery, groups: list[set[str]], *, scored: bool
+        self, query: SearchQuery, groups: list[set[str]], *, scored: bool, title: bool = False
     ) -> tuple[str, str, dict[str, Any]]:
         params: dict[str, Any] = {}
         if groups:
-            source, condition = self._match(groups, params, scored=scored)
+            source, condition = self._match(groups, params, scored=scored, title=title)
             conditions = [condition] if condition else []
         else:
             source, conditions = "search_listings d", []
@@ -373,21 +532,120 @@ class DatabaseBackend:
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         return source, where, params
 
-    def _rank(self, groups: list[set[str]], exact: list[set[str]], params: dict[str, Any]) -> str:
-        """Meilisearch's first rules: documents matching without typos come first, then the
+    def _rank(
+        self,
+        required: list[WordPlan],
+        optional: list[WordPlan],
+        query: SearchQuery,
+        params: dict[str, Any],
+    ) -> str:
+        """Meilisearch's order, then ours: documents matching every word exactly, then with
+        prefixes, then with typos; listings from the places the query named; all the words in
+        the title (a product or GI name matched in full); the optional common words; then the
         full-text score (title words weigh most)."""
-        if not groups:
-            return "d.published_at DESC"
-        if exact == groups:
-            return self._rank_expression()
-        return f"{self._exact_match(exact, params)} DESC, {self._rank_expression()}"
+        if not required:
+            places = query.prefer_state or query.prefer_district
+            order = [self._place_rank(query, params)] if places else []
+            return ", ".join([*order, "d.published_at DESC"])
+        order = []
+        exact, no_typo, every = ([p.group(level) for p in required] for level in range(3))
+        # A tier no listing can reach (a word with no exact hits) orders nothing: skip it.
+        best = _best_level(required)
+        if exact != every and best == 0:
+            order.append(f"{self._contains(exact, params, 'rank_exact')} DESC")
+        if no_typo not in (exact, every) and best <= 1:
+            order.append(f"{self._contains(no_typo, params, 'rank_prefix')} DESC")
+        if query.prefer_state or query.prefer_district:
+            order.append(self._place_rank(query, params))
+        order.append(f"{self._contains(every, params, 'rank_title', title=True)} DESC")
+        if optional:
+            weak = [p.group(0) for p in optional]
+            order.append(f"{self._contains(weak, params, 'rank_optional')} DESC")
+        # Among equals, the words as written (or corrected) in the title before synonyms.
+        direct = [p.direct & p.group(2) for p in required]
+        if all(direct) and direct != every:
+            order.append(f"{self._contains(direct, params, 'rank_direct', title=True)} DESC")
+        order.append(self._rank_expression())
+        return ", ".join(order)
+
+    async def _top_bucket(
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        required: list[WordPlan],
+        optional: list[WordPlan],
+    ) -> list[Any] | None:
+        """The page from the best-ranked bucket alone, or None when that bucket cannot fill it.
+
+        Listings with every word at the best level any listing reaches (exact, else without
+        typos) and every word in the title come before all others in the relevance order (of a
+        query without filters or places). Matching just those (a title match, often a few hundred
+        rows where the whole match is thousands) and ordering them by the remaining keys gives
+        the same page as ranking every match, when they fill it: the work for a broad word is
+        bounded by its title matches, not its document matches."""
+        level = _best_level(required)
+        groups = [p.group(level) for p in required]
+        params: dict[str, Any] = {}
+        source, condition = self._match(groups, params, scored=True, title=True)
+        conditions = [condition] if condition else []
+        order = []
+        if optional:
+            weak = [p.group(0) for p in optional]
+            order.append(f"{self._contains(weak, params, 'rank_optional')} DESC")
+        direct = [p.direct & p.group(level) for p in required]
+        if all(direct) and direct != groups:
+            order.append(f"{self._contains(direct, params, 'rank_direct', title=True)} DESC")
+        order.append(self._rank_expression())
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        rows = (
+            await session.execute(
+                text(
+                    f"SELECT {_HIT_COLUMNS} FROM {source} {where} "
+                    f"ORDER BY {', '.join(order)}, d.listing_id DESC LIMIT :limit OFFSET :offset"
+                ),
+                {**params, "limit": query.per_page, "offset": query.offset},
+            )
+        ).all()
+        return list(rows) if len(rows) == query.per_page else None
+
+    @staticmethod
+    def _place_rank(query: SearchQuery, params: dict[str, Any]) -> str:
+        cases: list[str] = []
+        for name, column, values in (
+            ("prefer_district", "district_key", query.prefer_district),
+            ("prefer_state", "state_slug", query.prefer_state),
+        ):
+            if values:
+                names = []
+                for i, value in enumerate(values):
+                    params[f"{name}_{i}"] = value
+                    names.append(f":{name}_{i}")
+                cases.append(f"WHEN d.{column} IN ({', '.join(names)}) THEN {len(cases) + 1}")
+        return f"CASE {' '.join(cases)} ELSE 9 END ASC" if cases else "0"
 
     def _rank_expression(self) -> str:
         raise NotImplementedError
 
-    def _exact_match(self, exact: list[set[str]], params: dict[str, Any]) -> str:
-        """A boolean SQL expression: the document matches every word without a typo."""
+    def _contains(
+        self, groups: list[set[str]], params: dict[str, Any], name: str, *, title: bool = False
+    ) -> str:
+        """A boolean SQL expression: the document (its title only, if ``title``) matches every
+        group."""
         raise NotImplementedError
+
+    async def _facet_counts(
+        self, session: AsyncSession, source: str, where: str, params: dict[str, Any], facet: str
+    ) -> list[FacetValue]:
+        value, label = _FACET_COLUMNS[facet]
+        sql = (
+            "SELECT v, l, count(*) AS n "
+            f"FROM (SELECT d.{value} AS v, d.{label} AS l FROM {source} {where} LIMIT :cap) AS d "
+            "WHERE v IS NOT NULL GROUP BY v, l ORDER BY n DESC, v LIMIT :facet_limit"
+        )
+        rows = await session.execute(
+            text(sql), {**params, "cap": FACET_CAP, "facet_limit": FACET_LIMIT}
+        )
+        return [FacetValue(str(v), str(name), int(n)) for v, name, n in rows]
 
     async def _total_and_facets(
         self,
@@ -446,6 +704,13 @@ class DatabaseBackend:
             in_stock=bool(row.in_stock),
             thumb_key=row.thumb_key,
         )
+
+
+def _best_level(required: list[WordPlan]) -> int:
+    """The best match level every word reaches in some listing: 0 exact, 1 prefix, 2 typo."""
+    if all(p.df for p in required):
+        return 0
+    return 1 if all(p.df or p.prefix for p in required) else 2
 
 
 @functools.lru_cache(maxsize=65536)

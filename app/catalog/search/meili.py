@@ -105,6 +105,7 @@ def settings_body(synonym_groups: Sequence[Sequence[str]]) -> dict[str, Any]:
             "published_at:desc",
         ],
         "synonyms": {word: sorted(others) for word, others in sorted(synonyms.items())},
+        "stopWords": list(analysis.STOP_WORDS),
         "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
         "faceting": {"maxValuesPerFacet": FACET_LIMIT},
         "pagination": {"maxTotalHits": 10_000},
@@ -113,6 +114,29 @@ def settings_body(synonym_groups: Sequence[Sequence[str]]) -> dict[str, Any]:
 
 def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def place_filter(query: SearchQuery) -> str | None:
+    """The filter expression for the places the query named (see places.py), or None."""
+    parts = []
+    if query.prefer_district:
+        parts.append(f"district_key IN [{', '.join(_quote(v) for v in query.prefer_district)}]")
+    if query.prefer_state:
+        parts.append(f"state_slug IN [{', '.join(_quote(v) for v in query.prefer_state)}]")
+    return " OR ".join(parts) or None
+
+
+def facet_params(query: SearchQuery, facet: str) -> dict[str, Any]:
+    """A request for one facet's counts over every filter but its own (values within a facet
+    are OR'ed, so each shows how many hits it would add)."""
+    params = search_params(query.without(facet))
+    return {
+        "q": query.text[: analysis.MAX_QUERY_CHARS],
+        "page": 1,
+        "hitsPerPage": 0,
+        **({"filter": params["filter"]} if "filter" in params else {}),
+        "facets": [f"facet_{facet}"],
+    }
 
 
 def search_params(query: SearchQuery) -> dict[str, Any]:
@@ -223,6 +247,15 @@ class MeiliBackend:
             )
         await self.apply_settings(session)
 
+    async def holds(self, session: AsyncSession, listing_ids: set[int]) -> bool:
+        try:
+            stats = await self._call(self.client.index(self.uid).get_stats)
+        except meilisearch.errors.MeilisearchApiError as exc:
+            if exc.code == "index_not_found":
+                return False
+            raise
+        return int(stats.number_of_documents) == len(listing_ids)
+
     async def upsert(self, session: AsyncSession, documents: Sequence[SearchDocument]) -> None:
         if documents:
             index = self.client.index(self.uid)
@@ -238,9 +271,42 @@ class MeiliBackend:
 
     async def search(self, session: AsyncSession, query: SearchQuery) -> SearchResult:
         text = query.text[: analysis.MAX_QUERY_CHARS]
-        index = self.client.index(self.uid)
-        body = await self._call(index.search, text, search_params(query))
-        return parse_response(body, query.with_facets)
+        params = search_params(query)
+        facets = [f for f in FACETS if query.with_facets and getattr(query, f)]
+        place = place_filter(query) if query.sort == Sort.RELEVANCE else None
+        if not facets and place is None:
+            index = self.client.index(self.uid)
+            body = await self._call(index.search, text, params)
+            return parse_response(body, query.with_facets)
+        # One multi-search: the search itself, and per facet with ticked values its counts over
+        # the other filters; with a place named, the hits of that place first (a second request
+        # fills the page from elsewhere when the place has too few).
+        queries = [{"indexUid": self.uid, "q": text, **params}]
+        filters: list[str] = params.get("filter", [])
+        if place is not None:
+            queries.append({"indexUid": self.uid, "q": text, **params, "filter": [*filters, place]})
+            queries[0] = {**queries[0], "hitsPerPage": 0}
+        queries += [{"indexUid": self.uid, **facet_params(query, f)} for f in facets]
+        bodies = (await self._call(self.client.multi_search, queries))["results"]
+        result = parse_response(bodies[0], query.with_facets)
+        if place is not None:
+            local = parse_response(bodies[1], False)
+            result.hits = local.hits
+            missing = query.per_page - len(local.hits)
+            if missing > 0 and result.total > local.total:
+                rest = {
+                    "indexUid": self.uid,
+                    "q": text,
+                    **{k: v for k, v in params.items() if k not in ("page", "hitsPerPage")},
+                    "filter": [*filters, f"NOT ({place})"],
+                    "offset": max(0, query.offset - local.total),
+                    "limit": missing,
+                }
+                [other] = (await self._call(self.client.multi_search, [rest]))["results"]
+                result.hits += parse_response(other, False).hits
+        for facet, body in zip(facets, bodies[2 if place else 1 :], strict=True):
+            result.facets[facet] = parse_response(body, True).facets[facet]
+        return result
 
     async def rebuild(
         self,

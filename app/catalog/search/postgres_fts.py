@@ -175,10 +175,11 @@ class PostgresBackend(DatabaseBackend):
         return {word: analysis.closest_typos(word, found) for word, found in candidates.items()}
 
     def _match(
-        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool
+        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool, title: bool = False
     ) -> tuple[str, str]:
-        params["tsq"] = _tsquery(groups)
-        params["tsq_any"] = " | ".join(_lexeme(t) for t in sorted(set().union(*groups)))
+        params["tsq"] = _tsquery(groups, weight=":A" if title else "")
+        terms = {part for group in groups for t in group for part in t.split()}
+        params["tsq_any"] = " | ".join(_lexeme(t) for t in sorted(terms))
         # OFFSET 0 keeps the planner from merging the match into the outer query, so the GIN
         # index finds the matches first. Otherwise a price or date sort may walk that column's
         # index and test every row's vector until a page is full: 76 ms instead of 9 ms for
@@ -188,9 +189,11 @@ class PostgresBackend(DatabaseBackend):
             "",
         )
 
-    def _exact_match(self, exact: list[set[str]], params: dict[str, Any]) -> str:
-        params["tsq_exact"] = _tsquery(exact)
-        return "(d.document @@ CAST(:tsq_exact AS tsquery))"
+    def _contains(
+        self, groups: list[set[str]], params: dict[str, Any], name: str, *, title: bool = False
+    ) -> str:
+        params[name] = _tsquery(groups, weight=":A" if title else "")
+        return f"(d.document @@ CAST(:{name} AS tsquery))"
 
     def _rank_expression(self) -> str:
         # Words found in the title first (weights {D,C,B,A} = {0,0,0,1} count only the title's
@@ -202,8 +205,15 @@ class PostgresBackend(DatabaseBackend):
         )
 
 
-def _tsquery(groups: list[set[str]]) -> str:
-    return " & ".join("(" + " | ".join(_lexeme(t) for t in sorted(g)) + ")" for g in groups)
+def _tsquery(groups: list[set[str]], weight: str = "") -> str:
+    """AND of ORs; a compound reading ("bidari ware") needs both words. ``weight`` ":A"
+    restricts the match to title words."""
+
+    def member(term: str) -> str:
+        parts = [_lexeme(p) + weight for p in term.split()]
+        return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
+
+    return " & ".join("(" + " | ".join(member(t) for t in sorted(g)) + ")" for g in groups)
 
 
 def tsvector_literal(doc: SearchDocument) -> str:

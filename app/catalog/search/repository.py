@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.search.base import SearchDocument
 from app.catalog.search.models import IndexState, SynonymGroup
+from app.catalog.search.places import PlaceRow
 from app.listings import repository as listing_repository
 from app.listings.models import Listing, ListingImage
 from app.reference.models import Category, District, GiTag, OdopProduct, State
@@ -165,3 +166,64 @@ async def bump_index_version(session: AsyncSession) -> None:
     await session.execute(
         update(IndexState).where(IndexState.id == 1).values(version=IndexState.version + 1)
     )
+
+
+async def place_rows(session: AsyncSession) -> list[PlaceRow]:
+    """Every State and district, for the query-understanding gazetteer."""
+    rows = [
+        PlaceRow(state=name, state_slug=slug, state_hi=name_hi)
+        for name, slug, name_hi in await session.execute(
+            select(State.name, State.slug, State.name_hi)
+        )
+    ]
+    districts = await session.execute(
+        select(
+            State.name,
+            State.slug,
+            State.name_hi,
+            District.name,
+            District.slug,
+            District.name_hi,
+            District.lgd_code,
+        ).join(State, State.id == District.state_id)
+    )
+    rows.extend(PlaceRow(*row) for row in districts)
+    return rows
+
+
+async def hindi_facet_labels(session: AsyncSession) -> dict[str, dict[str, str]]:
+    """Facet value -> Hindi name, for the State and category facets."""
+    states = await session.execute(
+        select(State.slug, State.name_hi).where(State.name_hi.is_not(None))
+    )
+    categories = await session.execute(
+        select(Category.slug, Category.name_hi).where(Category.name_hi.is_not(None))
+    )
+    return {
+        "state": {str(slug): str(name) for slug, name in states},
+        "category": {str(slug): str(name) for slug, name in categories},
+    }
+
+
+async def gi_tags_with_listings(session: AsyncSession) -> list[tuple[str, str]]:
+    """(slug, name) of the GI tags that searchable listings carry."""
+    rows = await session.execute(
+        select(GiTag.slug, GiTag.name)
+        .where(
+            GiTag.id.in_(
+                _searchable()
+                .where(Listing.gi_tag_id.is_not(None))
+                .with_only_columns(Listing.gi_tag_id)
+            )
+        )
+        .order_by(GiTag.name)
+    )
+    return [(str(slug), str(name)) for slug, name in rows]
+
+
+async def sample_titles(session: AsyncSession, limit: int) -> list[tuple[str, str]]:
+    """(title, district name) of up to ``limit`` searchable listings, for generated queries."""
+    rows = await session.execute(
+        _document_select().with_only_columns(Listing.title, District.name).limit(limit)
+    )
+    return [(str(title), str(district)) for title, district in rows]

@@ -105,6 +105,12 @@ class FacetValueOut(BaseModel):
     count: int
 
 
+class PlaceOut(BaseModel):
+    label: str
+    state: str = Field(description="State slug, usable as the `state` filter.")
+    district: str | None = Field(description="District key, usable as the `district` filter.")
+
+
 class SearchResponse(BaseModel):
     query: str
     total: int
@@ -114,6 +120,10 @@ class SearchResponse(BaseModel):
     hits: list[HitOut]
     facets: dict[str, list[FacetValueOut]]
     applied: dict[str, object] = Field(description="The filters and sort that were applied.")
+    ignored: list[str] = Field([], description="Query words left out: no product matched them.")
+    preferring: list[PlaceOut] = Field(
+        [], description="Places named in the query: listings from there rank first."
+    )
 
 
 class SuggestResponse(BaseModel):

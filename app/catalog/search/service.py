@@ -7,25 +7,26 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from dataclasses import replace
 
+import meilisearch.errors
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import money
-from app.catalog.search import analysis
+from app.catalog.search import analysis, places, suggestions
 from app.catalog.search import repository as search_repository
 from app.catalog.search.base import SearchBackend, SearchQuery, SearchResult
 from app.catalog.search.database import DatabaseBackend
-from app.catalog.search.meili import MeiliBackend
+from app.catalog.search.meili import MeiliBackend, MeiliSyncError
 from app.catalog.search.models import SynonymGroup
 from app.catalog.search.postgres_fts import PostgresBackend
 from app.catalog.search.schemas import SearchParams
 from app.catalog.search.sqlite_fts import SqliteBackend
 from app.config import Settings, get_settings
 from app.db import utcnow
-from app.errors import NotFound, ValidationFailed
+from app.errors import AppError, NotFound, ValidationFailed
 from app.i18n import gettext as _
-from app.jobs import enqueue, job_handler
+from app.jobs import enqueue
 from app.listings import events
 from app.listings import repository as listing_repository
 from app.money import BASE_CURRENCY
@@ -138,6 +139,25 @@ results_cache = ResultCache()
 _refreshing: dict[tuple[object, ...], asyncio.Task[None]] = {}
 
 
+class SearchUnavailable(AppError):
+    """The search backend failed (Meilisearch down, refusing the key, missing its index): the
+    visitor gets a 503 page or JSON error that says to try again, not a 500."""
+
+    status_code = 503
+    code = "search_unavailable"
+    title = "Search is unavailable for a moment. Please try again shortly."
+
+
+async def _backend_search(
+    backend: SearchBackend, session: AsyncSession, query: SearchQuery
+) -> SearchResult:
+    try:
+        return await _understood_search(session, backend, query)
+    except (meilisearch.errors.MeilisearchError, MeiliSyncError, OSError) as exc:
+        logger.warning("search backend failed", exc_info=True)
+        raise SearchUnavailable() from exc
+
+
 async def search(
     session: AsyncSession,
     query: SearchQuery,
@@ -151,7 +171,7 @@ async def search(
     backend = backend_for(session, settings)
     max_age = settings.search_cache_seconds
     if max_age <= 0:
-        return await backend.search(session, query)
+        return await _backend_search(backend, session, query)
     key = (id(backend), query)
     known = results_cache.known_version(key[0])
     version = await results_cache.index_version(session, key[0])
@@ -168,8 +188,119 @@ async def search(
                     _refresh(refresh_with, backend, key, version, query)
                 )
             return result
-    result = await backend.search(session, query)
+    result = await _backend_search(backend, session, query)
     results_cache.put(key, version, result)
+    return result
+
+
+GAZETTEER_SECONDS = 300.0
+_gazetteer: tuple[float, places.Gazetteer] | None = None
+
+
+async def gazetteer(session: AsyncSession) -> places.Gazetteer:
+    """The State and district names, loaded at most every GAZETTEER_SECONDS per process."""
+    global _gazetteer
+    now = time.monotonic()
+    if _gazetteer is None or now - _gazetteer[0] > GAZETTEER_SECONDS:
+        _gazetteer = (now, places.Gazetteer(await search_repository.place_rows(session)))
+    return _gazetteer[1]
+
+
+_hindi_labels: tuple[float, dict[str, dict[str, str]]] | None = None
+
+
+async def facet_labels(session: AsyncSession, language: str) -> dict[str, dict[str, str]]:
+    """Facet value -> label in ``language`` where the reference data has one (State and category
+    names in Hindi, as the catalog pages show them); loaded at most every GAZETTEER_SECONDS."""
+    global _hindi_labels
+    if language != "hi":
+        return {}
+    now = time.monotonic()
+    if _hindi_labels is None or now - _hindi_labels[0] > GAZETTEER_SECONDS:
+        _hindi_labels = (now, await search_repository.hindi_facet_labels(session))
+    return _hindi_labels[1]
+
+
+def clear_reference_caches() -> None:
+    """Forget the place names, GI tags, labels and popular categories loaded for queries
+    (tests whose catalogs come and go call it)."""
+    global _gazetteer, _gi_names, _hindi_labels
+    _gazetteer = _gi_names = _hindi_labels = None
+    _popular.clear()
+
+
+async def _understood_search(
+    session: AsyncSession, backend: SearchBackend, query: SearchQuery
+) -> SearchResult:
+    result = await _place_search(session, backend, query)
+    if not result.total and query.text.strip() and query.page == 1:
+        result.suggestions = await _suggestions(session, backend, query.text)
+    return result
+
+
+_gi_names: tuple[float, list[tuple[str, str]]] | None = None
+_popular: dict[int, tuple[float, list[tuple[str, str]]]] = {}
+
+
+async def _suggestions(
+    session: AsyncSession, backend: SearchBackend, text: str
+) -> suggestions.Suggestions:
+    """For a search that found nothing: near indexed words, near GI tag and district names,
+    and the categories with the most listings."""
+    global _gi_names
+    now = time.monotonic()
+    if _gi_names is None or now - _gi_names[0] > GAZETTEER_SECONDS:
+        _gi_names = (now, await search_repository.gi_tags_with_listings(session))
+    terms: list[str] = []
+    if isinstance(backend, DatabaseBackend):
+        frequencies = (await backend.lexicon(session)).vocabulary.frequencies
+        terms = suggestions.closest_terms(analysis.query_words(text), frequencies)
+    districts = (await gazetteer(session)).districts
+    by_key = {p.district_key or "": p for p in districts}
+    near_districts = suggestions.near_names(
+        text, [(p.district_key or "", p.district or "") for p in districts]
+    )
+    known = _popular.get(id(backend))
+    if known is None or now - known[0] > GAZETTEER_SECONDS:
+        browse = await backend.search(session, SearchQuery(per_page=1))
+        top = [(v.value, v.label) for v in browse.facets.get("category", [])[:5]]
+        known = _popular[id(backend)] = (now, top)
+    return suggestions.Suggestions(
+        terms=terms,
+        gi_tags=suggestions.near_names(text, _gi_names[1]),
+        districts=[by_key[key] for key, _ in near_districts],
+        categories=known[1],
+    )
+
+
+async def _place_search(
+    session: AsyncSession, backend: SearchBackend, query: SearchQuery
+) -> SearchResult:
+    """Places named in the query become a preference, not words every hit must contain:
+    "mysore silk" searches silk, listings from Mysuru first, then the rest of Karnataka."""
+    words = analysis.query_words(query.text)
+    understanding = (await gazetteer(session)).understand(words) if words else None
+    if understanding is None or not understanding.places:
+        return await backend.search(session, query)
+    found = understanding.places
+    preferred = replace(
+        query,
+        prefer_district=tuple(p.district_key for p in found if p.district_key),
+        prefer_state=tuple(dict.fromkeys(p.state_slug for p in found)),
+    )
+    product = understanding.product_words
+    # The last word is a prefix only if the buyer is still typing it (not a place name).
+    ends_open = words[-1] in product and not query.text.rstrip().endswith(('"', " "))
+    if product:
+        text = " ".join(product) + ("" if ends_open else " ")
+        result = await backend.search(session, replace(preferred, text=text))
+        if result.hits or result.total:
+            result.places, result.product_words = found, product
+            return result
+    # Nothing but places, or product words that match nothing: the places' listings.
+    result = await backend.search(session, replace(preferred, text=understanding.place_text + " "))
+    result.places, result.product_words = found, []
+    result.ignored = product
     return result
 
 
@@ -182,7 +313,7 @@ async def _refresh(
 ) -> None:
     try:
         async with factory() as session:
-            results_cache.put(key, version, await backend.search(session, query))
+            results_cache.put(key, version, await _understood_search(session, backend, query))
     except Exception:  # the entry stays stale; the next request past its age retries
         logger.warning("search cache refresh failed", exc_info=True)
     finally:
@@ -223,11 +354,11 @@ async def suggest(
 # -- keeping the index in step with the catalog ------------------------------------------
 
 
-async def _index_listings(session: AsyncSession, ids: list[int]) -> None:
+async def _index_listings(session: AsyncSession, ids: list[int], settings: Settings) -> None:
     """The database index is updated in the transaction that delivers the change; Meilisearch
     gets a job of its own, so its outages retry only the index write, for as long as needed."""
-    if isinstance(backend_for(session), DatabaseBackend):
-        await sync_listings(session, {"listing_ids": ids})
+    if isinstance(backend_for(session, settings), DatabaseBackend):
+        await sync_listings(session, ids, settings)
         return
     for start in range(0, len(ids), REINDEX_BATCH):
         payload = {"listing_ids": ids[start : start + REINDEX_BATCH]}
@@ -235,23 +366,20 @@ async def _index_listings(session: AsyncSession, ids: list[int]) -> None:
 
 
 @events.on_listing_changed
-async def _listing_changed(session: AsyncSession, listing_id: int) -> None:
-    await _index_listings(session, [listing_id])
+async def _listing_changed(session: AsyncSession, listing_id: int, settings: Settings) -> None:
+    await _index_listings(session, [listing_id], settings)
 
 
 @seller_events.on_seller_changed
-async def _seller_changed(session: AsyncSession, seller_id: int) -> None:
-    await _index_listings(
-        session, await listing_repository.listing_ids_of_seller(session, seller_id)
-    )
+async def _seller_changed(session: AsyncSession, seller_id: int, settings: Settings) -> None:
+    ids = await listing_repository.listing_ids_of_seller(session, seller_id)
+    await _index_listings(session, ids, settings)
 
 
-@job_handler(SYNC_JOB)
-async def sync_listings(session: AsyncSession, payload: dict[str, Any]) -> None:
+async def sync_listings(session: AsyncSession, ids: list[int], settings: Settings) -> None:
     """Write the current state of these listings to the index: searchable ones are upserted,
     the rest (unpublished, deleted, seller suspended) removed. Idempotent."""
-    ids = [int(i) for i in payload["listing_ids"]]
-    backend = backend_for(session)
+    backend = backend_for(session, settings)
     results_cache.clear()
     documents = await search_repository.documents_for(session, ids)
     found = {d.listing_id for d in documents}
@@ -260,9 +388,8 @@ async def sync_listings(session: AsyncSession, payload: dict[str, Any]) -> None:
     await search_repository.bump_index_version(session)
 
 
-@job_handler(SETTINGS_JOB)
-async def apply_settings(session: AsyncSession, payload: dict[str, Any]) -> None:
-    backend = backend_for(session)
+async def apply_settings(session: AsyncSession, settings: Settings) -> None:
+    backend = backend_for(session, settings)
     if isinstance(backend, MeiliBackend):
         await backend.apply_settings(session)
 
@@ -300,6 +427,25 @@ async def reindex(
         await search_repository.bump_index_version(session)
     results_cache.clear()
     return written
+
+
+async def ensure(
+    session_factory: async_sessionmaker[AsyncSession],
+    progress: Callable[[int, int], None],
+    settings: Settings | None = None,
+) -> int | None:
+    """Set the index up, and rebuild it only when it is missing or does not hold exactly the
+    searchable listings (a fresh database, demo data loaded, an index lost or left behind).
+    Returns the documents written, or None when the index was already current. Changes made
+    while the app runs reach the index through jobs, so a restart finds it current."""
+    async with session_factory() as session, session.begin():
+        backend = backend_for(session, settings)
+        expected = await search_repository.searchable_listing_ids(session)
+        current = await backend.holds(session, expected)
+        await backend.ensure_index(session)
+    if current:
+        return None
+    return await reindex(session_factory, progress, settings)
 
 
 # -- synonyms ----------------------------------------------------------------------------

@@ -132,9 +132,10 @@ class SqliteBackend(DatabaseBackend):
             )
 
     def _match(
-        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool
+        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool, title: bool = False
     ) -> tuple[str, str]:
-        params["match"] = _fts_query(groups)
+        query = _fts_query(groups)
+        params["match"] = f"{{title}} : ({query})" if title else query
         score = "bm25(search_listings_fts, 8.0, 1.0)" if scored else "0"
         # The LIMIT keeps SQLite from flattening the subquery, so the full-text match runs first
         # and filters apply to its rows; otherwise the planner may walk a filter's index and
@@ -149,19 +150,27 @@ class SqliteBackend(DatabaseBackend):
     def _rank_expression(self) -> str:
         return "m.score"
 
-    def _exact_match(self, exact: list[set[str]], params: dict[str, Any]) -> str:
-        params["exact_match"] = _fts_query(exact)
+    def _contains(
+        self, groups: list[set[str]], params: dict[str, Any], name: str, *, title: bool = False
+    ) -> str:
+        query = _fts_query(groups)
+        params[name] = f"{{title}} : ({query})" if title else query
         return (
-            "(d.listing_id IN (SELECT rowid FROM search_listings_fts "
-            "WHERE search_listings_fts MATCH :exact_match))"
+            f"(d.listing_id IN (SELECT rowid FROM search_listings_fts "
+            f"WHERE search_listings_fts MATCH :{name}))"
         )
 
 
-def _fts_query(groups: list[set[str]]) -> str:
+def _member(term: str) -> str:
     # Terms hold only [0-9a-z] and Devanagari (see analysis), so quoting them is enough to keep
-    # FTS5 syntax out of anything a user typed.
+    # FTS5 syntax out of anything a user typed. A compound reading needs both its words.
+    parts = term.split()
+    return f'"{parts[0]}"' if len(parts) == 1 else "(" + " AND ".join(f'"{p}"' for p in parts) + ")"
+
+
+def _fts_query(groups: list[set[str]]) -> str:
     return " AND ".join(
-        "(" + " OR ".join(f'"{t}"' for t in sorted(group)) + ")" for group in groups
+        "(" + " OR ".join(_member(t) for t in sorted(group)) + ")" for group in groups
     )
 
 

@@ -11,10 +11,11 @@ from pydantic import ValidationError
 
 from app.catalog.deps import PricesDep
 from app.catalog.search import service
-from app.catalog.search.base import FACETS, FILTER_FIELDS, Sort
+from app.catalog.search.base import FACETS, FILTER_FIELDS, SearchResult, Sort
 from app.catalog.search.schemas import SearchParams, marked_html
 from app.db import SessionDep
 from app.errors import AppError
+from app.i18n import current_language
 from app.i18n import gettext as _
 from app.sellers.service import seller_type_labels
 from app.web import flash, templates_of, verify_csrf
@@ -62,6 +63,7 @@ async def search_page(request: Request, session: SessionDep, prices: PricesDep) 
     result = await service.search(session, query, refresh_with=request.app.state.session_factory)
     pages = max(1, -(-min(result.total, 1000 * params.per_page) // params.per_page))
     selected = {name: set(getattr(params, name)) for name in FACETS}
+    understood = _understood(params, result)
     return templates_of(request).render(
         request,
         "catalog/search/results.html",
@@ -76,8 +78,13 @@ async def search_page(request: Request, session: SessionDep, prices: PricesDep) 
             ],
             "selected": selected,
             "prices": prices,
-            "value_labels": {"seller_type": seller_type_labels()},
+            "value_labels": {
+                **await service.facet_labels(session, current_language()),
+                "seller_type": seller_type_labels(),
+            },
             "had_errors": had_errors,
+            "understood": understood,
+            "suggestions": _suggestion_links(result),
             "sorts": [
                 (Sort.RELEVANCE, _("Best match")),
                 (Sort.PRICE_ASC, _("Price: low to high")),
@@ -97,3 +104,47 @@ async def search_page(request: Request, session: SessionDep, prices: PricesDep) 
             "clear_url": _url(SearchParams(q=params.q)),
         },
     )
+
+
+def _suggestion_links(result: SearchResult) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(heading, [(label, url)]) groups of what to try when nothing matched."""
+    found = result.suggestions
+    if not found:
+        return []
+    groups = [
+        (_("Did you mean"), [(t, _url(SearchParams(q=t))) for t in found.terms]),
+        (_("GI tags"), [(n, _url(SearchParams(gi=[s]))) for s, n in found.gi_tags]),
+        (
+            _("Districts"),
+            [
+                (p.label, _url(SearchParams(district=[p.district_key or ""])))
+                for p in found.districts
+            ],
+        ),
+        (
+            _("Popular categories"),
+            [(n, _url(SearchParams(category=[s]))) for s, n in found.categories],
+        ),
+    ]
+    return [(title, links) for title, links in groups if links]
+
+
+def _understood(params: SearchParams, result: SearchResult) -> dict[str, Any] | None:
+    """ "Silk, preferring Mysuru, Karnataka", with a link per place that makes it a filter."""
+    if not result.places:
+        return None
+    labels = ", ".join(p.label for p in result.places)
+    product = " ".join(result.product_words).capitalize()
+    text = (
+        _("%(product)s, preferring %(places)s", product=product, places=labels)
+        if product
+        else _("Products from %(places)s", places=labels)
+    )
+    links = []
+    for place in result.places:
+        if place.district_key:
+            url = _url(params, q=" ".join(result.product_words), district=[place.district_key])
+        else:
+            url = _url(params, q=" ".join(result.product_words), state=[place.state_slug])
+        links.append((place.label, url))
+    return {"text": text, "only_links": links}

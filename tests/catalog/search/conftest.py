@@ -56,9 +56,11 @@ def fresh_backends() -> Iterator[None]:
     rolled-back transaction)."""
     service._backends.clear()
     service.results_cache.clear()
+    service.clear_reference_caches()
     yield
     service._backends.clear()
     service.results_cache.clear()
+    service.clear_reference_caches()
 
 
 @dataclass
@@ -144,7 +146,7 @@ async def catalog(db: AsyncSession, settings: Settings, app: object) -> AsyncIte
             catalog.suspended,
         )
     ]
-    await service.sync_listings(db, {"listing_ids": ids})
+    await service.sync_listings(db, ids, settings)
     await db.commit()
     yield catalog
     if settings.effective_search_backend == "meilisearch":

@@ -31,6 +31,8 @@ class Stub:
     indexes: set[str] = field(default_factory=set)
     fail_tasks: bool = False
     search_response: dict[str, Any] = field(default_factory=dict)
+    # The answer to each query of a multi-search (by default, search_response).
+    respond: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     _tasks: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def calls(self, method: str | None = None) -> list[tuple[str, str]]:
@@ -101,6 +103,16 @@ class Stub:
             return self.task(parts[1], "documentAdditionOrUpdate")
         if parts[-1] == "search":
             return 200, self.search_response
+        if parts == ["multi-search"]:
+            return 200, {
+                "results": [
+                    {
+                        **(self.respond or (lambda _: self.search_response))(q),
+                        "indexUid": q["indexUid"],
+                    }
+                    for q in request.body["queries"]
+                ]
+            }
         if parts == ["swap-indexes"]:
             return self.task(None, "indexSwap")
         return 404, {"message": "not stubbed", "code": "not_found", "type": "invalid_request"}

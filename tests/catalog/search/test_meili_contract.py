@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.catalog.search import repository as search_repository
 from app.catalog.search import service
@@ -99,6 +99,23 @@ async def test_setup_creates_the_index_and_applies_settings_in_code(
     }
     assert "बनारसी" in settings["synonyms"]["banarasi"]
     assert "banarasi" in settings["synonyms"]["varanasi"]
+    stop_words = [
+        "a",
+        "an",
+        "and",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+    ]
+    assert settings["stopWords"] == stop_words
 
 
 async def test_documents_are_added_and_deleted_by_id(
@@ -146,8 +163,11 @@ async def test_search_payload_and_response_parsing(
     )
     result = await backend.search(db, query)
     [request] = stub.requests
-    assert (request.method, request.path) == ("POST", "/indexes/listings/search")
-    assert request.body == {
+    # Facets with ticked values make it a multi-search (see the next test); the search itself:
+    assert (request.method, request.path) == ("POST", "/multi-search")
+    assert len(request.body["queries"]) == 4  # and the State, district and seller type counts
+    assert request.body["queries"][0] == {
+        "indexUid": "listings",
         "q": "glas",
         "page": 2,
         "hitsPerPage": 10,
@@ -204,31 +224,76 @@ async def test_a_failed_task_raises_so_the_job_retries(
 
 
 async def test_sync_job_retries_until_meilisearch_takes_the_update(
-    stub: Stub, db: AsyncSession, jobs: JobRunner, settings: Settings
+    stub: Stub,
+    db: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
 ) -> None:
-    service.use_settings(
-        settings.model_copy(update={"search_backend": "meilisearch", "meili_url": stub.url})
+    meili = settings.model_copy(update={"search_backend": "meilisearch", "meili_url": stub.url})
+    jobs = JobRunner(session_factory, meili)  # handlers get the settings of their runner
+    owner = await factories.seller(db)
+    listing = await factories.listing(db, owner, title="Glass bangles")
+    events.listing_changed(db, listing.id)
+    await db.commit()
+    stub.fail_tasks = True
+    await jobs.run_until_idle()
+    job = await db.scalar(select(Job).where(Job.kind == service.SYNC_JOB))
+    assert job is not None and job.status == JobStatus.PENDING
+    assert job.attempts == 1 and "MeiliSyncError" in (job.last_error or "")
+    assert job.max_attempts == service.SYNC_MAX_ATTEMPTS
+    stub.fail_tasks = False
+    await db.execute(
+        update(Job).where(Job.id == job.id).values(run_at=utcnow() - timedelta(seconds=1))
     )
-    try:
-        owner = await factories.seller(db)
-        listing = await factories.listing(db, owner, title="Glass bangles")
-        events.listing_changed(db, listing.id)
-        await db.commit()
-        stub.fail_tasks = True
-        await jobs.run_until_idle()
-        job = await db.scalar(select(Job).where(Job.kind == service.SYNC_JOB))
-        assert job is not None and job.status == JobStatus.PENDING
-        assert job.attempts == 1 and "MeiliSyncError" in (job.last_error or "")
-        assert job.max_attempts == service.SYNC_MAX_ATTEMPTS
-        stub.fail_tasks = False
-        await db.execute(
-            update(Job).where(Job.id == job.id).values(run_at=utcnow() - timedelta(seconds=1))
-        )
-        await db.commit()
-        await jobs.run_until_idle()
-        status = await db.scalar(select(Job.status).where(Job.id == job.id))
-        assert status == JobStatus.DONE
-        added = [r for r in stub.requests if r.path.endswith("/documents")]
-        assert len(added) == 2 and added[-1].body[0]["id"] == listing.id
-    finally:
-        service.use_settings(settings)
+    await db.commit()
+    await jobs.run_until_idle()
+    status = await db.scalar(select(Job.status).where(Job.id == job.id))
+    assert status == JobStatus.DONE
+    added = [r for r in stub.requests if r.path.endswith("/documents")]
+    assert len(added) == 2 and added[-1].body[0]["id"] == listing.id
+
+
+async def test_facets_with_ticked_values_are_counted_over_the_other_filters(
+    backend: MeiliBackend, stub: Stub, db: AsyncSession
+) -> None:
+    query = SearchQuery(text="silk", state=("uttar-pradesh", "bihar"), seller_type=("shg",))
+    result = await backend.search(db, query)
+    [request] = stub.requests
+    assert (request.method, request.path) == ("POST", "/multi-search")
+    main, states, seller_types = request.body["queries"]
+    assert main["indexUid"] == "listings" and main["q"] == "silk"
+    assert main["filter"] == ['state_slug IN ["uttar-pradesh", "bihar"]', 'seller_type IN ["shg"]']
+    assert states == {
+        "indexUid": "listings",
+        "q": "silk",
+        "page": 1,
+        "hitsPerPage": 0,
+        "filter": ['seller_type IN ["shg"]'],
+        "facets": ["facet_state"],
+    }
+    assert seller_types["filter"] == ['state_slug IN ["uttar-pradesh", "bihar"]']
+    assert seller_types["facets"] == ["facet_seller_type"]
+    assert [h.listing_id for h in result.hits] == [7]
+    assert [(f.value, f.count) for f in result.facets["state"]] == [("uttar-pradesh", 1)]
+
+
+async def test_a_place_named_in_the_query_comes_first(
+    backend: MeiliBackend, stub: Stub, db: AsyncSession
+) -> None:
+    place = 'district_key IN ["uttar-pradesh/firozabad"] OR state_slug IN ["uttar-pradesh"]'
+    # The place has 1 of 5 hits, so a second request fills the page from elsewhere.
+    stub.respond = lambda q: {**SEARCH_RESPONSE, "totalHits": 1 if q.get("filter") else 5}
+    query = SearchQuery(
+        text="glass", prefer_district=("uttar-pradesh/firozabad",), prefer_state=("uttar-pradesh",)
+    )
+    result = await backend.search(db, query)
+    first, second = stub.requests
+    assert first.path == second.path == "/multi-search"
+    everywhere, local = first.body["queries"]
+    assert everywhere["hitsPerPage"] == 0 and "filter" not in everywhere
+    assert local["filter"] == [place] and local["hitsPerPage"] == 24
+    [rest] = second.body["queries"]
+    assert rest["filter"] == [f"NOT ({place})"]
+    assert (rest["offset"], rest["limit"]) == (0, 23)
+    assert "page" not in rest and "hitsPerPage" not in rest
+    assert len(result.hits) == 2 and result.total == 5

@@ -101,7 +101,7 @@ async def test_every_index_write_bumps_the_version(
     db: AsyncSession, settings: Settings, catalog: Catalog
 ) -> None:
     start = await search_repository.index_version(db)
-    await service.sync_listings(db, {"listing_ids": [catalog.glass.id]})
+    await service.sync_listings(db, [catalog.glass.id], settings)
     assert await search_repository.index_version(db) == start + 1
     group = await service.add_synonyms(db, ["kanch", "glas"])
     await service.remove_synonyms(db, group.id)

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import Settings
 from app.jobs import JobRunner
 from app.listings import events
 from app.listings.models import ListingStatus
@@ -169,20 +170,26 @@ async def test_suggestions_as_you_type(client: httpx.AsyncClient, catalog: Catal
     assert (await client.get("/api/v1/search/suggest")).json()["suggestions"] == []
 
 
-async def test_exact_spelling_ranks_above_typo_matches(
-    client: httpx.AsyncClient, db: AsyncSession, catalog: Catalog
+async def test_exact_words_rank_above_prefixes_and_typos(
+    client: httpx.AsyncClient, db: AsyncSession, catalog: Catalog, settings: Settings
 ) -> None:
     from app.catalog.search import service
     from tests import factories
 
     owner = await factories.seller(db)
-    # A rarer misspelling would win on term rarity alone; typos rank after exact words.
-    misspelt = await factories.listing(db, owner, title="Madhubhani Paintings")
-    exact = [await factories.listing(db, owner, title=f"Madhubani Paintings {n}") for n in range(3)]
-    await service.sync_listings(db, {"listing_ids": [misspelt.id, *(e.id for e in exact)]})
+    misspelt = await factories.listing(db, owner, title="Kalamkaari Paintings")
+    exact = [await factories.listing(db, owner, title=f"Kalamkari Paintings {n}") for n in range(3)]
+    teak = await factories.listing(db, owner, title="Teak Tray")
+    tea = await factories.listing(db, owner, title="Tea Tray")
+    ids_ = [misspelt.id, teak.id, tea.id, *(e.id for e in exact)]
+    await service.sync_listings(db, ids_, settings)
     await db.commit()
-    found = ids(await find(client, q="madhubani"))
-    assert found[-1] == misspelt.id and set(found[:3]) == {e.id for e in exact}
+    # A word the index has is not "corrected" into another one.
+    assert set(ids(await find(client, q="kalamkari"))) == {e.id for e in exact}
+    # A word it lacks matches within its typo budget.
+    assert set(ids(await find(client, q="kalamkarri"))) == {misspelt.id, *(e.id for e in exact)}
+    # The exact word before the words it is a prefix of.
+    assert ids(await find(client, q="tea"))[:2] == [tea.id, teak.id]
 
 
 async def test_a_suspended_seller_disappears_from_search(
@@ -220,3 +227,37 @@ async def test_database_facets_are_capped_and_cut_to_the_most_frequent(
     body = await find(client, sort="newest")
     assert body["total"] == 4 and not body["total_is_exact"]
     assert sum(f["count"] for f in body["facets"]["state"]) == 4
+
+
+async def test_a_place_is_a_preference_and_the_page_says_so(
+    client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    body = await find(client, q="varanasi silk")
+    assert ids(body)[0] == catalog.saree.id and catalog.kanchi.id in ids(body)
+    assert body["preferring"][0]["district"] == "uttar-pradesh/varanasi"
+    page = await client.get("/search", params={"q": "varanasi silk"})
+    assert "Silk, preferring Varanasi, Uttar Pradesh" in page.text
+    assert "district=uttar-pradesh%2Fvaranasi" in page.text
+    body = await find(client, q="glass zzqx")
+    assert ids(body) and body["ignored"] == ["zzqx"]
+
+
+async def test_values_within_a_facet_are_ored_and_count_what_they_would_add(
+    client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    one = await find(client, state="uttar-pradesh")
+    assert one["total"] == 3
+    # Ticking a State leaves the other States on offer, each with the hits it would add.
+    states = {f["value"]: f["count"] for f in one["facets"]["state"]}
+    assert states == {"uttar-pradesh": 3, "karnataka": 1, "tamil-nadu": 1}
+    # Other facets count within the selection.
+    assert {f["value"] for f in one["facets"]["district"]} == {
+        "uttar-pradesh/firozabad",
+        "uttar-pradesh/varanasi",
+    }
+    two = await find(client, state=["uttar-pradesh", "karnataka"])
+    assert two["total"] == 4
+    narrowed = await find(client, state=["uttar-pradesh", "karnataka"], seller_type="shg")
+    assert ids(narrowed) == [catalog.saree.id]
+    states = {f["value"]: f["count"] for f in narrowed["facets"]["state"]}
+    assert states == {"uttar-pradesh": 1}  # the other filters still apply

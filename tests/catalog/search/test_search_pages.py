@@ -53,6 +53,8 @@ async def test_results_page_in_hindi(client: httpx.AsyncClient, catalog: Catalog
     page = await client.get("/search", params={"q": "बनारसी"})
     assert "फ़िल्टर लगाएँ" in page.text
     assert "<mark>Banarasi</mark> Silk Saree" in page.text
+    # Facets name States and categories in Hindi, as the catalog pages do.
+    assert "उत्तर प्रदेश" in page.text
 
 
 async def test_admin_extends_synonyms_and_search_uses_them(
@@ -102,3 +104,18 @@ async def test_the_search_api_is_documented_in_openapi(client: httpx.AsyncClient
     assert {"hits", "total", "facets", "applied"} <= set(response)
     params = {p["name"] for p in operation["parameters"]}
     assert {"q", "state", "district", "gi", "category", "min_price", "sort", "page"} <= params
+
+
+async def test_a_search_that_finds_nothing_suggests_what_to_try(
+    client: httpx.AsyncClient, catalog: Catalog
+) -> None:
+    page = await client.get("/search", params={"q": "firozaabaad glasss"})
+    assert page.status_code == 200
+    assert "Nothing matched" not in page.text  # within typo tolerance
+    page = await client.get("/search", params={"q": "firozabadxyz glazz"})
+    assert "Nothing matched" in page.text
+    # The closest indexed word, the GI tag and district with a near name, popular categories.
+    assert "?q=glass" in page.text
+    assert "gi=firozabad-glass" in page.text
+    assert "district=uttar-pradesh%2Ffirozabad" in page.text
+    assert "Popular categories" in page.text

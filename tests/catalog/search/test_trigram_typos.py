@@ -84,9 +84,9 @@ async def test_typo_matches_are_looked_up_in_the_table_within_the_budget(
         "kanthe": ["kanthi", "kantha"],  # equally close: the more frequent first
         "patachitar": ["pattachitra"],  # 10 letters allow two typos
     }
-    typos, exact = await backend.plan(db, "phulkri kanthe")
-    assert typos == [{"phulkri", "phulkari"}, {"kanthe", "kanthi", "kantha"}]
-    assert exact == [{"phulkri"}, {"kanthe"}]
+    plans = await backend.plan(db, "phulkri kanthe")
+    assert [p.group(2) for p in plans] == [{"phulkri", "phulkari"}, {"kanthe", "kanthi", "kantha"}]
+    assert [p.group(0) for p in plans] == [{"phulkri"}, {"kanthe"}]
 
 
 async def test_the_true_neighbour_is_found_among_many_trigram_lookalikes(
@@ -121,11 +121,11 @@ async def test_one_statement_finds_the_typo_candidates_of_every_word(
     sync_engine = db.get_bind()
     event.listen(sync_engine, "before_cursor_execute", record)
     try:
-        typos, _ = await backend.plan(db, "firozbad glsas chanapatna toy")
+        plans = await backend.plan(db, "firozbad glsas chanapatna toy")
     finally:
         event.remove(sync_engine, "before_cursor_execute", record)
     assert len(statements) == 1 and "<->" in statements[0]
-    assert typos[:3] == [
+    assert [p.group(2) for p in plans[:3]] == [
         {"firozbad", "firozabad"},
         {"glsas", "glsa", "glass"},  # the word, its plural fold, its correction
         {"chanapatna", "channapatna"},
