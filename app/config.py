@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     smtp_url: str = ""
     mail_from: str = "ODOP Bazaar <no-reply@odop-bazaar.local>"
     smtp_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Text messages: a folder in development (listed at /dev/sms), an HTTP gateway when set.
+    sms_dir: Path = PROJECT_ROOT / "var" / "sms"
+    sms_gateway_url: str = ""
+    sms_gateway_api_key: str = ""
+    sms_gateway_format: Literal["json", "form"] = "json"
+    sms_sender: str = "ODOPBZ"
+    sms_timeout_seconds: float = Field(default=10.0, gt=0)
+    phone_code_minutes: int = Field(default=10, ge=1, le=60)
+    phone_codes_per_number_hour: int = Field(default=5, ge=1)
+    phone_codes_per_ip_hour: int = Field(default=30, ge=1)
     session_idle_minutes: int = Field(default=720, ge=1)
     session_absolute_hours: int = Field(default=168, ge=1)
     password_reset_minutes: int = Field(default=60, ge=5)

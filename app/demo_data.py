@@ -78,6 +78,14 @@ SELLER_SUFFIX = {
     SellerType.COOPERATIVE: "Cooperative Society",
     SellerType.MSME: "Enterprises",
 }
+# How a description names each seller type (never the internal enum value).
+SELLER_KIND = {
+    SellerType.ARTISAN: "artisan",
+    SellerType.SHG: "women's self-help group",
+    SellerType.FPO: "farmer producer organisation",
+    SellerType.COOPERATIVE: "cooperative",
+    SellerType.MSME: "small enterprise",
+}
 EXPORT_MARKETS = ["US", "GB", "AE", "DE", "FR", "CA", "AU", "SG", "NL", "JP"]
 EXPORT_ZONE_RATES = {
     "south-asia": 900,
@@ -300,7 +308,7 @@ def _listing_values(
     export_ready = seller.export_ready and category != "services"
     description = (
         f"{product.name} made in {district.name}, the One District One Product of the district. "
-        f"Sold by {seller.display_name}, a demo {seller.seller_type.value.upper()} seller. "
+        f"Sold by {seller.display_name}, an invented {SELLER_KIND[seller.seller_type]}. "
         f"{'Carries the registered Geographical Indication. ' if product.gi_tag_id else ''}"
         "This is demo data: the seller, price and stock are invented for the demonstration."
     )

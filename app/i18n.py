@@ -83,3 +83,11 @@ def localized_name(obj: object, field: str = "name") -> str:
         if translated:
             return str(translated)
     return value
+
+
+def country_names(codes: list[str]) -> str:
+    """ISO 3166 codes as country names in the current language: "United States, Japan"."""
+    from babel import Locale
+
+    territories = Locale.parse(current_language()).territories
+    return ", ".join(territories.get(code.upper(), code) for code in codes)

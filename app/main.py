@@ -27,6 +27,7 @@ from starlette.types import Scope
 
 from app import preferences
 from app.accounts import api as accounts_api
+from app.accounts import phone_views as accounts_phone_views
 from app.accounts import views as accounts_views
 from app.accounts.deps import require_admin, require_user
 from app.accounts.errors import SignInRequired
@@ -57,8 +58,10 @@ from app.orders.payments import views as payment_views
 from app.orders.payments import webhook as payments_webhook
 from app.page_cache import PageCacheMiddleware
 from app.sellers import admin_views as seller_admin_views
+from app.sellers import start_views as sellers_start_views
 from app.sellers import views as sellers_views
 from app.sellers.uploads import BodyLimitMiddleware
+from app.sms import dev_router as dev_sms_router
 from app.storage import LocalStorage
 from app.web import (
     CONTENT_SECURITY_POLICY,
@@ -324,6 +327,8 @@ def create_app(
     app.include_router(search_views.router)
     app.include_router(search_api.router)
     app.include_router(accounts_views.public_router)
+    app.include_router(accounts_phone_views.router)
+    app.include_router(sellers_start_views.router)
     app.include_router(accounts_views.account_router, dependencies=[Depends(require_user)])
     app.include_router(accounts_api.router, dependencies=[Depends(require_user)])
     # Sellers: onboarding (/sell), dashboard (/seller), verification (/admin), seller API.
@@ -355,6 +360,7 @@ def create_app(
     app.include_router(ledger_api.router, dependencies=[Depends(require_user)])
     if settings.env != "production":
         app.include_router(dev_mail_router)
+        app.include_router(dev_sms_router)
     # Added late, so it is an outer layer: a hit skips the others (bodies are kept gzipped).
     app.add_middleware(
         PageCacheMiddleware,

@@ -25,6 +25,7 @@ from app.errors import CsrfFailed
 from app.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGES,
+    country_names,
     current_language,
     localized_name,
     negotiate,
@@ -151,6 +152,7 @@ def build_environment() -> Environment:
     env.globals["localized"] = localized_name
     env.filters["inr"] = format_inr
     env.filters["date"] = format_date
+    env.filters["country_names"] = country_names
     return env
 
 

@@ -124,6 +124,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         media_dir=tmp_path / "media",
         mail_dir=tmp_path / "mail",
+        sms_dir=tmp_path / "sms",
         run_jobs_in_process=False,
         page_cache_seconds=0,  # tests that change data between requests expect fresh pages
         log_json=False,

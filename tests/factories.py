@@ -156,7 +156,7 @@ async def onboarded_seller(
             address="12 Kanch Mandi, Firozabad",
             pin_code="283203",
             phone="9876543210",
-            email=owner.email,
+            email=owner.email or "",
             languages=["Hindi"],
         ),
     )

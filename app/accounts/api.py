@@ -18,10 +18,12 @@ async def me(request: Request, user: CurrentUser) -> Me:
     return Me(
         id=user.id,
         email=user.email,
+        phone=user.phone,
         display_name=user.display_name,
         role=user.role,
         language=user.language,
         email_verified=user.email_verified_at is not None,
+        phone_verified=user.phone_verified_at is not None,
         created_at=user.created_at,
         token_scopes=sorted(token.scope_set) if token else [],
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,6 +63,9 @@ async def compose(
     base = settings.base_url.rstrip("/")
     greeting = _("Hello %(name)s,", name=user.display_name)
     signature = _("ODOP Bazaar")
+    if user.email is None and kind != CHANGE_EMAIL:
+        return None  # an account made by mobile number has no address to write to
+    to = user.email or ""
     if kind == VERIFY_EMAIL:
         if user.email_verified_at is not None:
             return None
@@ -73,8 +77,10 @@ async def compose(
             "Please confirm your email address for ODOP Bazaar by opening this link:",
         )
         link = f"{base}/account/verify/{secret}"
+        if payload.get("next"):
+            link += "?next=" + quote(str(payload["next"]), safe="/")
         note = _("If you did not create an account, you can ignore this email.")
-        return Mail(user.email, subject, f"{greeting}\n\n{body}\n{link}\n\n{note}\n\n{signature}\n")
+        return Mail(to, subject, f"{greeting}\n\n{body}\n{link}\n\n{note}\n\n{signature}\n")
     if kind == RESET_PASSWORD:
         minutes = settings.password_reset_minutes
         secret = await _new_token(
@@ -88,7 +94,7 @@ async def compose(
         )
         link = f"{base}/account/reset/{secret}"
         note = _("If this was not you, ignore this email: your password stays as it is.")
-        return Mail(user.email, subject, f"{greeting}\n\n{body}\n{link}\n\n{note}\n\n{signature}\n")
+        return Mail(to, subject, f"{greeting}\n\n{body}\n{link}\n\n{note}\n\n{signature}\n")
     if kind == CHANGE_EMAIL:
         new_email = str(payload["new_email"])
         secret = await _new_token(
@@ -113,5 +119,5 @@ async def compose(
             "If this was not you, reset your password now: %(link)s",
             link=f"{base}/account/forgot-password",
         )
-        return Mail(user.email, subject, f"{greeting}\n\n{body}\n\n{note}\n\n{signature}\n")
+        return Mail(to, subject, f"{greeting}\n\n{body}\n\n{note}\n\n{signature}\n")
     raise ValueError(f"unknown account email kind {kind!r}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, TimestampMixin, str_enum, utcnow
@@ -28,18 +28,29 @@ class User(TimestampMixin, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # An account has an email address, a mobile number, or both (a CHECK keeps one of them).
+    # Accounts made by mobile number have no password: they sign in with a texted code.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(16), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"), default=Role.BUYER)
     language: Mapped[str] = mapped_column(String(8), default="en")
     is_active: Mapped[bool] = mapped_column(default=True)
     email_verified_at: Mapped[datetime | None]
+    phone_verified_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
+
+    __table_args__ = (CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="contact"),)
 
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def contact(self) -> str:
+        """How the account is known: its email address, else its mobile number."""
+        return self.email or self.phone or ""
 
 
 class UserSession(Base):
@@ -109,3 +120,29 @@ class SignInThrottle(Base):
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[datetime]
     last_failure_at: Mapped[datetime]
+
+
+class PhoneCodePurpose(enum.StrEnum):
+    SIGN_UP = "sign_up"
+    SIGN_IN = "sign_in"
+
+
+class PhoneCode(Base):
+    """A one-time code texted to a mobile number. Only an HMAC of the code is stored (keyed by
+    the secret key: six digits are too few for a bare hash to protect). A sign-up keeps the
+    name here until the code proves the number, so no account exists for an unproven number."""
+
+    __tablename__ = "phone_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16), index=True)
+    purpose: Mapped[PhoneCodePurpose] = mapped_column(
+        str_enum(PhoneCodePurpose, "phone_code_purpose")
+    )
+    code_hash: Mapped[str | None] = mapped_column(String(64))  # set when the text is sent
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -13,6 +13,7 @@ from sqlalchemy.sql import case
 from app.accounts.models import (
     ApiToken,
     EmailToken,
+    PhoneCode,
     SignInThrottle,
     TokenPurpose,
     User,
@@ -23,6 +24,10 @@ from app.accounts.throttle import WINDOW
 
 async def user_by_email(session: AsyncSession, email: str) -> User | None:
     return await session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+
+
+async def user_by_phone(session: AsyncSession, phone: str) -> User | None:
+    return await session.scalar(select(User).where(User.phone == phone))
 
 
 async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
@@ -110,6 +115,28 @@ async def recent_email_tokens(
             )
         )
         or 0
+    )
+
+
+# Texted codes -----------------------------------------------------------------------------------
+
+
+async def live_phone_code(session: AsyncSession, phone: str, now: datetime) -> PhoneCode | None:
+    """The newest unused, unexpired code of a number (older ones are retired when one is sent)."""
+    return await session.scalar(
+        select(PhoneCode)
+        .where(PhoneCode.phone == phone, PhoneCode.used_at.is_(None), PhoneCode.expires_at > now)
+        .order_by(PhoneCode.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+
+
+async def retire_phone_codes(session: AsyncSession, phone: str, now: datetime) -> None:
+    await session.execute(
+        update(PhoneCode)
+        .where(PhoneCode.phone == phone, PhoneCode.used_at.is_(None))
+        .values(used_at=now)
     )
 
 
@@ -203,6 +230,9 @@ async def purge(session: AsyncSession, now: datetime, idle_cutoff: datetime) -> 
             delete(EmailToken).where(
                 (EmailToken.expires_at <= now) | EmailToken.used_at.is_not(None)
             )
+        ),
+        "phone_codes": await session.execute(
+            delete(PhoneCode).where((PhoneCode.expires_at <= now) | PhoneCode.used_at.is_not(None))
         ),
         "throttles": await session.execute(
             delete(SignInThrottle).where(SignInThrottle.window_started_at <= now - WINDOW)

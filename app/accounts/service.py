@@ -98,9 +98,11 @@ async def register(
     display_name: str,
     language: str = "en",
     role: Role = Role.BUYER,
+    next_path: str = "",
     client: Client | None = None,
 ) -> User:
-    """Create an account and email a verification link (after commit, by a job).
+    """Create an account and email a verification link (after commit, by a job); the link
+    leads on to ``next_path`` (a same-site path) after confirming.
 
     With a ``client`` (a registration from the web), every attempt counts against the IP and
     the email (``throttle.REGISTRATION_RULES``); over the limit, ``TooManyAttempts`` is raised
@@ -129,7 +131,10 @@ async def register(
     )
     session.add(user)
     await session.flush()
-    emails.queue(session, emails.VERIFY_EMAIL, user.id)
+    if next_path:
+        emails.queue(session, emails.VERIFY_EMAIL, user.id, next=next_path)
+    else:
+        emails.queue(session, emails.VERIFY_EMAIL, user.id)
     return user
 
 
@@ -255,7 +260,11 @@ async def sign_in(
         await asyncio.to_thread(passwords.verify_dummy, password)
         ok = False
     else:
-        ok = await _verify(user.password_hash, password) and user.is_active
+        ok = (
+            user.password_hash is not None
+            and await _verify(user.password_hash, password)
+            and user.is_active
+        )
     if not ok or user is None:
         failed = set(checked.values())
         if known_device:  # still counts towards the account, which slows any other guesser
@@ -272,7 +281,7 @@ async def sign_in(
             *([rules["device"].key(client.device_id)] if client.device_id else []),
         ],
     )
-    if passwords.needs_rehash(user.password_hash):
+    if user.password_hash is not None and passwords.needs_rehash(user.password_hash):
         user.password_hash = await _hash(password)
     token = await start_session(session, settings, user, client, old_session_token)
     device_id = client.device_id if known_device and client.device_id else secrets.token_hex(16)
@@ -346,6 +355,8 @@ async def change_password(
 ) -> str:
     """Requires the current password. Ends every session of the user (other browsers are signed
     out) and returns a fresh session token for this browser."""
+    if user.password_hash is None:
+        raise FieldError("current_password", _("Your account signs in with texted codes."))
     if not await _verify(user.password_hash, current):
         raise FieldError("current_password", _("Your current password is not correct."))
     check_password_rules(new, "new_password")
@@ -450,10 +461,10 @@ async def request_email_change(
     session: AsyncSession, user: User, *, new_email: str, password: str
 ) -> None:
     """Needs the password; the new address must confirm by its link before it is used."""
-    if not await _verify(user.password_hash, password):
+    if user.password_hash is None or not await _verify(user.password_hash, password):
         raise FieldError("email_password", _("Your current password is not correct."))
     email = normalise_email(new_email, "new_email")
-    if email.lower() == user.email.lower():
+    if user.email is not None and email.lower() == user.email.lower():
         raise FieldError("new_email", _("That is already your email address."))
     if await repository.user_by_email(session, email) is not None:
         raise FieldError("new_email", _("Another account already uses that email address."))

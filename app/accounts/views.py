@@ -106,6 +106,9 @@ async def sign_in_redirect(request: Request, exc: Exception) -> Response:
     path = request.app.url_path_for("account_sign_in")
     if not exc.next_path:
         return _redirect(path)
+    if exc.next_path == "/sell" or exc.next_path.startswith(("/sell/", "/sell?")):
+        # Someone who wants to sell may have no account yet: offer both, not just sign-in.
+        path = request.app.url_path_for("sell_start")
     return _redirect(f"{path}?next={quote(exc.next_path, safe='/')}")
 
 
@@ -129,10 +132,12 @@ def _render_register(
 
 
 @public_router.get("/account/register", name="account_register")
-async def register_form(request: Request, user: OptionalUser) -> Response:
+async def register_form(
+    request: Request, user: OptionalUser, next: Annotated[str, Query(max_length=2000)] = ""
+) -> Response:
     if user is not None:
-        return _redirect(request.app.url_path_for("account_settings"))
-    return _render_register(request, {}, {})
+        return _redirect(safe_next(next) if next else request.app.url_path_for("account_settings"))
+    return _render_register(request, {"next": safe_next(next) if next else ""}, {})
 
 
 @public_router.post("/account/register")
@@ -142,8 +147,10 @@ async def register(
     display_name: Annotated[str, Form(max_length=200)] = "",
     email: Email = "",
     password: Password = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    values = {"display_name": display_name, "email": email}
+    next_path = safe_next(next) if next else ""
+    values = {"display_name": display_name, "email": email, "next": next_path}
     client = client_of(request)
     try:
         user = await service.register(
@@ -152,6 +159,7 @@ async def register(
             password=password,
             display_name=display_name,
             language=current_language(),
+            next_path=next_path,
             client=client,
         )
     except TooManyAttempts as exc:
@@ -176,7 +184,7 @@ async def register(
             email=user.email,
         ),
     )
-    response = _redirect(request.app.url_path_for("account_settings"))
+    response = _redirect(next_path or request.app.url_path_for("account_settings"))
     set_session_cookie(request, response, token)
     return response
 
@@ -278,10 +286,15 @@ async def sign_out(request: Request, session: SessionDep) -> Response:
 
 
 @public_router.get("/account/verify/{token}", name="account_verify")
-async def verify_email(request: Request, session: SessionDep, token: str) -> Response:
+async def verify_email(
+    request: Request,
+    session: SessionDep,
+    token: str,
+    next: Annotated[str, Query(max_length=2000)] = "",
+) -> Response:
     user = await service.confirm_email(session, token)
     flash(request, _("Thank you: %(email)s is confirmed.", email=user.email))
-    response = _redirect(request.app.url_path_for("account_settings"))
+    response = _redirect(safe_next(next) if next else request.app.url_path_for("account_settings"))
     response.headers.update(NO_STORE)
     return response
 

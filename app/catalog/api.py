@@ -156,7 +156,13 @@ async def list_gi_tags(
 ) -> schemas.GiPage:
     state = await _state_param(session, cache, query.state)
     tags, pages = await service.gi_directory(
-        session, cache, state=state, goods_class=query.goods_class, page=query.page
+        session,
+        cache,
+        state=state,
+        goods_class=query.goods_class,
+        page=query.page,
+        with_listings_only=False,
+        by_listings=False,
     )
     categories = {c.id: c.slug for c in await service.all_categories(session)}
     return schemas.GiPage(

@@ -67,10 +67,11 @@ class GiRef:
     slug: str
     name: str
     name_hi: str | None
+    goods_class: GoodsClass
 
     @classmethod
     def of(cls, gi: GiTag) -> GiRef:
-        return cls(gi.id, gi.slug, gi.name, gi.name_hi)
+        return cls(gi.id, gi.slug, gi.name, gi.name_hi, gi.goods_class)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,7 @@ class OdopProductRow:
     name: str
     name_hi: str | None
     story: str
+    story_hi: str | None
     category: CategoryRow | None
     gi_tag: GiRef | None
     district: DistrictRef | None
@@ -117,6 +119,7 @@ class OdopProductRow:
             product.name,
             product.name_hi,
             product.story,
+            product.story_hi,
             CategoryRow.of(category) if category else None,
             GiRef.of(gi_tag) if gi_tag else None,
             DistrictRef.of(district) if district else None,
@@ -132,6 +135,8 @@ class DistrictRow:
     name_hi: str | None
     lgd_code: int | None
     odop_products: tuple[OdopProductRow, ...]
+    story: str | None
+    story_hi: str | None
 
     @classmethod
     def of(cls, district: District) -> DistrictRow:
@@ -144,6 +149,8 @@ class DistrictRow:
             district.name_hi,
             district.lgd_code,
             tuple(OdopProductRow.of(p) for p in products),
+            district.story,
+            district.story_hi,
         )
 
 
@@ -156,6 +163,7 @@ class GiTagRow:
     goods_class: GoodsClass
     goods_class_as_listed: str
     country: str
+    source_serial_no: int | None
     states: tuple[StateRow, ...]
 
     @classmethod
@@ -169,6 +177,7 @@ class GiTagRow:
             gi.goods_class,
             gi.goods_class_as_listed,
             gi.country,
+            gi.source_serial_no,
             tuple(StateRow.of(s) for s in states),
         )
 

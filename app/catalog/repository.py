@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, or_, select, text, tuple_
+from sqlalchemy import Select, and_, case, func, literal, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.listings import repository as listing_repository
-from app.listings.models import Listing
+from app.listings.models import Listing, ListingImage
 from app.reference.models import (
     Category,
     District,
@@ -22,7 +22,7 @@ from app.reference.models import (
     OdopProduct,
     State,
 )
-from app.sellers.models import ClaimStatus, Seller, SellerGiClaim
+from app.sellers.models import ClaimStatus, Seller, SellerGiClaim, SellerMember, SellerStatus
 
 # Reference data ----------------------------------------------------------------------------------
 
@@ -103,6 +103,14 @@ async def district_by_slug(session: AsyncSession, state_id: int, slug: str) -> D
             selectinload(District.odop_products).selectinload(OdopProduct.gi_tag),
             selectinload(District.odop_products).selectinload(OdopProduct.category),
         )
+    )
+
+
+async def district_with_products(session: AsyncSession, district_id: int) -> District | None:
+    return await session.scalar(
+        select(District)
+        .where(District.id == district_id)
+        .options(joinedload(District.state), selectinload(District.odop_products))
     )
 
 
@@ -188,6 +196,14 @@ async def gi_tags(
     return list(rows.all()), int(total)
 
 
+async def all_gi_tags(
+    session: AsyncSession, *, state_id: int | None = None, goods_class: GoodsClass | None = None
+) -> list[GiTag]:
+    """Every GI tag matching the filters, with its States (a few hundred rows at most)."""
+    query = _gi_query(state_id, goods_class).options(selectinload(GiTag.states))
+    return list((await session.scalars(query.order_by(GiTag.name, GiTag.id))).all())
+
+
 async def gi_tags_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[GiTag]:
     if not ids:
         return []
@@ -224,6 +240,7 @@ class ListingQuery:
     district_id: int | None = None
     gi_tag_id: int | None = None
     category_id: int | None = None
+    seller_id: int | None = None
     min_price_paise: int | None = None
     max_price_paise: int | None = None
     export_ready: bool | None = None
@@ -241,6 +258,7 @@ SORT_COLUMNS: dict[str, tuple[Any, bool]] = {
 def _card_options() -> list[Any]:
     return [
         selectinload(Listing.images),
+        joinedload(Listing.seller),
         joinedload(Listing.district),
         joinedload(Listing.state),
         joinedload(Listing.gi_tag),
@@ -262,6 +280,8 @@ async def public_listings(session: AsyncSession, query: ListingQuery, limit: int
         conditions += [Listing.gi_tag_id == query.gi_tag_id, listing_repository.has_verified_gi()]
     if query.category_id is not None:
         conditions.append(Listing.category_id == query.category_id)
+    if query.seller_id is not None:
+        conditions.append(Listing.seller_id == query.seller_id)
     if query.min_price_paise is not None:
         conditions.append(Listing.price_paise >= query.min_price_paise)
     if query.max_price_paise is not None:
@@ -314,6 +334,102 @@ async def public_listing_slugs_like(session: AsyncSession, prefix: str, n: int) 
         .limit(n)
     )
     return list(rows.all())
+
+
+# ODOP product cards and seller pages --------------------------------------------------------------
+
+
+async def odop_listing_stats(
+    session: AsyncSession, product_ids: Sequence[int]
+) -> dict[int, tuple[int, int, int]]:
+    """ODOP product id -> (verified sellers, lowest and highest price in paise) of its public
+    listings (public implies a verified seller)."""
+    if not product_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            Listing.odop_product_id,
+            func.count(func.distinct(Listing.seller_id)),
+            func.min(Listing.price_paise),
+            func.max(Listing.price_paise),
+        )
+        .where(Listing.odop_product_id.in_(product_ids), listing_repository.is_public())
+        .group_by(Listing.odop_product_id)
+    )
+    return {
+        pid: (int(sellers), int(low), int(high))
+        for pid, sellers, low, high in rows.all()
+        if pid is not None
+    }
+
+
+async def odop_listing_photos(
+    session: AsyncSession, product_ids: Sequence[int]
+) -> dict[int, tuple[str, str, str]]:
+    """ODOP product id -> (thumbnail key, alt text, listing title) of its best public listing
+    with a photo: GI-verified first, then the newest. One query for all the products."""
+    if not product_ids:
+        return {}
+    verified = listing_repository.has_verified_gi()
+    ranked = (
+        select(
+            Listing.odop_product_id.label("product_id"),
+            ListingImage.thumb_key,
+            ListingImage.alt,
+            Listing.title,
+            func.row_number()
+            .over(
+                partition_by=Listing.odop_product_id,
+                order_by=[
+                    case((and_(Listing.gi_tag_id.is_not(None), verified), 0), else_=1),
+                    Listing.published_at.desc(),
+                    Listing.id.desc(),
+                    ListingImage.position,
+                ],
+            )
+            .label("rank"),
+        )
+        .join(ListingImage, ListingImage.listing_id == Listing.id)
+        .where(Listing.odop_product_id.in_(product_ids), listing_repository.is_public())
+        .subquery()
+    )
+    rows = await session.execute(
+        select(ranked.c.product_id, ranked.c.thumb_key, ranked.c.alt, ranked.c.title).where(
+            ranked.c.rank == 1
+        )
+    )
+    return {pid: (thumb, alt, title) for pid, thumb, alt, title in rows.all() if pid is not None}
+
+
+async def public_seller_by_slug(session: AsyncSession, slug: str) -> Seller | None:
+    """A verified seller with its place loaded; None for any other status."""
+    return await session.scalar(
+        select(Seller)
+        .where(Seller.slug == slug, Seller.status == SellerStatus.VERIFIED)
+        .options(
+            joinedload(Seller.district),
+            joinedload(Seller.state),
+        )
+    )
+
+
+async def public_members(session: AsyncSession, seller_id: int) -> list[SellerMember]:
+    rows = await session.scalars(
+        select(SellerMember)
+        .where(SellerMember.seller_id == seller_id, SellerMember.show_publicly.is_(True))
+        .order_by(SellerMember.name, SellerMember.id)
+    )
+    return list(rows.all())
+
+
+async def verified_claims(session: AsyncSession, seller_id: int) -> list[SellerGiClaim]:
+    rows = await session.scalars(
+        select(SellerGiClaim)
+        .where(SellerGiClaim.seller_id == seller_id, SellerGiClaim.status == ClaimStatus.VERIFIED)
+        .options(joinedload(SellerGiClaim.gi_tag))
+        .order_by(SellerGiClaim.id)
+    )
+    return list(rows.unique().all())
 
 
 async def verified_gi_pairs(

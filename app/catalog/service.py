@@ -18,13 +18,15 @@ from app.catalog.cache import TtlCache
 from app.catalog.cached import DistrictRow, GiTagRow, OdopProductRow, StateRow
 from app.catalog.repository import ListingQuery
 from app.db import utcnow
-from app.errors import NotFound, ValidationFailed
+from app.errors import FormErrors, NotFound, ValidationFailed
+from app.i18n import gettext as _
 from app.inputs import MAX_BIGINT, MAX_INT
 from app.listings import sale_terms as listing_sale_terms
 from app.listings.models import Listing
 from app.listings.sale_models import SaleUnit
 from app.rates import service as fx
 from app.reference.models import Category, District, GiTag, GoodsClass, OdopProduct, State
+from app.sellers.models import Seller, SellerGiClaim, SellerMember
 
 PAGE_SIZE = 24
 GI_PAGE_SIZE = 60
@@ -94,6 +96,7 @@ class Place:
     detail_hi: str | None = None
     count: int = 0
     extra: int = 0
+    photo: str | None = None  # a thumbnail key (featured districts)
 
 
 @dataclass(frozen=True)
@@ -126,10 +129,17 @@ async def home(session: AsyncSession, cache: TtlCache) -> Home:
         top_gi = sorted(totals.by_gi, key=lambda g: (-totals.by_gi[g], g))[:FEATURED]
         gi_tags = await repository.gi_tags_by_ids(session, top_gi)
         gi_tags.sort(key=lambda g: (-totals.by_gi[g.id], g.id))
+        first_products = [d.odop_products[0].id for d in districts if d.odop_products]
+        photos = await repository.odop_listing_photos(session, first_products)
         return Home(
             states=states,
             featured_districts=tuple(
-                _district_place(d, totals.by_district[d.id]) for d in districts
+                _district_place(
+                    d,
+                    totals.by_district[d.id],
+                    photos.get(d.odop_products[0].id, (None,))[0] if d.odop_products else None,
+                )
+                for d in districts
             ),
             featured_gi=tuple(_gi_place(g, totals.by_gi[g.id]) for g in gi_tags),
             categories=tuple(
@@ -141,7 +151,7 @@ async def home(session: AsyncSession, cache: TtlCache) -> Home:
     return await cache.get("home", compute, session)
 
 
-def _district_place(district: District, count: int) -> Place:
+def _district_place(district: District, count: int, photo: str | None = None) -> Place:
     product = district.odop_products[0] if district.odop_products else None
     return Place(
         district.slug,
@@ -153,6 +163,7 @@ def _district_place(district: District, count: int) -> Place:
         detail=product.name if product else "",
         detail_hi=product.name_hi if product else None,
         count=count,
+        photo=photo,
     )
 
 
@@ -303,17 +314,23 @@ async def gi_directory(
     state: StateRow | None,
     goods_class: GoodsClass | None,
     page: int,
+    with_listings_only: bool = True,
+    by_listings: bool = True,
 ) -> tuple[list[tuple[GiTag, int]], int]:
-    """A page of GI tags with their verified listing counts, and the number of pages."""
+    """A page of GI tags with their verified listing counts, most listings first, and the
+    number of pages. By default only GIs that have listings; ``with_listings_only=False`` shows
+    every registered GI (those without listings follow, A-Z); ``by_listings=False`` keeps A-Z."""
     totals = await counts(session, cache)
-    tags, total = await repository.gi_tags(
-        session,
-        state_id=state.id if state else None,
-        goods_class=goods_class,
-        limit=GI_PAGE_SIZE,
-        offset=(page - 1) * GI_PAGE_SIZE,
+    tags = await repository.all_gi_tags(
+        session, state_id=state.id if state else None, goods_class=goods_class
     )
-    return [(g, totals.by_gi.get(g.id, 0)) for g in tags], max(1, -(-total // GI_PAGE_SIZE))
+    if with_listings_only:
+        tags = [g for g in tags if totals.by_gi.get(g.id, 0) > 0]
+    if by_listings:
+        tags.sort(key=lambda g: -totals.by_gi.get(g.id, 0))  # stable: A-Z within a count
+    pages = max(1, -(-len(tags) // GI_PAGE_SIZE))
+    chosen = tags[(page - 1) * GI_PAGE_SIZE : page * GI_PAGE_SIZE]
+    return [(g, totals.by_gi.get(g.id, 0)) for g in chosen], pages
 
 
 async def odop_products_of_gi(
@@ -325,6 +342,106 @@ async def odop_products_of_gi(
         )
 
     return await cache.get(f"gi-odop:{gi.id}", compute, session)
+
+
+# District product cards --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OdopCard:
+    """What a district page says about one of its ODOP products."""
+
+    product: OdopProductRow
+    sellers: int = 0  # verified sellers with a public listing of it
+    low_paise: int | None = None
+    high_paise: int | None = None
+    photo_key: str | None = None
+    photo_alt: str = ""
+
+
+async def odop_cards(session: AsyncSession, district: DistrictRow) -> list[OdopCard]:
+    """One card per ODOP product of the district: two small queries per page, not per card."""
+    products = list(district.odop_products)
+    ids = [p.id for p in products]
+    stats = await repository.odop_listing_stats(session, ids)
+    photos = await repository.odop_listing_photos(session, ids)
+    cards = []
+    for product in products:
+        sellers, low, high = stats.get(product.id, (0, None, None))
+        thumb, alt, title = photos.get(product.id, (None, "", ""))
+        cards.append(
+            OdopCard(
+                product,
+                sellers=sellers or 0,
+                low_paise=low,
+                high_paise=high,
+                photo_key=thumb,
+                photo_alt=alt or title,
+            )
+        )
+    return cards
+
+
+# Stories (administrators) -------------------------------------------------------------------------
+
+STORY_MAX = 1200
+
+
+async def districts_for_stories(session: AsyncSession, state_id: int) -> list[District]:
+    return await repository.districts_of_state(session, state_id)
+
+
+async def district_for_stories(session: AsyncSession, district_id: int) -> District:
+    district = await repository.district_with_products(session, district_id)
+    if district is None:
+        raise NotFound("There is no such district.")
+    return district
+
+
+async def save_stories(session: AsyncSession, district_id: int, values: dict[str, str]) -> District:
+    """Set the district's story and its ODOP products' stories, English and Hindi, from form
+    fields ``story``, ``story_hi``, ``story_<product id>``, ``story_hi_<product id>``."""
+    district = await district_for_stories(session, district_id)
+
+    def text(key: str) -> str:
+        return values.get(key, "").strip().replace("\r\n", "\n")
+
+    keys = ["story", "story_hi"]
+    for product in district.odop_products:
+        keys += [f"story_{product.id}", f"story_hi_{product.id}"]
+    errors = {
+        key: _("Keep it under %(n)s characters.", n=STORY_MAX)
+        for key in keys
+        if len(text(key)) > STORY_MAX
+    }
+    if errors:
+        raise FormErrors(errors)
+    district.story = text("story")
+    district.story_hi = text("story_hi") or None
+    for product in district.odop_products:
+        product.story = text(f"story_{product.id}")
+        product.story_hi = text(f"story_hi_{product.id}") or None
+    await session.flush()
+    return district
+
+
+# Seller pages ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SellerPage:
+    seller: Seller
+    members: list[SellerMember]
+    claims: list[SellerGiClaim]
+
+
+async def seller_page(session: AsyncSession, slug: str) -> SellerPage:
+    """A verified seller's public page; every other seller is a 404 (no hint that it exists)."""
+    seller = await repository.public_seller_by_slug(session, slug)
+    if seller is None:
+        raise NotFound("There is no verified seller at this address.")
+    members = await repository.public_members(session, seller.id) if seller.is_collective else []
+    return SellerPage(seller, members, await repository.verified_claims(session, seller.id))
 
 
 # Listing pages -----------------------------------------------------------------------------------

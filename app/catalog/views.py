@@ -42,10 +42,15 @@ def product_path(slug: str) -> str:
     return f"/products/{quote(slug)}"
 
 
+def seller_path(slug: str) -> str:
+    return f"/sellers/{quote(slug)}"
+
+
 def _render(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     context.setdefault("canonical", seo.absolute(settings, request.url.path))
     context["product_path"] = product_path
+    context["seller_path"] = seller_path
     return templates_of(request).render(request, name, context)
 
 
@@ -88,6 +93,7 @@ async def district_page(
         {
             "state": state,
             "district": district,
+            "cards": await service.odop_cards(session, district),
             "page": page,
             "filters": filters,
             "prices": prices,
@@ -104,11 +110,18 @@ async def gi_index(
     page: PageNumber,
     state: str | None = None,
     goods_class: str | None = None,
+    show: str | None = None,
 ) -> HTMLResponse:
     chosen_state = await service.find_state(session, cache, state) if state else None
     chosen_class = GoodsClass(goods_class) if goods_class in set(GoodsClass) else None
+    show_all = show == "all"
     tags, pages = await service.gi_directory(
-        session, cache, state=chosen_state, goods_class=chosen_class, page=page
+        session,
+        cache,
+        state=chosen_state,
+        goods_class=chosen_class,
+        page=page,
+        with_listings_only=not show_all,
     )
     home_data = await service.home(session, cache)
     return _render(
@@ -122,6 +135,7 @@ async def gi_index(
             "chosen_state": chosen_state,
             "chosen_class": chosen_class,
             "goods_classes": list(GoodsClass),
+            "show_all": show_all,
         },
     )
 
@@ -169,6 +183,25 @@ async def category_page(
             "filters": filters,
             "prices": prices,
         },
+    )
+
+
+@router.get("/sellers/{seller_slug}", response_class=HTMLResponse, name="seller_public")
+async def seller_public_page(
+    request: Request,
+    session: SessionDep,
+    prices: PricesDep,
+    filters: PageFiltersDep,
+    seller_slug: str,
+) -> HTMLResponse:
+    data = await service.seller_page(session, seller_slug)
+    page = await service.listing_page(
+        session, _listing_query(filters, prices, seller_id=data.seller.id)
+    )
+    return _render(
+        request,
+        "catalog/seller.html",
+        {"data": data, "seller": data.seller, "page": page, "filters": filters, "prices": prices},
     )
 
 

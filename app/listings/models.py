@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from app.db import Base, TimestampMixin, str_enum
 from app.listings import sale_models as _sale_models  # noqa: F401 - listings refer to units
@@ -15,6 +15,10 @@ from app.reference.models import Category, District, GiTag, OdopProduct, State
 
 if TYPE_CHECKING:
     from app.sellers.models import Seller
+
+
+# The codes of the sale_units table (migration 0701), offered in this order on the listing form.
+UNITS = ("piece", "pair", "set", "pack", "kg", "g", "litre", "metre", "dozen")
 
 
 class ListingStatus(enum.StrEnum):
@@ -64,6 +68,7 @@ class Listing(TimestampMixin, Base):
         ForeignKey("sale_units.code"), default="piece", server_default="piece"
     )
     moq: Mapped[int] = mapped_column(default=1)
+    unit: Mapped[str] = synonym("unit_code")  # the field list's name for it
     stock: Mapped[int] = mapped_column(default=0)
     made_to_order: Mapped[bool] = mapped_column(default=False)
     # Made-to-order: how many units the seller can make per week (None: no limit).

@@ -20,7 +20,7 @@ from annotated_types import Ge, Le
 from pydantic import BaseModel, Field, create_model
 
 from app.inputs import Id
-from app.listings.models import Listing
+from app.listings.models import UNITS, Listing
 from app.money import paise_to_rupees
 
 
@@ -86,6 +86,7 @@ FIELDS: tuple[ListingField, ...] = (
         lambda body: paise_to_rupees(body.price_paise),
     ),
     _plain("moq"),
+    _plain("unit"),
     _plain("stock"),
     _flag("made_to_order"),
     _plain("lead_time_days"),
@@ -149,6 +150,9 @@ class ListingIn(BaseModel):
     gi_tag_id: Id | None = None
     member_id: Id | None = None
     moq: int = Field(default=1, ge=1, le=100_000)
+    unit: str = Field(
+        default="piece", description="what the price and MOQ count: " + ", ".join(UNITS)
+    )
     stock: int = Field(default=0, ge=0, le=10_000_000)
     made_to_order: bool = False
     lead_time_days: int = Field(default=3, ge=0, le=365)

@@ -23,7 +23,7 @@ from app.i18n import gettext as _
 from app.inputs import form_int
 from app.listings import events
 from app.listings import repository as repo
-from app.listings.models import Listing, ListingImage, ListingStatus, PriceTier
+from app.listings.models import UNITS, Listing, ListingImage, ListingStatus, PriceTier
 from app.listings.schemas import CSV_COLUMNS, as_text
 from app.money import InvalidAmount, rupees_to_paise
 from app.sellers import events as seller_events
@@ -51,6 +51,7 @@ class ListingData:
     gi_tag_id: int | None = None
     member_id: int | None = None
     moq: int = 1
+    unit: str = "piece"
     stock: int = 0
     made_to_order: bool = False
     lead_time_days: int = 3
@@ -108,6 +109,9 @@ def parse(values: Mapping[str, str]) -> ListingData:
         errors["price_inr"] = _("Enter the price in rupees, for example 1250 or 1250.50.")
     moq = _int(values, "moq", errors, low=1, high=100_000) or 1
     stock = _int(values, "stock", errors, low=0, high=10_000_000) or 0
+    unit = values.get("unit", "").strip().lower() or "piece"
+    if unit not in UNITS:
+        errors["unit"] = _("Choose a unit from the list.")
     lead = _int(values, "lead_time_days", errors, low=0, high=365)
     weight = _int(values, "weight_grams", errors, low=1, high=1_000_000)
     sku = values.get("sku", "").strip() or None
@@ -150,6 +154,7 @@ def parse(values: Mapping[str, str]) -> ListingData:
         description_hi=description_hi,
         price_paise=price,
         moq=moq,
+        unit=unit,
         stock=stock,
         made_to_order=_truthy(values.get("made_to_order", "")),
         lead_time_days=3 if lead is None else lead,
@@ -502,3 +507,9 @@ async def _follow_seller(session: AsyncSession, seller: Seller) -> None:
 async def _announce_listings(session: AsyncSession, seller: Seller) -> None:
     for listing_id in await repo.listing_ids_of_seller(session, seller.id):
         events.listing_changed(session, listing_id)
+
+
+@seller_events.listing_counter
+async def _published_and_drafts(session: AsyncSession, seller_id: int) -> tuple[int, int]:
+    counts = await repo.status_counts(session, seller_id)
+    return counts.get(ListingStatus.PUBLISHED, 0), counts.get(ListingStatus.DRAFT, 0)

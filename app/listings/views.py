@@ -21,7 +21,7 @@ from app.inputs import Id
 from app.listings import repository as repo
 from app.listings import service as listings
 from app.listings.deps import OwnedListing
-from app.listings.models import Listing
+from app.listings.models import UNITS, Listing
 from app.listings.schemas import FORM_FIELDS, as_text
 from app.sellers import repository, service
 from app.sellers.deps import CurrentSeller, public_storage, settings_of
@@ -100,18 +100,57 @@ async def _form_page(
             "member_options": [(m.id, m.name) for m in members],
             "gst_rates": [(rate, f"{rate} %") for rate in listings.GST_RATES],
             "listing_labels": listings.status_labels(),
+            "tier_rows": tier_rows(values.get("price_tiers", "")),
+            "units_options": unit_options(),
         },
         status_code=status,
         headers={"cache-control": "no-store"},
     )
 
 
+def unit_options() -> list[tuple[str, str]]:
+    labels = {
+        "piece": _("Piece"),
+        "kg": _("Kilogram"),
+        "litre": _("Litre"),
+        "metre": _("Metre"),
+        "pair": _("Pair"),
+        "set": _("Set"),
+        "pack": _("Pack"),
+        "g": _("Gram"),
+        "dozen": _("Dozen"),
+    }
+    return [(unit, labels[unit]) for unit in UNITS]
+
+
+TIER_ROWS = 3  # empty quantity-price rows the form offers beyond those filled
+
+
+def tier_rows(text: str) -> list[tuple[str, str]]:
+    """The ``price_tiers`` text ("10:1100, 50:1000") as (quantity, price) rows for the form,
+    with empty rows to fill."""
+    rows = []
+    for part in text.split(","):
+        if part.strip():
+            quantity, _sep, price = part.partition(":")
+            rows.append((quantity.strip(), price.strip()))
+    return rows + [("", "")] * max(1, TIER_ROWS - len(rows))
+
+
 async def _form_values(request: Request) -> dict[str, str]:
     form = await request.form()
-    return {
+    values = {
         name: value.strip() if isinstance(value := form.get(name, ""), str) else ""
         for name in FORM_FIELDS
     }
+    # The form sends bulk prices as rows of quantity and price; they become the one text the
+    # validator reads (a half-filled row is kept so that the validator reports it).
+    quantities = [str(q).strip() for q in form.getlist("tier_quantity")]
+    tier_prices = [str(p).strip() for p in form.getlist("tier_price")]
+    if quantities or tier_prices:
+        pairs = zip(quantities, tier_prices, strict=False)
+        values["price_tiers"] = ", ".join(f"{q}:{p}" for q, p in pairs if q or p)
+    return values
 
 
 @router.get("/seller/listings/new", name="seller_listing_new")
@@ -120,13 +159,35 @@ async def new_listing(request: Request, session: SessionDep, seller: CurrentSell
 
 
 @router.post("/seller/listings/new")
-async def create_listing(request: Request, session: SessionDep, seller: CurrentSeller) -> Response:
+async def create_listing(
+    request: Request,
+    session: SessionDep,
+    seller: CurrentSeller,
+    settings: SettingsDep,
+    storage: StorageDep,
+    photos: Annotated[list[UploadFile] | None, File()] = None,
+) -> Response:
     values = await _form_values(request)
     try:
         listing = await listings.create(session, seller, listings.parse(values))
     except FormErrors as exc:
         return await _form_page(request, session, seller, values, exc.errors, status=422)
-    flash(request, _("Listing saved as a draft. Add photos, then publish it."))
+    files = [(p.filename or "", await p.read()) for p in photos or [] if p.filename]
+    if files:
+        try:
+            await listings.add_photos(session, settings, storage, listing, files)
+        except FormErrors as exc:
+            # The listing is saved (the transaction commits); only the photos need another go.
+            listing = await listings.get_owned(session, seller, listing.id)
+            return await _form_page(
+                request, session, seller, as_text(listing), exc.errors, listing=listing, status=422
+            )
+    flash(
+        request,
+        _("Listing saved as a draft with its photos.")
+        if files
+        else _("Listing saved as a draft. Add photos, then publish it."),
+    )
     return redirect_to(request, "seller_listing_edit", listing_id=listing.id)
 
 

@@ -91,5 +91,5 @@ async def send_step_email(
         body = f"{paragraph}\n\n{more}\n\n{_('ODOP Bazaar')}\n"
     finally:
         reset_language(token)
-    if paragraph is not None:
+    if paragraph is not None and owner.email:  # a seller signed up by mobile may have none
         await send_mail(settings, Mail(owner.email, subject, body, language=owner.language))

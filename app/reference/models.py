@@ -39,6 +39,9 @@ class District(Base):
     name: Mapped[str] = mapped_column(String(120))
     name_hi: Mapped[str | None] = mapped_column(String(120))
     slug: Mapped[str] = mapped_column(String(120))
+    # A short admin-written story of what the district makes (English and Hindi).
+    story: Mapped[str] = mapped_column(Text, default="")
+    story_hi: Mapped[str | None] = mapped_column(Text)
 
     state: Mapped[State] = relationship(back_populates="districts", lazy="raise")
     odop_products: Mapped[list[OdopProduct]] = relationship(
@@ -121,6 +124,7 @@ class OdopProduct(Base):
     district_name_as_listed: Mapped[str] = mapped_column(String(120))
     source_priority: Mapped[str | None] = mapped_column(String(20))
     story: Mapped[str] = mapped_column(Text, default="")
+    story_hi: Mapped[str | None] = mapped_column(Text)
     gi_tag_id: Mapped[int | None] = mapped_column(ForeignKey("gi_tags.id"), index=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
 

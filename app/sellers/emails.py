@@ -27,14 +27,37 @@ def queue(
 
 
 def compose(
-    seller: Seller, action: AuditAction, reason: str, gi_tag: str | None
+    seller: Seller,
+    action: AuditAction,
+    reason: str,
+    gi_tag: str | None,
+    listings: tuple[int, int] = (0, 0),
 ) -> tuple[str, str]:
-    """(subject, main paragraph) in the current language."""
+    """(subject, main paragraph) in the current language; ``listings`` is the seller's
+    (published, draft) listing count, so an approval says what it actually changed."""
     name = seller.display_name
     if action == AuditAction.APPROVED:
-        return _("You are a verified seller"), _(
-            "%(name)s is verified. Your published listings are now visible to buyers.", name=name
-        )
+        published, drafts = listings
+        if published:
+            what = _(
+                "%(name)s is verified. Your published listings (%(n)s) are now visible to buyers.",
+                name=name,
+                n=published,
+            )
+        elif drafts:
+            what = _(
+                "%(name)s is verified. You have draft listings (%(n)s): publish them from your "
+                "seller dashboard so buyers can see them.",
+                name=name,
+                n=drafts,
+            )
+        else:
+            what = _(
+                "%(name)s is verified. Add your first listing from your seller dashboard and "
+                "publish it: buyers see it at once.",
+                name=name,
+            )
+        return _("You are a verified seller"), what
     if action == AuditAction.REJECTED:
         return _("Your seller application was not accepted"), _(
             "We could not verify %(name)s. Reason: %(reason)s. "

@@ -13,6 +13,7 @@ is done by hooks that the listings domain registers here (``app/listings/service
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +21,7 @@ from app.config import Settings
 from app.jobs import enqueue
 from app.sellers.models import Seller
 
+T = TypeVar("T")
 Subscriber = Callable[[AsyncSession, int, Settings], Awaitable[None]]
 Hook = Callable[[AsyncSession, Seller], Awaitable[None]]
 SELLER_CHANGED = "catalog.seller_changed"
@@ -68,7 +70,27 @@ async def standing_changed(session: AsyncSession, seller: Seller) -> None:
         await hook(session, seller)
 
 
-def _run(hooks: list[Hook]) -> list[Hook]:
+Counter = Callable[[AsyncSession, int], Awaitable[tuple[int, int]]]
+_counters: list[Counter] = []
+
+
+def listing_counter(counter: Counter) -> Counter:
+    """``counter(session, seller_id)`` gives (published, drafts): the listings domain registers
+    it so that a decision email can say what approval actually changes for the seller."""
+    if counter not in _counters:
+        _counters.append(counter)
+    return counter
+
+
+async def listing_counts(session: AsyncSession, seller_id: int) -> tuple[int, int]:
+    published, drafts = 0, 0
+    for counter in _run(list(_counters)):
+        p, d = await counter(session, seller_id)
+        published, drafts = published + p, drafts + d
+    return published, drafts
+
+
+def _run(hooks: list[T]) -> list[T]:
     # A process that changes sellers without the listings domain loaded would silently leave
     # listings behind; refuse instead (app/job_handlers.register_all loads it).
     if not hooks:

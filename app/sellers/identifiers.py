@@ -66,17 +66,52 @@ def gstin_check_character(first14: str) -> str:
     return GSTIN_ALPHABET[(36 - total % 36) % 36]
 
 
+PAN_HOLDER_LETTERS = "ABCFGHJLPT"
+
+
+def _pan_problem(value: str) -> str | None:
+    """What is wrong with a PAN, naming the character and what was expected there."""
+    if len(value) != 10:
+        return _(
+            "A PAN has 10 characters (5 letters, 4 digits, 1 letter, like ABCPE1234F); "
+            "this has %(n)s.",
+            n=len(value),
+        )
+    for index, char in enumerate(value):
+        if index == 3 and char not in PAN_HOLDER_LETTERS:
+            return _(
+                "The 4th character of a PAN says who holds it: one of %(letters)s, not %(char)s.",
+                letters=", ".join(PAN_HOLDER_LETTERS),
+                char=char,
+            )
+        if (index < 5 or index == 9) and not ("A" <= char <= "Z"):
+            return _(
+                "Character %(n)s of a PAN must be a letter (A-Z), not %(char)s.",
+                n=index + 1,
+                char=char,
+            )
+        if 5 <= index <= 8 and not char.isdigit():
+            return _(
+                "Character %(n)s of a PAN must be a digit (0-9), not %(char)s.",
+                n=index + 1,
+                char=char,
+            )
+    return None
+
+
 def validate_pan(value: str, seller_type: SellerType | None = None) -> str:
     if not _PAN.fullmatch(value):
         raise InvalidIdentifier(
-            _("A PAN has 10 characters: 5 letters, 4 digits, 1 letter (for example ABCPE1234F).")
+            _pan_problem(value)
+            or _("A PAN has 10 characters: 5 letters, 4 digits, 1 letter (for example ABCPE1234F).")
         )
     if seller_type is not None and value[3] not in PAN_HOLDER_TYPES[seller_type]:
         raise InvalidIdentifier(
             _(
                 "The 4th character of this PAN (%(char)s) is for a different kind of holder "
-                "than your seller type.",
+                "than your seller type: it should be %(expected)s.",
                 char=value[3],
+                expected=_(" or ").join(sorted(PAN_HOLDER_TYPES[seller_type])),
             )
         )
     return value

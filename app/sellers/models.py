@@ -132,6 +132,8 @@ class SellerMember(TimestampMixin, Base):
     craft: Mapped[str] = mapped_column(String(140), default="")
     pehchan_card: Mapped[str | None] = mapped_column(String(25))
     phone: Mapped[str] = mapped_column(String(20), default="")
+    # The collective chooses whose names its public page shows.
+    show_publicly: Mapped[bool] = mapped_column(default=False)
 
 
 class ClaimStatus(enum.StrEnum):

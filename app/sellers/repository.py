@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -77,8 +77,11 @@ async def gi_tags_for_place(session: AsyncSession, state_id: int, district_id: i
     in_district = select(OdopProduct.gi_tag_id).where(
         OdopProduct.district_id == district_id, OdopProduct.gi_tag_id.is_not(None)
     )
+    # The district's own GIs first: they are the ones its sellers most likely hold.
     rows = await session.scalars(
-        select(GiTag).where(GiTag.id.in_(in_state) | GiTag.id.in_(in_district)).order_by(GiTag.name)
+        select(GiTag)
+        .where(GiTag.id.in_(in_state) | GiTag.id.in_(in_district))
+        .order_by(case((GiTag.id.in_(in_district), 0), else_=1), GiTag.name)
     )
     return list(rows.all())
 

@@ -112,6 +112,40 @@ def document_kind_labels() -> dict[str, str]:
     }
 
 
+# The documents each kind of seller must upload: at least one of these kinds.
+REQUIRED_DOCUMENTS: dict[SellerType, frozenset[DocumentKind]] = {
+    SellerType.ARTISAN: frozenset({DocumentKind.IDENTITY, DocumentKind.REGISTRATION}),
+    SellerType.SHG: frozenset({DocumentKind.REGISTRATION}),
+    SellerType.FPO: frozenset({DocumentKind.REGISTRATION}),
+    SellerType.COOPERATIVE: frozenset({DocumentKind.REGISTRATION}),
+    SellerType.MSME: frozenset({DocumentKind.REGISTRATION}),
+}
+
+
+def required_documents_text(seller_type: SellerType) -> str:
+    if seller_type == SellerType.ARTISAN:
+        return _(
+            "As an artisan, upload an identity proof (or your artisan card as a registration "
+            "certificate). A GST certificate and a cancelled cheque help us verify you faster."
+        )
+    if seller_type == SellerType.MSME:
+        return _(
+            "As an MSME, upload your Udyam registration certificate. A GST certificate and a "
+            "cancelled cheque help us verify you faster."
+        )
+    return _(
+        "As a group (SHG, FPO or cooperative), upload your registration certificate. A GST "
+        "certificate and a cancelled cheque help us verify you faster."
+    )
+
+
+def documents_complete(seller: Seller | None, documents: list[SellerDocument]) -> bool:
+    if seller is None:
+        return False
+    needed = REQUIRED_DOCUMENTS[seller.seller_type]
+    return any(document.kind in needed for document in documents)
+
+
 # Onboarding steps ---------------------------------------------------------------------------------
 
 
@@ -130,7 +164,7 @@ def steps(
         Step("sell_profile", _("Identity and place"), seller is not None, True),
         Step("sell_identifiers", _("Identifiers"), identifiers_complete(seller), True),
         Step("sell_bank", _("Bank account"), bool(seller and seller.bank_ifsc), True),
-        Step("sell_documents", _("Documents"), bool(documents), True),
+        Step("sell_documents", _("Documents"), documents_complete(seller, documents), True),
         Step("sell_gi", _("GI authorisation"), bool(claims), False),
     ]
     if seller is not None and seller.is_collective:
@@ -154,6 +188,16 @@ def identifiers_complete(seller: Seller | None) -> bool:
         SellerType.MSME: (seller.gstin, seller.udyam_number),
     }[seller.seller_type]
     return all(required)
+
+
+# The identifiers each kind of seller is asked for (an artisan is not asked for a CIN).
+IDENTIFIERS: dict[SellerType, tuple[str, ...]] = {
+    SellerType.ARTISAN: ("pan", "gstin", "pehchan_card"),
+    SellerType.SHG: ("pan", "gstin", "nrlm_shg_id"),
+    SellerType.FPO: ("pan", "gstin", "cin"),
+    SellerType.COOPERATIVE: ("pan", "gstin"),
+    SellerType.MSME: ("pan", "gstin", "udyam_number"),
+}
 
 
 def _needs_cin(seller_type: SellerType, pan: str) -> bool:
@@ -216,10 +260,13 @@ async def save_profile(session: AsyncSession, user: User, data: ProfileInput) ->
     phone = re.sub(r"[\s-]+", "", data.phone)
     if not _PHONE.fullmatch(phone):
         errors["phone"] = _("Enter a 10-digit Indian mobile number.")
-    try:
-        email = normalise_email(data.email)
-    except FieldError as exc:
-        errors["email"] = exc.message
+    email = ""
+    if data.email.strip() or user.phone_verified_at is None:
+        # Optional for an account made by mobile number: such a seller may have no email.
+        try:
+            email = normalise_email(data.email)
+        except FieldError as exc:
+            errors["email"] = exc.message
     languages = [lang for lang in SPOKEN_LANGUAGES if lang in data.languages]
     if not languages:
         errors["languages"] = _("Choose at least one language you speak.")
@@ -303,8 +350,9 @@ def needs_gstin(seller_type: SellerType) -> bool:
 
 async def save_identifiers(session: AsyncSession, seller: Seller, data: IdentifiersInput) -> None:
     errors: dict[str, str] = {}
+    asked = IDENTIFIERS[seller.seller_type]
     values = {
-        field: ids.normalise(getattr(data, field))
+        field: ids.normalise(getattr(data, field)) if field in asked else ""
         for field in ("pan", "gstin", "udyam_number", "cin", "nrlm_shg_id", "pehchan_card")
     }
     pan = values["pan"]
@@ -522,7 +570,14 @@ async def withdraw_gi_claim(
 
 
 async def add_member(
-    session: AsyncSession, seller: Seller, *, name: str, craft: str, pehchan_card: str, phone: str
+    session: AsyncSession,
+    seller: Seller,
+    *,
+    name: str,
+    craft: str,
+    pehchan_card: str,
+    phone: str,
+    show_publicly: bool = False,
 ) -> SellerMember:
     if not seller.is_collective:
         raise Conflict(_("Only SHGs, FPOs and cooperatives have members."))
@@ -545,6 +600,7 @@ async def add_member(
         seller_id=seller.id,
         name=name,
         craft=" ".join(craft.split())[:140],
+        show_publicly=show_publicly,
         pehchan_card=card or None,
         phone=phone[-10:] if phone else "",
     )
@@ -598,7 +654,8 @@ async def submit(session: AsyncSession, user: User, seller: Seller) -> None:
         )
     if not seller.editable:
         raise Conflict(_("Your details are under review or verified and cannot be changed now."))
-    if user.email_verified_at is None:  # decisions are emailed: the address must reach someone
+    # Decisions are emailed (or texted): the address or number must reach someone.
+    if user.email_verified_at is None and user.phone_verified_at is None:
         raise FormErrors(
             {
                 "form": _(

@@ -14,6 +14,7 @@ from app.jobs import job_handler
 from app.mail import Mail, send_mail
 from app.sellers import emails, events
 from app.sellers.models import AuditAction, Seller
+from app.sms import Sms, send_sms
 
 
 @job_handler(events.SELLER_CHANGED)
@@ -35,8 +36,14 @@ async def send_decision_email(
         return
     token = set_language(user.language)
     try:
+        action = AuditAction(payload["action"])
+        counts = (
+            await events.listing_counts(session, seller.id)
+            if action == AuditAction.APPROVED
+            else (0, 0)
+        )
         subject, paragraph = emails.compose(
-            seller, AuditAction(payload["action"]), str(payload["reason"]), payload.get("gi_tag")
+            seller, action, str(payload["reason"]), payload.get("gi_tag"), counts
         )
         greeting = _("Hello %(name)s,", name=user.display_name)
         link = settings.base_url.rstrip("/") + "/sell"
@@ -44,4 +51,7 @@ async def send_decision_email(
         body = f"{greeting}\n\n{paragraph}\n\n{more}\n\n{_('ODOP Bazaar')}\n"
     finally:
         reset_language(token)
-    await send_mail(settings, Mail(user.email, subject, body, language=user.language))
+    if user.email is not None:
+        await send_mail(settings, Mail(user.email, subject, body, language=user.language))
+    elif user.phone is not None:  # an account made by mobile number is told by text message
+        await send_sms(settings, Sms(user.phone, f"ODOP Bazaar: {paragraph} {link}"))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.deps import CurrentUser
@@ -115,11 +115,27 @@ async def _profile_page(
     )
 
 
+@router.get("/sell/districts", name="sell_districts")
+async def districts_json(
+    session: SessionDep, user: CurrentUser, state_id: Annotated[int, Query(ge=1)]
+) -> JSONResponse:
+    """The districts of a State, for the profile form's script (the form works without it)."""
+    districts = await repository.districts_of(session, state_id)
+    return JSONResponse(
+        [{"id": d.id, "name": localized_name(d)} for d in districts],
+        headers={"cache-control": "private, max-age=3600"},
+    )
+
+
 @router.get("/sell/profile", name="sell_profile")
 async def profile_form(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     seller = await repository.seller_of_user(session, user.id)
     if seller is None:
-        values: dict[str, Any] = {"email": user.email, "languages": ["Hindi"]}
+        values: dict[str, Any] = {
+            "email": user.email or "",
+            "phone": user.phone[-10:] if user.phone else "",
+            "languages": ["Hindi"],
+        }
     else:
         values = {
             "legal_name": seller.legal_name,
@@ -195,6 +211,7 @@ async def identifiers_form(request: Request, session: SessionDep, user: CurrentU
         seller=seller,
         values=values,
         gstin_required=service.needs_gstin(seller.seller_type),
+        asked=service.IDENTIFIERS[seller.seller_type],
     )
 
 
@@ -225,6 +242,7 @@ async def identifiers_save(
             errors=exc.errors,
             status=422,
             gstin_required=service.needs_gstin(seller.seller_type),
+            asked=service.IDENTIFIERS[seller.seller_type],
         )
     flash(request, _("Saved. Next: your bank account."))
     return redirect_to(request, "sell_bank")
@@ -289,9 +307,17 @@ async def bank_save(
 
 @router.get("/sell/documents", name="sell_documents")
 async def documents_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    if await repository.seller_of_user(session, user.id) is None:
+    seller = await repository.seller_of_user(session, user.id)
+    if seller is None:
         return redirect_to(request, "sell_profile")
-    return await _page(request, session, user, "sellers/sell_documents.html")
+    return await _page(
+        request,
+        session,
+        user,
+        "sellers/sell_documents.html",
+        seller=seller,
+        required_text=service.required_documents_text(seller.seller_type),
+    )
 
 
 @router.post("/sell/documents")
@@ -326,6 +352,7 @@ async def documents_upload(
             values={"kind": kind},
             errors=exc.errors,
             status=422,
+            required_text=service.required_documents_text(seller.seller_type),
         )
     flash(request, _("Document uploaded."))
     return redirect_to(request, "sell_documents")
@@ -502,16 +529,29 @@ async def members_add(
     craft: Text = "",
     pehchan_card: Text = "",
     phone: Text = "",
+    show_publicly: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     seller = await repository.seller_of_user(session, user.id)
     if seller is None or not seller.is_collective:
         raise NotFound()
     try:
         await service.add_member(
-            session, seller, name=name, craft=craft, pehchan_card=pehchan_card, phone=phone
+            session,
+            seller,
+            name=name,
+            craft=craft,
+            pehchan_card=pehchan_card,
+            phone=phone,
+            show_publicly=show_publicly == "yes",
         )
     except FormErrors as exc:
-        values = {"name": name, "craft": craft, "pehchan_card": pehchan_card, "phone": phone}
+        values = {
+            "name": name,
+            "craft": craft,
+            "pehchan_card": pehchan_card,
+            "phone": phone,
+            "show_publicly": show_publicly,
+        }
         return await _members_page(request, session, user, seller, values, exc.errors, 422)
     flash(request, _("Member added."))
     return redirect_to(request, "sell_members")

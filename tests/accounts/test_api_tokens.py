@@ -126,7 +126,7 @@ async def test_admin_pages_refuse_other_roles(
 
     @router.get("/probe-admin-page")
     async def page(user: AdminUser) -> dict[str, str]:
-        return {"ok": user.email}
+        return {"ok": str(user.email)}
 
     app.include_router(router)
     assert (await client.get("/probe-admin-page")).status_code == 303  # anonymous: sign in

@@ -27,7 +27,7 @@ async def test_mail_goes_through_a_real_smtp_server(
     jobs = JobRunner(session_factory, settings.model_copy(update={"smtp_url": url}))
     user = await factories.user(db)
     await db.commit()
-    await post_form(client, "/account/forgot-password", {"email": user.email})
+    await post_form(client, "/account/forgot-password", {"email": str(user.email)})
     assert inbox.messages == []  # nothing is sent while the request runs
     assert await jobs.run_until_idle() == 1
     [message] = inbox.messages
@@ -84,7 +84,7 @@ async def test_dev_mailbox_lists_messages_and_is_absent_in_production(
     await jobs.run_until_idle()
     listing = await client.get("/dev/mail")
     assert listing.status_code == 200
-    assert "Confirm your email address" in listing.text and user.email in listing.text
+    assert "Confirm your email address" in listing.text and str(user.email) in listing.text
     [name] = [p.name for p in list_eml(settings.mail_dir)]
     message = await client.get(f"/dev/mail/{name}")
     assert message.status_code == 200 and "/account/verify/" in message.text
@@ -116,7 +116,7 @@ async def test_session_cookie_is_secure_in_production(
         response = await post_form(
             browser,
             "/account/sign-in",
-            {"email": user.email, "password": factories.DEFAULT_PASSWORD},
+            {"email": str(user.email), "password": factories.DEFAULT_PASSWORD},
         )
         assert response.status_code == 303
         session_cookie = next(

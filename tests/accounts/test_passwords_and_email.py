@@ -39,7 +39,7 @@ async def test_forgot_password_answers_the_same_and_the_link_works_once(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"
     ) as other:
         await start_session(other, db, settings, user)
-        known = await post_form(client, "/account/forgot-password", {"email": user.email})
+        known = await post_form(client, "/account/forgot-password", {"email": str(user.email)})
         unknown = await post_form(
             client, "/account/forgot-password", {"email": "nobody@example.test"}
         )
@@ -62,7 +62,7 @@ async def test_forgot_password_answers_the_same_and_the_link_works_once(
         done = await post_form(client, link, {"new_password": "monsoon-brass-lamp-8"})
         assert done.status_code == 303 and done.headers["location"] == "/account/sign-in"
         await db.refresh(user)
-        assert verify_password(user.password_hash, "monsoon-brass-lamp-8")
+        assert verify_password(str(user.password_hash), "monsoon-brass-lamp-8")
         assert (await other.get("/account")).status_code == 303  # signed out everywhere
         assert (await client.get(link)).status_code == 404  # single use
         again = await post_form(client, link, {"new_password": "another-good-one-9"})
@@ -74,7 +74,7 @@ async def test_expired_reset_link_is_refused(
 ) -> None:
     user = await factories.user(db)
     await db.commit()
-    await post_form(client, "/account/forgot-password", {"email": user.email})
+    await post_form(client, "/account/forgot-password", {"email": str(user.email)})
     await jobs.run_until_idle()
     link = link_in(folder_bodies(settings)[0][2])
     stored = await db.scalar(select(EmailToken).where(EmailToken.user_id == user.id))
@@ -85,7 +85,7 @@ async def test_expired_reset_link_is_refused(
     refused = await post_form(client, link, {"new_password": "monsoon-brass-lamp-8"})
     assert refused.status_code == 404
     await db.refresh(user)
-    assert verify_password(user.password_hash, factories.DEFAULT_PASSWORD)
+    assert verify_password(str(user.password_hash), factories.DEFAULT_PASSWORD)
 
 
 async def test_change_password_needs_the_current_one_and_ends_other_sessions(

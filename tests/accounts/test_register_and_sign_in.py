@@ -48,7 +48,7 @@ async def test_register_signs_in_and_email_link_verifies_once(
     assert "samesite=lax" in cookie.lower() and "Secure" not in cookie  # test env: no TLS
     user = await db.scalar(select(User).where(User.email == "Meena@example.test"))
     assert user is not None and user.email_verified_at is None
-    assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert str(user.password_hash).startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
     page = await client.get("/account")
     assert page.status_code == 200 and "Meena Devi" in page.text
@@ -95,7 +95,11 @@ async def test_register_form_errors_keep_the_input(
     taken = await post_form(
         client,
         "/account/register",
-        {"display_name": "Ravi", "email": existing.email.upper(), "password": "blue-loom-weaver-7"},
+        {
+            "display_name": "Ravi",
+            "email": str(existing.email).upper(),
+            "password": "blue-loom-weaver-7",
+        },
     )
     assert taken.status_code == 422 and "already exists" in taken.text
     assert SESSION_COOKIE not in client.cookies
@@ -111,7 +115,7 @@ async def test_sign_in_rotates_the_session_and_follows_next(
     response = await post_form(
         client,
         "/account/sign-in",
-        {"email": user.email, "password": factories.DEFAULT_PASSWORD, "next": "/states/bihar"},
+        {"email": str(user.email), "password": factories.DEFAULT_PASSWORD, "next": "/states/bihar"},
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/states/bihar"
@@ -147,7 +151,7 @@ async def test_unsafe_next_is_ignored(client: httpx.AsyncClient, db: AsyncSessio
     response = await post_form(
         client,
         "/account/sign-in",
-        {"email": user.email, "password": factories.DEFAULT_PASSWORD, "next": "//evil.test/x"},
+        {"email": str(user.email), "password": factories.DEFAULT_PASSWORD, "next": "//evil.test/x"},
     )
     assert response.headers["location"] == "/"
 
@@ -202,7 +206,7 @@ async def test_unknown_email_and_wrong_password_look_the_same(
         return response, time.perf_counter() - started
 
     # Best of two each, to damp noise from other processes on a shared machine.
-    (wrong, wrong_a), (_, wrong_b) = await timed(user.email), await timed(user.email)
+    (wrong, wrong_a), (_, wrong_b) = await timed(str(user.email)), await timed(str(user.email))
     (unknown, unknown_a), (_, unknown_b) = (
         await timed("nobody@example.test"),
         await timed("nobody@example.test"),

@@ -43,21 +43,23 @@ async def test_repeated_failures_from_one_ip_are_delayed_but_the_owner_elsewhere
     async with client_from(app, "203.0.113.9") as attacker:
         for _ in range(3):  # the free failures of the (account, IP) counter
             failed = await post_form(
-                attacker, "/account/sign-in", {"email": user.email, "password": "guess-123456"}
+                attacker, "/account/sign-in", {"email": str(user.email), "password": "guess-123456"}
             )
             assert failed.status_code == 401
         # The fourth attempt must wait, even with the right password: nothing is checked.
         refused = await post_form(
             attacker,
             "/account/sign-in",
-            {"email": user.email, "password": factories.DEFAULT_PASSWORD},
+            {"email": str(user.email), "password": factories.DEFAULT_PASSWORD},
         )
         assert refused.status_code == 429
         assert int(refused.headers["retry-after"]) >= 1
         assert "Too many failed attempts" in refused.text
     async with client_from(app, "198.51.100.7") as owner:
         ok = await post_form(
-            owner, "/account/sign-in", {"email": user.email, "password": factories.DEFAULT_PASSWORD}
+            owner,
+            "/account/sign-in",
+            {"email": str(user.email), "password": factories.DEFAULT_PASSWORD},
         )
         assert ok.status_code == 303
 
@@ -70,13 +72,15 @@ async def test_account_limit_of_100_an_hour_spares_a_known_device(
     async with client_from(app, "198.51.100.7") as owner:
         # The owner signed in from this phone before: it carries the device cookie.
         first = await post_form(
-            owner, "/account/sign-in", {"email": user.email, "password": factories.DEFAULT_PASSWORD}
+            owner,
+            "/account/sign-in",
+            {"email": str(user.email), "password": factories.DEFAULT_PASSWORD},
         )
         assert first.status_code == 303 and "odop_device" in owner.cookies
         await post_form(owner, "/account/sign-out")
 
         # An attacker spread over many IPs fails 100 times within the hour.
-        key = rules(100, 300)["account"].key(user.email.lower())
+        key = rules(100, 300)["account"].key(str(user.email).lower())
         now = utcnow()
         for _ in range(100):
             await repository.record_failure(db, [key], now)
@@ -86,13 +90,15 @@ async def test_account_limit_of_100_an_hour_spares_a_known_device(
             blocked = await post_form(
                 stranger,
                 "/account/sign-in",
-                {"email": user.email, "password": factories.DEFAULT_PASSWORD},
+                {"email": str(user.email), "password": factories.DEFAULT_PASSWORD},
             )
             assert blocked.status_code == 429
             assert int(blocked.headers["retry-after"]) > 60  # until the hour's window ends
 
         again = await post_form(
-            owner, "/account/sign-in", {"email": user.email, "password": factories.DEFAULT_PASSWORD}
+            owner,
+            "/account/sign-in",
+            {"email": str(user.email), "password": factories.DEFAULT_PASSWORD},
         )
         assert again.status_code == 303
         assert SESSION_COOKIE in owner.cookies
@@ -116,7 +122,7 @@ async def test_per_ip_limit_covers_every_email(app: FastAPI, db: AsyncSession) -
         ok = await post_form(
             neighbour,
             "/account/sign-in",
-            {"email": user.email, "password": factories.DEFAULT_PASSWORD},
+            {"email": str(user.email), "password": factories.DEFAULT_PASSWORD},
         )
         assert ok.status_code == 303
 

@@ -47,6 +47,7 @@ def live_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "ODOP_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'live.sqlite3'}",
         "ODOP_MEDIA_DIR": str(folder / "media"),
         "ODOP_MAIL_DIR": str(folder / "mail"),
+        "ODOP_SMS_DIR": str(folder / "sms"),
         "ODOP_LOG_LEVEL": "WARNING",
     }
 

@@ -283,7 +283,7 @@ async def test_listings_follow_a_seller_who_moves_district(
             address="Taj Ganj, Agra",
             pin_code="282001",
             phone="9876543210",
-            email=owner.email,
+            email=str(owner.email),
             languages=["Hindi"],
         ),
     )

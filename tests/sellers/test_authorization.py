@@ -14,14 +14,18 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import phone_views
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
+from app.catalog import admin_views as catalog_admin_views
+from app.catalog import views as catalog_views
 from app.config import Settings
 from app.listings import api
 from app.listings import service as listings
 from app.listings import views as dashboard_views
-from app.sellers import admin_views, repository, service
+from app.sellers import admin_views, repository, service, start_views
 from app.sellers import views as sellers_views
+from app.sms import dev_router as sms_dev_router
 from app.storage import LocalStorage
 from tests import factories
 from tests.factories import onboarded_seller
@@ -43,11 +47,13 @@ Refusals = dict[str, int | str]
 OWNER_ONLY: Refusals = {"anonymous": SIGN_IN, "buyer": 404, "other_seller": 404, "admin": 404}
 ANY_SELLER: Refusals = {"anonymous": SIGN_IN, "buyer": 404, "admin": 404}
 SIGNED_IN: Refusals = {"anonymous": SIGN_IN}
+PUBLIC: Refusals = {}
 ADMIN_ONLY: Refusals = {"anonymous": SIGN_IN, "buyer": 403, "other_seller": 403, "owner": 403}
 
 ROUTES = [
     Route("GET", "/sell", SIGNED_IN),
     Route("GET", "/sell/profile", SIGNED_IN),
+    Route("GET", "/sell/districts?state_id=1", SIGNED_IN),
     Route("POST", "/sell/profile", SIGNED_IN),
     Route("GET", "/sell/identifiers", SIGNED_IN),
     Route("POST", "/sell/identifiers", ANY_SELLER),
@@ -94,17 +100,46 @@ ROUTES = [
     Route("POST", "/api/v1/seller/listings/{listing}/publish", OWNER_ONLY),
     Route("POST", "/api/v1/seller/listings/{listing}/unpublish", OWNER_ONLY),
     Route("DELETE", "/api/v1/seller/listings/{listing}", OWNER_ONLY),
+    # Issue 14: stories (administrators), the rates page beside them, and the public routes of
+    # the journeys: anyone may open them (signed-in users may be sent on, never refused).
+    Route("GET", "/admin/rates", ADMIN_ONLY),
+    Route("POST", "/admin/rates", ADMIN_ONLY),
+    Route("GET", "/admin/stories", ADMIN_ONLY),
+    Route("GET", "/admin/stories/{district}", ADMIN_ONLY),
+    Route("POST", "/admin/stories/{district}", ADMIN_ONLY),
+    Route("GET", "/sell/start", PUBLIC),
+    Route("GET", "/sellers/{seller_slug}", PUBLIC),
+    Route("GET", "/account/phone/register", PUBLIC),
+    Route("POST", "/account/phone/register", PUBLIC),
+    Route("GET", "/account/phone/sign-in", PUBLIC),
+    Route("POST", "/account/phone/sign-in", PUBLIC),
+    Route("POST", "/account/phone/code", PUBLIC),
+    Route("GET", "/dev/sms", PUBLIC),
 ]
 API_BODY = {"title": "Glass vase", "price_paise": 99_900}
 
 
 def test_the_matrix_covers_every_seller_and_admin_route() -> None:
-    routers = (sellers_views.router, dashboard_views.router, admin_views.router, api.router)
+    routers = (
+        sellers_views.router,
+        dashboard_views.router,
+        admin_views.router,
+        api.router,
+        catalog_admin_views.router,
+        start_views.router,
+        phone_views.router,
+        sms_dev_router,
+    )
     served = {
         (method, route.path)
         for router in routers
         for route in router.routes
         if isinstance(route, APIRoute)
+        for method in (route.methods or set()) - {"HEAD"}
+    } | {
+        (method, route.path)
+        for route in catalog_views.router.routes
+        if isinstance(route, APIRoute) and route.path.startswith("/sellers/")
         for method in (route.methods or set()) - {"HEAD"}
     }
     listed = {
@@ -117,10 +152,13 @@ def test_the_matrix_covers_every_seller_and_admin_route() -> None:
                 member="{member_id}",
                 image="{image_id}",
                 seller="{seller_id}",
+                district="{district_id}",
+                seller_slug="{seller_slug}",
             ),
         )
         for route in ROUTES
     }
+    listed = {(method, path.split("?", 1)[0]) for method, path in listed}
     assert served == listed
 
 
@@ -163,6 +201,8 @@ async def test_authorisation(
         member=member.id,
         image=listing.images[0].id,
         seller=seller.id,
+        district=seller.district_id,
+        seller_slug=seller.slug,
     )
     users: dict[str, User | None] = {
         "anonymous": None,
@@ -202,7 +242,7 @@ async def test_authorisation(
             else:
                 response = await post_form(client, path)
             signed_out = response.status_code == 303 and response.headers["location"].startswith(
-                "/account/sign-in"
+                ("/account/sign-in", "/sell/start")
             )
         outcomes[actor] = SIGN_IN if signed_out else response.status_code
     for actor in ACTORS:

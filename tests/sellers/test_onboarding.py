@@ -195,7 +195,7 @@ async def test_an_fpo_onboards_through_every_step_and_is_approved(
     ]
     assert audit[0].actor_user_id == admin_id and audit[2].actor_user_id == owner_id
     history = await client.get(f"/admin/sellers/{seller_id}")
-    assert "Approved · " + admin_email in history.text
+    assert f"Approved · {admin_email}" in history.text
 
     await jobs.run_until_idle()
     subjects = [subject for to, subject, _body in folder_bodies(settings) if to == owner_email]
