@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.accounts.models import User
+from app.catalog.search import service as search_service
 from app.cli import alembic_config
 from app.config import Settings
 from app.db import make_engine, make_session_factory
@@ -109,6 +110,15 @@ async def session_factory(engine: AsyncEngine) -> AsyncIterator[async_sessionmak
             join_transaction_mode="create_savepoint",
         )
         await transaction.rollback()
+
+
+@pytest.fixture(autouse=True)
+def fresh_search_backends() -> Iterator[None]:
+    """Each test's transaction is rolled back, and the search tables a test created with it;
+    a backend cached by an earlier test would still believe its index exists."""
+    search_service._backends.clear()
+    yield
+    search_service._backends.clear()
 
 
 @pytest.fixture
