@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -45,7 +46,7 @@ from app.reference.models import GiTag
 from app.sellers import service as seller_service
 from app.sellers.models import ClaimStatus, SellerGiClaim, SellerStatus
 from tests import factories
-from tests.helpers import start_session
+from tests.helpers import post_form, start_session
 
 ROUNDS = int(os.environ.get("ODOP_FUZZ_EXAMPLES", "10"))
 # Forms that end the fuzzing session itself, not worth a special case each round.
@@ -240,7 +241,7 @@ def page_query_params() -> list[tuple[str, list[str]]]:
         params = _query_params(route)
         if "GET" not in (route.methods or set()) or route.path.startswith("/api/") or not params:
             continue
-        pages.append((route.path.format(**SAMPLE_PATH_VALUES), params))
+        pages.append((route.path.format_map(defaultdict(lambda: "1", SAMPLE_PATH_VALUES)), params))
     return pages
 
 
@@ -323,6 +324,8 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
                 "/account/sign-in",
                 "/account/forgot-password",
                 f"/account/reset/{reset_secret}",
+                "/account/phone/register",
+                "/account/phone/sign-in",
             ],
         ),
         "buyer": Visitor("buyer", _client(app), ["/account", "/sell", "/sell/profile"]),
@@ -377,6 +380,11 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
             response = await visitor.client.get(page)
             assert response.status_code == 200, (visitor.role, page, response.status_code)
             forms += parse_forms(visitor.role, page, response.text)
+    # The code form is the answer to a posted number, not a page of its own.
+    anonymous = visitors["anonymous"].client
+    code_page = await post_form(anonymous, "/account/phone/sign-in", {"phone": "9876543210"})
+    assert code_page.status_code == 200, code_page.status_code
+    forms += parse_forms("anonymous", "/account/phone/sign-in", code_page.text)
     yield Site(visitors, forms, page_query_params())
     for visitor in visitors.values():
         await visitor.client.aclose()
