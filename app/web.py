@@ -72,13 +72,24 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
+# Browsers apply form-action to the redirect that follows a form post too: the pay button's
+# redirect to Stripe's hosted Checkout page must be allowed when Stripe takes the payments.
+STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+
+
+def content_security_policy(settings: Settings) -> str:
+    if settings.payment_provider == "stripe":
+        return f"{CONTENT_SECURITY_POLICY} {STRIPE_CHECKOUT_ORIGIN}"
+    return CONTENT_SECURITY_POLICY
+
+
 HSTS = "max-age=63072000; includeSubDomains"
 
 
 def security_headers(settings: Settings) -> list[tuple[str, str]]:
     """Headers for every response (a response may set its own CSP or Referrer-Policy first)."""
     headers = [
-        ("content-security-policy", CONTENT_SECURITY_POLICY),
+        ("content-security-policy", content_security_policy(settings)),
         ("x-content-type-options", "nosniff"),
         ("referrer-policy", "strict-origin-when-cross-origin"),
         ("x-frame-options", "DENY"),

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.accounts.models import Role
 from app.config import Settings
 from app.main import create_app
+from app.web import security_headers
 from tests import factories
 from tests.helpers import start_session
 
@@ -149,3 +150,17 @@ async def test_production_sends_hsts_and_host_prefixed_secure_cookies(
         attributes = [part.strip().lower() for part in cookie.split(";")[1:]]
         assert "secure" in attributes and "path=/" in attributes
         assert not any(a.startswith("domain") for a in attributes)
+
+
+def test_the_pay_buttons_redirect_to_stripe_checkout_is_allowed_only_with_stripe(
+    settings: Settings,
+) -> None:
+    def form_action(provider: str) -> str:
+        policy = dict(security_headers(settings.model_copy(update={"payment_provider": provider})))
+        [directive] = [
+            d for d in policy["content-security-policy"].split("; ") if d.startswith("form-action")
+        ]
+        return directive
+
+    assert form_action("stripe") == "form-action 'self' https://checkout.stripe.com"
+    assert form_action("sandbox") == form_action("offline") == "form-action 'self'"
