@@ -41,7 +41,13 @@ def decimal_to_minor(value: Decimal, decimals: int = 2) -> int:
         raise InvalidAmount("An amount cannot be negative.")
     if value > MAX_AMOUNT:
         raise InvalidAmount("This amount is too large.")
-    return int((value * 10**decimals).to_integral_value(ROUND_HALF_UP))
+    return round_minor(value * 10**decimals)
+
+
+def round_minor(value: Decimal) -> int:
+    """An amount already in minor units (paise, cents) to a whole one: half-up, the one rule
+    for typed prices, taxes and currency conversion alike."""
+    return int(value.to_integral_value(ROUND_HALF_UP))
 
 
 def rupees_to_paise(text: str) -> int:

@@ -1,15 +1,13 @@
-"""The one rounding rule for money: ROUND_HALF_UP to the minor unit. Everything rounds here."""
+"""Order arithmetic: currency conversion at a locked rate and GST contained in a price, rounded
+by the project's one rule (``app.money.round_minor``)."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from app.money import round_minor
 
 MICROS = 1_000_000  # exchange rates are INR per unit of a currency, in millionths
-
-
-def round_minor(value: Decimal) -> int:
-    """Round an amount already expressed in minor units (paise, cents) to a whole minor unit."""
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def inr_to_currency_minor(inr_paise: int, inr_per_unit_micros: int) -> int:

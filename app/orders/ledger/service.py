@@ -24,10 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.db import begin_write, utcnow
 from app.errors import Conflict, NotFound
+from app.money import round_minor
 from app.orders import service as orders_service
 from app.orders.ledger import rates, repository
 from app.orders.ledger.models import BatchState, EntryKind, LedgerEntry, PayoutBatch, PayoutItem
-from app.orders.money import round_minor
 from app.sellers import crypto
 
 REVERSAL = {
