@@ -9,6 +9,7 @@ from app.listings import sale_models
 from app.orders import models as order_models
 from app.orders.ledger import models as ledger_models
 from app.orders.payments import models as payment_models
+from app.procurement.buying import models as buying_models
 from app.rates import models as rate_models
 from app.reference import models as reference_models
 from app.sellers import models as seller_models
@@ -16,6 +17,7 @@ from app.sellers import models as seller_models
 __all__ = [
     "Base",
     "account_models",
+    "buying_models",
     "jobs",
     "ledger_models",
     "listing_models",

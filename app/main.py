@@ -57,6 +57,8 @@ from app.orders.payments import sandbox_views as payment_sandbox_views
 from app.orders.payments import views as payment_views
 from app.orders.payments import webhook as payments_webhook
 from app.page_cache import PageCacheMiddleware
+from app.procurement.buying import api as buying_api
+from app.procurement.buying import views as buying_views
 from app.sellers import admin_views as seller_admin_views
 from app.sellers import start_views as sellers_start_views
 from app.sellers import views as sellers_views
@@ -358,6 +360,10 @@ def create_app(
     app.include_router(ledger_views.router, dependencies=[Depends(require_user)])
     app.include_router(ledger_views.admin_router, dependencies=[Depends(require_admin)])
     app.include_router(ledger_api.router, dependencies=[Depends(require_user)])
+    # Procurement buying modes (issue 12): requirements, L1 comparison, bids, split purchases.
+    app.include_router(buying_views.router, dependencies=[Depends(require_user)])
+    app.include_router(buying_views.admin_router, dependencies=[Depends(require_admin)])
+    app.include_router(buying_api.router, dependencies=[Depends(require_user)])
     if settings.env != "production":
         app.include_router(dev_mail_router)
         app.include_router(dev_sms_router)
