@@ -54,7 +54,7 @@ async def members(session: AsyncSession, organisation_id: int) -> list[tuple[Mem
         .where(Membership.organisation_id == organisation_id)
         .order_by(User.display_name, User.id, Membership.role)
     )
-    return [(m, u) for m, u in rows.tuples()]
+    return [(m, u) for m, u in rows.all()]
 
 
 async def delete_membership(session: AsyncSession, membership_id: int) -> None:

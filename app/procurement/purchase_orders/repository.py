@@ -153,6 +153,6 @@ async def line_titles(session: AsyncSession, po_ids: Sequence[int]) -> dict[int,
         .order_by(PurchaseOrderLine.id)
     )
     titles: dict[int, list[str]] = {}
-    for po_id, title in rows.tuples():
+    for po_id, title in rows.all():
         titles.setdefault(po_id, []).append(title)
     return titles

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.inputs import Id
 
@@ -50,6 +50,8 @@ class PaymentIn(BaseModel):
 
 
 class POLineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     listing_id: int | None
     title: str
@@ -65,6 +67,8 @@ class POLineOut(BaseModel):
 
 
 class PurchaseOrderOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     number: str
     state: str
     mode: str
@@ -112,3 +116,15 @@ class IncidentOut(BaseModel):
     due_on: date
     raised_at: datetime
     resolved_at: datetime | None
+
+
+class DirectQuoteOut(BaseModel):
+    unit_price_paise: int
+    goods_paise: int
+    shipping_paise: int
+    cgst_paise: int
+    sgst_paise: int
+    igst_paise: int
+    total_paise: int
+    mode_required: str = Field(description="direct, l1 or bid: what the rules require")
+    direct_allowed: bool

@@ -885,3 +885,7 @@ async def open_incidents(session: AsyncSession) -> list[Incident]:
 
 async def recent(session: AsyncSession) -> list[PurchaseOrder]:
     return await repository.recent(session)
+
+
+async def po_by_id(session: AsyncSession, po_id: int) -> PurchaseOrder | None:
+    return await repository.by_id(session, po_id)
