@@ -9,7 +9,10 @@ from app.listings import sale_models
 from app.orders import models as order_models
 from app.orders.ledger import models as ledger_models
 from app.orders.payments import models as payment_models
+from app.procurement.audit import models as procurement_audit_models
 from app.procurement.buying import models as buying_models
+from app.procurement.organisations import models as organisation_models
+from app.procurement.purchase_orders import models as purchase_order_models
 from app.rates import models as rate_models
 from app.reference import models as reference_models
 from app.sellers import models as seller_models
@@ -22,7 +25,10 @@ __all__ = [
     "ledger_models",
     "listing_models",
     "order_models",
+    "organisation_models",
     "payment_models",
+    "procurement_audit_models",
+    "purchase_order_models",
     "rate_models",
     "reference_models",
     "sale_models",

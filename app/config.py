@@ -63,6 +63,17 @@ class Settings(BaseSettings):
     platform_commission_basis_points: int = Field(default=500, ge=0, le=10_000)
     # Orders: how long stock stays reserved for an order waiting for its payment.
     reservation_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Procurement (buying modes are rules: direct up to the first limit, L1 up to the second,
+    # a bid above it). Amounts in paise, GST-inclusive.
+    procurement_direct_limit_paise: int = Field(default=5_000_000, ge=0)
+    procurement_l1_limit_paise: int = Field(default=100_000_000, ge=0)
+    # Above this PO total, the user who raised a PO may not record or approve its payment.
+    procurement_separation_limit_paise: int = Field(default=5_000_000, ge=0)
+    procurement_split_window_days: int = Field(default=30, ge=1)
+    procurement_po_accept_days: int = Field(default=7, ge=1)
+    procurement_acceptance_days: int = Field(default=10, ge=1)
+    procurement_payment_due_days: int = Field(default=30, ge=1)
+    procurement_min_l1_offers: int = Field(default=3, ge=1)
     search_backend: Literal["database", "meilisearch"] | None = None
     meili_url: str = ""
     meili_api_key: str = ""

@@ -59,6 +59,9 @@ from app.orders.payments import webhook as payments_webhook
 from app.page_cache import PageCacheMiddleware
 from app.procurement.buying import api as buying_api
 from app.procurement.buying import views as buying_views
+from app.procurement.organisations import views as organisation_views
+from app.procurement.purchase_orders import api as purchase_orders_api
+from app.procurement.purchase_orders import views as purchase_order_views
 from app.sellers import admin_views as seller_admin_views
 from app.sellers import start_views as sellers_start_views
 from app.sellers import views as sellers_views
@@ -360,6 +363,12 @@ def create_app(
     app.include_router(ledger_views.router, dependencies=[Depends(require_user)])
     app.include_router(ledger_views.admin_router, dependencies=[Depends(require_admin)])
     app.include_router(ledger_api.router, dependencies=[Depends(require_user)])
+    # Procurement core (issue 12): organisations, direct purchase, purchase orders, the API.
+    app.include_router(organisation_views.router, dependencies=[Depends(require_user)])
+    app.include_router(organisation_views.admin_router, dependencies=[Depends(require_admin)])
+    app.include_router(purchase_order_views.router, dependencies=[Depends(require_user)])
+    app.include_router(purchase_order_views.admin_router, dependencies=[Depends(require_admin)])
+    app.include_router(purchase_orders_api.router, dependencies=[Depends(require_user)])
     # Procurement buying modes (issue 12): requirements, L1 comparison, bids, split purchases.
     app.include_router(buying_views.router, dependencies=[Depends(require_user)])
     app.include_router(buying_views.admin_router, dependencies=[Depends(require_admin)])

@@ -38,20 +38,30 @@ def invoice_number(year: int, sequence: int) -> str:
     return f"INV/{year % 100:02d}{(year + 1) % 100:02d}/{sequence:06d}"
 
 
+async def allocate_number(
+    session: AsyncSession, seller_id: int, moment: datetime
+) -> tuple[int, int, str]:
+    """The seller's next invoice number in the financial year of ``moment``: (year, sequence,
+    number). Other documents that are GST invoices of the same seller (a purchase order's
+    invoice) take their numbers from the same series."""
+    year = financial_year(moment)
+    sequence = await repository.next_invoice_sequence(session, seller_id, year)
+    return year, sequence, invoice_number(year, sequence)
+
+
 async def issue(session: AsyncSession, part: OrderPart) -> Invoice:
     await begin_write(session)
     existing = await repository.invoice_of_part(session, part.id)
     if existing is not None:
         return existing
     now = utcnow()
-    year = financial_year(now)
-    sequence = await repository.next_invoice_sequence(session, part.seller_id, year)
+    year, sequence, number = await allocate_number(session, part.seller_id, now)
     invoice = Invoice(
         part_id=part.id,
         seller_id=part.seller_id,
         financial_year=year,
         sequence=sequence,
-        number=invoice_number(year, sequence),
+        number=number,
         issued_at=now,
     )
     session.add(invoice)

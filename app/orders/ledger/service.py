@@ -29,6 +29,7 @@ from app.orders import service as orders_service
 from app.orders.ledger import rates, repository
 from app.orders.ledger.models import BatchState, EntryKind, LedgerEntry, PayoutBatch, PayoutItem
 from app.sellers import crypto
+from app.sellers.models import Seller
 
 REVERSAL = {
     EntryKind.SALE: EntryKind.REFUND,
@@ -46,6 +47,41 @@ def _round_fraction(value: Fraction) -> int:
     return round_minor(Decimal(value.numerator) / Decimal(value.denominator))
 
 
+def _sale_rows(
+    settings: Settings,
+    seller: Seller,
+    *,
+    gross: int,
+    taxable: int,
+    paid_on: date,
+    common: dict[str, Any],
+    key: str,
+) -> list[dict[str, Any]]:
+    """The sale and what is withheld from it (commission, TCS, TDS) for one supply."""
+    rows: list[dict[str, Any]] = [
+        {**common, "kind": EntryKind.SALE, "amount_inr_paise": gross, "effect_key": f"sale:{key}"}
+    ]
+    withheld = [(EntryKind.COMMISSION, gross, settings.platform_commission_basis_points)]
+    if seller.gstin:  # TCS is collected on supplies of GST-registered sellers
+        withheld.append((EntryKind.TCS, taxable, rates.rate_on(rates.TCS_SECTION_52, paid_on)))
+    tds = rates.TDS_SECTION_194O if seller.pan else rates.TDS_SECTION_194O_WITHOUT_PAN
+    withheld.append((EntryKind.TDS, taxable, rates.rate_on(tds, paid_on)))
+    for kind, base, basis_points in withheld:
+        if basis_points == 0:
+            continue
+        rows.append(
+            {
+                **common,
+                "kind": kind,
+                "amount_inr_paise": -apply_rate(base, basis_points),
+                "base_inr_paise": base,
+                "rate_basis_points": basis_points,
+                "effect_key": f"{kind.value}:{key}",
+            }
+        )
+    return rows
+
+
 async def record_sale(
     session: AsyncSession, settings: Settings, *, order_number: str, paid_on: date
 ) -> int:
@@ -57,40 +93,43 @@ async def record_sale(
             raise NotFound("seller of an order part")
         part = facts.order_part_id
         common = {"seller_id": facts.seller_id, "order_number": order_number, "order_part_id": part}
-        rows.append(
-            {
-                **common,
-                "kind": EntryKind.SALE,
-                "amount_inr_paise": facts.gross_inr_minor,
-                "effect_key": f"sale:part:{part}",
-            }
+        rows += _sale_rows(
+            settings,
+            seller,
+            gross=facts.gross_inr_minor,
+            taxable=facts.taxable_inr_minor,
+            paid_on=paid_on,
+            common=common,
+            key=f"part:{part}",
         )
-        withheld = [
-            (EntryKind.COMMISSION, facts.gross_inr_minor, settings.platform_commission_basis_points)
-        ]
-        if seller.gstin:  # TCS is collected on supplies of GST-registered sellers
-            withheld.append(
-                (
-                    EntryKind.TCS,
-                    facts.taxable_inr_minor,
-                    rates.rate_on(rates.TCS_SECTION_52, paid_on),
-                )
-            )
-        tds = rates.TDS_SECTION_194O if seller.pan else rates.TDS_SECTION_194O_WITHOUT_PAN
-        withheld.append((EntryKind.TDS, facts.taxable_inr_minor, rates.rate_on(tds, paid_on)))
-        for kind, base, basis_points in withheld:
-            if basis_points == 0:
-                continue
-            rows.append(
-                {
-                    **common,
-                    "kind": kind,
-                    "amount_inr_paise": -apply_rate(base, basis_points),
-                    "base_inr_paise": base,
-                    "rate_basis_points": basis_points,
-                    "effect_key": f"{kind.value}:part:{part}",
-                }
-            )
+    return await repository.add_entries_once(session, rows)
+
+
+async def record_supply(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    seller_id: int,
+    reference: str,
+    gross_inr_paise: int,
+    taxable_inr_paise: int,
+    paid_on: date,
+) -> int:
+    """Entries for a paid supply that is not an order part (a purchase order, paid later by
+    the buyer): the same sale, commission, TCS and TDS; ``reference`` (at most 16 characters)
+    is kept as the entries' order number. Returns how many were new (0 on a replay)."""
+    seller = await repository.seller_by_id(session, seller_id)
+    if seller is None:
+        raise NotFound("seller of a supply")
+    rows = _sale_rows(
+        settings,
+        seller,
+        gross=gross_inr_paise,
+        taxable=taxable_inr_paise,
+        paid_on=paid_on,
+        common={"seller_id": seller_id, "order_number": reference},
+        key=f"supply:{reference}",
+    )
     return await repository.add_entries_once(session, rows)
 
 

@@ -1,0 +1,1 @@
+"""The append-only procurement audit trail."""

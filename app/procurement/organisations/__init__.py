@@ -1,0 +1,1 @@
+"""Buyer organisations, their members in roles, and consignees' delivery addresses."""

@@ -1,0 +1,1 @@
+"""Purchase orders: issue, seller acceptance, deliveries, receipt, acceptance, invoice, payment."""
