@@ -23,7 +23,9 @@ from app.procurement.purchase_orders.models import PurchaseOrder
 from app.sellers.deps import CurrentSeller
 
 router = APIRouter(
-    prefix="/api/v1", tags=["procurement buying"], responses=error_responses(401, 403, 404, 409, 422)
+    prefix="/api/v1",
+    tags=["procurement buying"],
+    responses=error_responses(401, 403, 404, 409, 422),
 )
 
 

@@ -94,7 +94,7 @@ class Comparison(Base):
 
 
 class Bid(TimestampMixin, Base):
-    """A seller's sealed quote against a bid requirement; one per seller, revisable until closing."""
+    """A seller's sealed quote against a bid; one per seller, revisable until closing."""
 
     __tablename__ = "procurement_bids"
     __table_args__ = (UniqueConstraint("requirement_id", "seller_id"),)

@@ -62,7 +62,9 @@ def listing_offer(
     delivery_state_id: int,
 ) -> Offer:
     """A listing's offer for the quantity: tier price, shipping and GST as checkout prices it."""
-    (part,) = price_parts([(listing, quantity)], rates, shipping, Destination("IN", delivery_state_id))
+    (part,) = price_parts(
+        [(listing, quantity)], rates, shipping, Destination("IN", delivery_state_id)
+    )
     (line,) = part.lines
     return Offer(
         listing_id=listing.id,
@@ -128,9 +130,7 @@ def rank(offers: Iterable[Offer]) -> list[Offer]:
         if offer.seller_id not in best or key < _key(best[offer.seller_id]):
             best[offer.seller_id] = offer
     ordered = sorted(best.values(), key=_key)
-    return [
-        Offer(**{**asdict(offer), "rank": n}) for n, offer in enumerate(ordered, start=1)
-    ]
+    return [Offer(**{**asdict(offer), "rank": n}) for n, offer in enumerate(ordered, start=1)]
 
 
 def _key(offer: Offer) -> tuple[Fraction, int, int, int]:

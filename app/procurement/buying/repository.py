@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -25,7 +25,7 @@ from app.reference.models import Category, District, GiTag, OdopProduct, State
 from app.sellers.models import Seller, SellerStatus
 
 
-def _eligible(requirement: Requirement) -> Select[tuple[Listing]]:
+def _eligible(requirement: Requirement) -> Select[Listing]:
     """Public listings of verified sellers that match every criterion the requirement sets.
 
     A GI requirement takes only listings whose seller is a verified authorised user of the GI."""
@@ -68,9 +68,7 @@ async def eligible_listing_of_seller(
 async def eligible_listings_of_seller(
     session: AsyncSession, requirement: Requirement, seller_id: int
 ) -> list[Listing]:
-    statement = (
-        _eligible(requirement).where(Listing.seller_id == seller_id).order_by(Listing.title)
-    )
+    statement = _eligible(requirement).where(Listing.seller_id == seller_id).order_by(Listing.title)
     return list(await session.scalars(statement))
 
 
@@ -177,7 +175,7 @@ async def recent_direct_orders(
     """(purchase order id, its total, the matching line's listing id) of the organisation's
     direct purchase orders since ``since`` with a line of one of the listings or of a listing of
     one of the ODOP products; cancelled and declined orders left out. One row per order."""
-    matches = PurchaseOrderLine.listing_id.in_(listing_ids)
+    matches: ColumnElement[bool] = PurchaseOrderLine.listing_id.in_(listing_ids)
     if odop_product_ids:
         matches = matches | PurchaseOrderLine.listing_id.in_(
             select(Listing.id).where(Listing.odop_product_id.in_(odop_product_ids))

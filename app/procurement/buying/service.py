@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.config import Settings
-from app.db import utcnow
+from app.db import begin_write, utcnow
 from app.errors import Forbidden, FormErrors
 from app.i18n import gettext as _
 from app.jobs import enqueue
@@ -257,6 +257,7 @@ async def show_comparison(
     await _require_buyer(session, user, requirement)
     if requirement.method != BuyingMethod.L1:
         raise RequirementNotFound()
+    await begin_write(session)  # a comparison is kept and audited even when shown by a GET
     offers = await ranked_offers(session, requirement)
     comparison = Comparison(
         requirement_id=requirement.id,
@@ -487,9 +488,9 @@ async def seller_requirement(
     requirement = await repository.requirement(session, requirement_id)
     if requirement is None or requirement.method != BuyingMethod.BID:
         raise RequirementNotFound()
-    if seller.id not in await repository.eligible_seller_ids(session, requirement):
-        if await repository.bid_of_seller(session, requirement.id, seller.id) is None:
-            raise RequirementNotFound()
+    eligible = seller.id in await repository.eligible_seller_ids(session, requirement)
+    if not eligible and await repository.bid_of_seller(session, requirement.id, seller.id) is None:
+        raise RequirementNotFound()
     return requirement
 
 
@@ -605,6 +606,7 @@ async def bids_view(
     if requirement.opened_at is None:
         if not await repository.is_buyer(session, user.id, requirement.organisation_id):
             return BidsView(requirement, True, count)  # a buyer opens them
+        await begin_write(session)  # the first look after closing may be a GET
         await _open_bids(session, settings, user=user, requirement=requirement)
     return BidsView(requirement, True, count, await _ranked_bids(session, requirement))
 
@@ -712,8 +714,8 @@ async def award(
         )
     orders = []
     for offer in view.offers:
-        quantity = chosen.get(offer.bid_id or 0)
-        if not quantity:
+        awarded = chosen.get(offer.bid_id or 0)
+        if not awarded:
             continue
         order = await _raise_po(
             session,
@@ -721,7 +723,7 @@ async def award(
             requirement,
             user=user,
             offer=offer,
-            quantity=quantity,
+            quantity=awarded,
             mode="bid",
             source="bid",
             justification=None if follows_ranking else justification,
@@ -729,7 +731,7 @@ async def award(
         )
         bid = await repository.bid_of_seller(session, requirement.id, offer.seller_id)
         assert bid is not None
-        bid.awarded_quantity = quantity
+        bid.awarded_quantity = awarded
         bid.purchase_order_id = order.id
         orders.append(order)
     requirement.status = RequirementStatus.AWARDED

@@ -12,9 +12,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.accounts.models import User
 from app.accounts.deps import CurrentUser
-from app.db import SessionDep, begin_write
+from app.accounts.models import User
+from app.db import SessionDep
 from app.errors import FormErrors
 from app.i18n import gettext as _
 from app.inputs import Id, form_int
@@ -149,15 +149,12 @@ async def _render_requirement(
     }
     if requirement.method == BuyingMethod.L1:
         if requirement.status == RequirementStatus.OPEN and context["is_buyer"]:
-            await begin_write(session)  # showing a comparison keeps and audits it
             context["comparison"] = await service.show_comparison(
                 session, settings, user=user, requirement=requirement
             )
         else:
             context["ordered"] = await service.ordered_comparison(session, settings, requirement)
     else:
-        if service.is_closed(requirement) and requirement.opened_at is None:
-            await begin_write(session)  # the first look after closing opens the bids
         context["bids"] = await service.bids_view(
             session, settings, user=user, requirement=requirement
         )

@@ -68,7 +68,7 @@ async def make_buying(
     """Prices are each seller's base price; the second charges more shipping, so the first is L1
     for 10 units (100000*10 + 0 < 98000*10 + 40000)."""
     organisation = await _organisation(db, "Department of Handicrafts (test)")
-    buyer, consignee, payer = (await factories.user(db) for _ in range(3))
+    buyer, consignee, payer = [await factories.user(db) for _ in range(3)]
     await _member(db, organisation, buyer, Role.BUYER)
     await _member(db, organisation, consignee, Role.CONSIGNEE)
     await _member(db, organisation, payer, Role.PAYING_AUTHORITY)

@@ -38,7 +38,7 @@ def _as_text(paise: int) -> list[str]:
     return [str(paise), f"{rupees:,}.{fraction:02d}", f"{rupees}.{fraction:02d}"]
 
 
-async def _requirement_form(b: Buying, **changes: str) -> dict[str, str]:
+async def _requirement_form(b: Buying, **changes: str) -> dict[str, str | list[str]]:
     return {
         "organisation_id": str(b.organisation.id),
         "method": "l1",
@@ -71,7 +71,7 @@ async def _po_count(db: AsyncSession) -> int:
     return await db.scalar(select(func.count()).select_from(PurchaseOrder)) or 0
 
 
-# Eligibility ---------------------------------------------------------------------------------------
+# Eligibility --------------------------------------------------------------------------------------
 
 
 def _requirement(b: Buying, **values: Any) -> Requirement:
@@ -133,7 +133,7 @@ async def test_a_gi_requirement_needs_a_verified_gi_claim(db: AsyncSession) -> N
     assert [listing.id for listing in found] == [b.listings[0].id]
 
 
-# L1 comparison --------------------------------------------------------------------------------------
+# L1 comparison -------------------------------------------------------------------------------------
 
 
 async def _raise_l1_by_page(
@@ -196,7 +196,10 @@ async def test_choosing_other_than_l1_needs_a_written_justification(
     page = await client.get(f"/procurement/requirements/{requirement.id}")
     comparison_id = page.text.split('name="comparison_id" value="')[1].split('"')[0]
     url = f"/procurement/requirements/{requirement.id}/order"
-    data = {"comparison_id": comparison_id, "listing_id": str(b.listings[2].id)}
+    data: dict[str, str | list[str]] = {
+        "comparison_id": comparison_id,
+        "listing_id": str(b.listings[2].id),
+    }
     refused = await post_form(client, url, {**data, "justification": "   "})
     assert refused.status_code == 422
     assert "Explain in writing" in refused.text
@@ -300,7 +303,7 @@ async def test_requirement_form_errors_keep_the_input(
     assert 'value="Keep me"' in response.text and "error-summary" in response.text
     bid = await _requirement_form(b, method="bid", closes_at="")
     response = await post_form(client, "/procurement/requirements", bid)
-    assert response.status_code == 422 and "Set when the bid closes" in response.text
+    assert response.status_code == 422 and "Enter when the bid closes" in response.text
     assert await db.scalar(select(func.count()).select_from(Requirement)) == 0
 
 
@@ -310,14 +313,12 @@ async def test_only_a_buyer_of_the_organisation_raises_a_requirement(
     b = await make_buying(db)
     for user in (b.consignee, b.other_buyer):
         await start_session(client, db, settings, user)
-        response = await post_form(
-            client, "/procurement/requirements", await _requirement_form(b)
-        )
+        response = await post_form(client, "/procurement/requirements", await _requirement_form(b))
         assert response.status_code in (403, 422), response.status_code
     assert await db.scalar(select(func.count()).select_from(Requirement)) == 0
 
 
-# Bids ----------------------------------------------------------------------------------------------
+# Bids ---------------------------------------------------------------------------------------------
 
 
 async def _tokens(db: AsyncSession, users: dict[str, User]) -> dict[str, str]:
@@ -393,7 +394,9 @@ async def test_sealed_quotes_are_seen_by_nobody_before_closing_by_page_or_api(
     assert await jobs.run_until_idle() >= 1  # eligible sellers are emailed
     for n, price in enumerate(SEALED):
         auth = {"authorization": f"Bearer {secrets[f'seller{n}']}"}
-        response = await client.put(f"/api/v1/seller/bids/{rid}", json=_quote(b, n, price))
+        response = await client.put(
+            f"/api/v1/seller/bids/{rid}", json=_quote(b, n, price), headers=auth
+        )
         assert response.status_code == 200, response.text
     # A revision before closing is allowed and replaces the quote.
     revised = await client.put(
@@ -432,9 +435,7 @@ async def test_sealed_quotes_are_seen_by_nobody_before_closing_by_page_or_api(
         own = {SEALED[int(name[-1])]} if name.startswith("seller") else set()
         hidden = [t for price in SEALED if price not in own for t in _as_text(price)]
         for path in api_paths:
-            response = await client.get(
-                path, headers={"authorization": f"Bearer {secrets[name]}"}
-            )
+            response = await client.get(path, headers={"authorization": f"Bearer {secrets[name]}"})
             assert response.status_code < 500
             assert not any(t in response.text for t in hidden), (name, path)
         client.cookies.clear()
@@ -478,9 +479,9 @@ async def test_after_closing_quotes_are_refused_then_opened_ranked_and_awarded(
         json=_quote(b, 2, 50_000),
         headers={"authorization": f"Bearer {secrets['seller2']}"},
     )
-    assert late.status_code == 409 and late.json()["code"] == "bid_closed"
+    assert late.status_code == 409 and late.json()["error"]["code"] == "bid_closed"
     buyer = {"authorization": f"Bearer {secrets['buyer']}"}
-    opened = (await client.get(f"/api/v1/procurement/requirements/{rid}/bids", headers=buyer))
+    opened = await client.get(f"/api/v1/procurement/requirements/{rid}/bids", headers=buyer)
     offers = opened.json()["offers"]
     assert [o["seller_id"] for o in offers] == [b.sellers[1].id, b.sellers[0].id, b.sellers[2].id]
     assert offers[2]["unit_price_paise"] == 99_000  # the late revision did not count
@@ -508,9 +509,7 @@ async def test_after_closing_quotes_are_refused_then_opened_ranked_and_awarded(
     assert response.status_code == 201, response.text
     orders = {o["seller_id"]: o for o in response.json()}
     assert set(orders) == {b.sellers[1].id, b.sellers[0].id}
-    po = await db.scalar(
-        select(PurchaseOrder).where(PurchaseOrder.seller_id == b.sellers[1].id)
-    )
+    po = await db.scalar(select(PurchaseOrder).where(PurchaseOrder.seller_id == b.sellers[1].id))
     assert po is not None and po.mode == "bid"
     await db.refresh(po, ["lines"])
     assert po.lines[0].quantity == 60 and po.lines[0].unit_price_paise == 90_000
@@ -525,7 +524,7 @@ async def test_after_closing_quotes_are_refused_then_opened_ranked_and_awarded(
     assert any("awarded to another seller" in text for text in sent)
 
 
-# Split purchases ------------------------------------------------------------------------------------
+# Split purchases ----------------------------------------------------------------------------------
 
 
 async def test_split_direct_purchases_are_detected_recorded_and_shown_to_admins(
@@ -552,7 +551,11 @@ async def test_split_direct_purchases_are_detected_recorded_and_shown_to_admins(
     assert first.total_paise == 1_000_000
     # A second purchase of ₹4,000 stays under the limit in sum: no warning.
     quiet = await service.split_warning(
-        db, settings, organisation_id=b.organisation.id, listing_ids=[listing.id], total_paise=400_000
+        db,
+        settings,
+        organisation_id=b.organisation.id,
+        listing_ids=[listing.id],
+        total_paise=400_000,
     )
     assert quiet is None
     # Another seller's listing of the same ODOP product, taking the sum over the limit: warned.
