@@ -133,7 +133,7 @@ async def test_a_gi_requirement_needs_a_verified_gi_claim(db: AsyncSession) -> N
     assert [listing.id for listing in found] == [b.listings[0].id]
 
 
-# L1 comparison -------------------------------------------------------------------------------------
+# L1 comparison ------------------------------------------------------------------------------------
 
 
 async def _raise_l1_by_page(
