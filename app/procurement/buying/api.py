@@ -6,11 +6,12 @@ quote's price, quantity, lead time or the ranking: the values are sealed in the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from app.accounts.deps import CurrentUser, require_admin
+from app.accounts.deps import require_admin, require_scope
+from app.accounts.models import User
 from app.db import SessionDep
 from app.errors import error_responses
 from app.inputs import Id
@@ -21,6 +22,11 @@ from app.procurement.buying.ranking import Offer
 from app.procurement.buying.schemas import AwardIn, OrderIn, QuoteIn, RequirementIn
 from app.procurement.purchase_orders.models import PurchaseOrder
 from app.sellers.deps import CurrentSeller
+
+Reader = Annotated[User, require_scope("orders:read")]
+Writer = Annotated[User, require_scope("orders:write")]
+SellerReader = Annotated[User, require_scope("seller:read")]
+SellerWriter = Annotated[User, require_scope("seller:write")]
 
 router = APIRouter(
     prefix="/api/v1",
@@ -62,7 +68,7 @@ def _po_json(order: PurchaseOrder) -> dict[str, Any]:
 
 
 @router.get("/procurement/requirements", summary="Requirements of the caller's organisations")
-async def list_requirements(session: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
+async def list_requirements(session: SessionDep, user: Reader) -> list[dict[str, Any]]:
     return [_requirement_json(r) for r in await service.requirements_of_user(session, user)]
 
 
@@ -72,7 +78,7 @@ async def list_requirements(session: SessionDep, user: CurrentUser) -> list[dict
     summary="Raise a requirement (L1 comparison, or a bid published at once)",
 )
 async def create_requirement(
-    session: SessionDep, settings: SettingsDep, user: CurrentUser, body: RequirementIn
+    session: SessionDep, settings: SettingsDep, user: Writer, body: RequirementIn
 ) -> dict[str, Any]:
     requirement = await service.create_requirement(
         session, settings, user=user, data=body.to_input()
@@ -82,7 +88,7 @@ async def create_requirement(
 
 @router.get("/procurement/requirements/{requirement_id}", summary="One requirement")
 async def get_requirement(
-    session: SessionDep, user: CurrentUser, requirement_id: Id
+    session: SessionDep, user: Reader, requirement_id: Id
 ) -> dict[str, Any]:
     return _requirement_json(await service.member_requirement(session, user, requirement_id))
 
@@ -93,7 +99,7 @@ async def get_requirement(
     summary="Rank the eligible offers by landed price now (kept and audited as shown)",
 )
 async def compare(
-    session: SessionDep, settings: SettingsDep, user: CurrentUser, requirement_id: Id
+    session: SessionDep, settings: SettingsDep, user: Writer, requirement_id: Id
 ) -> dict[str, Any]:
     requirement = await service.member_requirement(session, user, requirement_id)
     view = await service.show_comparison(session, settings, user=user, requirement=requirement)
@@ -115,7 +121,7 @@ async def order(
     session: SessionDep,
     settings: SettingsDep,
     storage: StorageDep,
-    user: CurrentUser,
+    user: Writer,
     requirement_id: Id,
     body: OrderIn,
 ) -> dict[str, Any]:
@@ -137,7 +143,7 @@ async def order(
     summary="Bids received: only their number before closing; ranked after",
 )
 async def bids(
-    session: SessionDep, settings: SettingsDep, user: CurrentUser, requirement_id: Id
+    session: SessionDep, settings: SettingsDep, user: Reader, requirement_id: Id
 ) -> dict[str, Any]:
     requirement = await service.member_requirement(session, user, requirement_id)
     view = await service.bids_view(session, settings, user=user, requirement=requirement)
@@ -156,7 +162,7 @@ async def bids(
 async def award(
     session: SessionDep,
     settings: SettingsDep,
-    user: CurrentUser,
+    user: Writer,
     requirement_id: Id,
     body: AwardIn,
 ) -> list[dict[str, Any]]:
@@ -175,7 +181,9 @@ async def award(
 
 
 @router.get("/seller/bids", summary="Open bids the caller's seller may quote for")
-async def seller_bids(session: SessionDep, seller: CurrentSeller) -> list[dict[str, Any]]:
+async def seller_bids(
+    session: SessionDep, user: SellerReader, seller: CurrentSeller
+) -> list[dict[str, Any]]:
     return [
         {**_requirement_json(r), "my_bid_revision": bid.revision if bid else None}
         for r, bid in await service.open_bids_for_seller(session, seller)
@@ -199,7 +207,11 @@ def _own_bid_json(own: service.OwnBid | None) -> dict[str, Any] | None:
 
 @router.get("/seller/bids/{requirement_id}", summary="A bid and the caller's own sealed quote")
 async def seller_bid(
-    session: SessionDep, settings: SettingsDep, seller: CurrentSeller, requirement_id: Id
+    session: SessionDep,
+    settings: SettingsDep,
+    user: SellerReader,
+    seller: CurrentSeller,
+    requirement_id: Id,
 ) -> dict[str, Any]:
     requirement = await service.seller_requirement(session, seller, requirement_id)
     own = await service.own_bid(session, settings, seller, requirement)
@@ -213,7 +225,7 @@ async def seller_bid(
 async def submit_bid(
     session: SessionDep,
     settings: SettingsDep,
-    user: CurrentUser,
+    user: SellerWriter,
     seller: CurrentSeller,
     requirement_id: Id,
     body: QuoteIn,

@@ -207,6 +207,14 @@ async def member_requirement(
     return requirement
 
 
+async def buyer_requirement(session: AsyncSession, user: User, requirement_id: int) -> Requirement:
+    """A requirement of the user's organisation where the user is a buyer: 404 for outsiders,
+    403 for members without the buyer role."""
+    requirement = await member_requirement(session, user, requirement_id)
+    await _require_buyer(session, user, requirement)
+    return requirement
+
+
 async def _require_buyer(session: AsyncSession, user: User, requirement: Requirement) -> None:
     await organisations.require_role(
         session, user_id=user.id, organisation_id=requirement.organisation_id, role=BUYER

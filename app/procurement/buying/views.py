@@ -188,6 +188,7 @@ async def order(
     user: CurrentUser,
     requirement_id: Id,
 ) -> Response:
+    requirement = await service.buyer_requirement(session, user, requirement_id)
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     comparison_id = form_int(values.get("comparison_id"), low=1)
@@ -206,7 +207,6 @@ async def order(
             justification=values.get("justification", "")[: schemas.TEXT_MAX],
         )
     except FormErrors as exc:
-        requirement = await service.member_requirement(session, user, requirement_id)
         return await _render_requirement(
             request, session, settings, user, requirement, exc.errors, values
         )
@@ -226,6 +226,7 @@ async def award(
     user: CurrentUser,
     requirement_id: Id,
 ) -> Response:
+    requirement = await service.buyer_requirement(session, user, requirement_id)
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     try:
@@ -241,7 +242,6 @@ async def award(
             justification=values.get("justification", "")[: schemas.TEXT_MAX],
         )
     except FormErrors as exc:
-        requirement = await service.member_requirement(session, user, requirement_id)
         return await _render_requirement(
             request, session, settings, user, requirement, exc.errors, values
         )
@@ -388,6 +388,7 @@ async def submit_bid(
     seller: CurrentSeller,
     requirement_id: Id,
 ) -> Response:
+    requirement = await service.seller_requirement(session, seller, requirement_id)
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     try:
@@ -396,7 +397,6 @@ async def submit_bid(
             session, settings, user=user, seller=seller, requirement_id=requirement_id, data=data
         )
     except FormErrors as exc:
-        requirement = await service.seller_requirement(session, seller, requirement_id)
         return await _render_seller_bid(
             request, session, settings, seller, requirement, values, exc.errors
         )
