@@ -47,6 +47,7 @@ from app.sellers import service as seller_service
 from app.sellers.models import ClaimStatus, SellerGiClaim, SellerStatus
 from tests import factories
 from tests.helpers import post_form, start_session
+from tests.procurement.buying.fuzz_setup import buying_pages
 
 ROUNDS = int(os.environ.get("ODOP_FUZZ_EXAMPLES", "10"))
 # Forms that end the fuzzing session itself, not worth a special case each round.
@@ -308,6 +309,9 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
             expires_at=utcnow() + timedelta(hours=1),
         )
     )
+    buying_buyer_pages, buying_seller_pages = await buying_pages(
+        db, settings, buyer, owner, seller, listing
+    )
     await db.commit()
     visitors = {
         "anonymous": Visitor(
@@ -328,7 +332,9 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
                 "/account/phone/sign-in",
             ],
         ),
-        "buyer": Visitor("buyer", _client(app), ["/account", "/sell", "/sell/profile"]),
+        "buyer": Visitor(
+            "buyer", _client(app), ["/account", "/sell", "/sell/profile", *buying_buyer_pages]
+        ),
         "onboarding": Visitor(
             "onboarding",
             _client(app),
@@ -352,6 +358,7 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
                 f"/seller/listings/{listing.id}",
                 "/sell/members",
                 "/sell/gi",
+                *buying_seller_pages,
             ],
         ),
         "admin": Visitor(
