@@ -48,6 +48,7 @@ from app.sellers.models import ClaimStatus, SellerGiClaim, SellerStatus
 from tests import factories
 from tests.helpers import post_form, start_session
 from tests.procurement.buying.fuzz_setup import buying_pages
+from tests.procurement.core import fuzz_site as procurement_fuzz_site
 
 ROUNDS = int(os.environ.get("ODOP_FUZZ_EXAMPLES", "10"))
 # Forms that end the fuzzing session itself, not worth a special case each round.
@@ -374,6 +375,12 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
             ],
         ),
     }
+    procurement_pages = await procurement_fuzz_site.pages(
+        db, settings, buyer=buyer, seller_owner=owner, listing=listing
+    )
+    await db.commit()
+    for role, extra in procurement_pages.items():
+        visitors[role].pages += extra
     for role, user in (
         ("buyer", buyer),
         ("onboarding", onboarding),

@@ -47,6 +47,7 @@ from app.procurement.purchase_orders.models import (
 from app.procurement.purchase_orders.pricing import PricedPO, price_po
 from app.procurement.purchase_orders.schemas import POLine
 from app.procurement.rules import BuyingMode, separation_applies
+from app.web import format_inr
 
 __all__ = ["POLine", "create_purchase_order"]
 
@@ -275,9 +276,9 @@ async def create_purchase_order(
         raise FormErrors(
             {
                 "quantity": _(
-                    "This order (%(total)s paise) is above your approval limit (%(limit)s paise).",
-                    total=priced.total,
-                    limit=limit,
+                    "This order (%(total)s) is above your approval limit (%(limit)s).",
+                    total=format_inr(priced.total),
+                    limit=format_inr(limit),
                 )
             }
         )
@@ -741,10 +742,10 @@ async def record_payment(
     if po.buyer_user_id == user.id and separation_applies(po.total_paise, settings):
         raise SeparationOfDuties(
             _(
-                "You raised purchase order %(number)s: above %(limit)s paise another paying "
+                "You raised purchase order %(number)s: above %(limit)s another paying "
                 "authority must record its payment.",
                 number=po.number,
-                limit=settings.procurement_separation_limit_paise,
+                limit=format_inr(settings.procurement_separation_limit_paise),
             )
         )
     errors: dict[str, str] = {}
