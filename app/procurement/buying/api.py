@@ -87,9 +87,7 @@ async def create_requirement(
 
 
 @router.get("/procurement/requirements/{requirement_id}", summary="One requirement")
-async def get_requirement(
-    session: SessionDep, user: Reader, requirement_id: Id
-) -> dict[str, Any]:
+async def get_requirement(session: SessionDep, user: Reader, requirement_id: Id) -> dict[str, Any]:
     return _requirement_json(await service.member_requirement(session, user, requirement_id))
 
 

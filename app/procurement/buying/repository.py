@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.listings.models import Listing
 from app.listings.repository import has_verified_gi, is_public
+from app.procurement.audit.models import AuditRecord
 from app.procurement.buying.models import (
     Bid,
     BuyingMethod,
@@ -348,6 +349,27 @@ async def requirements_by_id(session: AsyncSession, ids: Sequence[int]) -> list[
     return list(
         await session.scalars(
             select(Requirement).where(Requirement.id.in_(ids)).order_by(Requirement.id.desc())
+        )
+    )
+
+
+async def requirement_history(
+    session: AsyncSession, organisation_id: int, requirement_id: int
+) -> list[AuditRecord]:
+    """The audit records of a requirement and its bids, oldest first."""
+    bid_ids = select(Bid.id).where(Bid.requirement_id == requirement_id)
+    return list(
+        await session.scalars(
+            select(AuditRecord)
+            .where(
+                AuditRecord.organisation_id == organisation_id,
+                (
+                    (AuditRecord.subject == "requirement")
+                    & (AuditRecord.subject_id == requirement_id)
+                )
+                | ((AuditRecord.subject == "bid") & AuditRecord.subject_id.in_(bid_ids)),
+            )
+            .order_by(AuditRecord.id)
         )
     )
 

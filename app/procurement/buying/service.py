@@ -363,6 +363,7 @@ async def order_l1(
     if rules.buying_mode_for(chosen.landed_paise, settings) == "bid":
         raise AboveL1Limit()
     l1 = view.offers[0]
+    history = await _history(session, requirement)
     order = await _raise_po(
         session,
         settings,
@@ -407,6 +408,7 @@ async def order_l1(
         subject_id=requirement.id,
         values={
             "method": "l1",
+            "history": history,
             "comparison_id": comparison.id,
             "listing_id": chosen.listing_id,
             "seller_id": chosen.seller_id,
@@ -720,6 +722,7 @@ async def award(
                 )
             }
         )
+    history = await _history(session, requirement)
     orders = []
     for offer in view.offers:
         awarded = chosen.get(offer.bid_id or 0)
@@ -772,6 +775,7 @@ async def award(
             subject_id=requirement.id,
             values={
                 "method": "bid",
+                "history": history,
                 "seller_id": order.seller_id,
                 "allocations": {
                     str(offer.bid_id): chosen[offer.bid_id]
@@ -786,6 +790,24 @@ async def award(
         )
     enqueue(session, DECIDED_JOB, {"requirement_id": requirement.id})
     return orders
+
+
+async def _history(session: AsyncSession, requirement: Requirement) -> list[dict[str, object]]:
+    """The requirement's audit records so far (demand, comparisons, sealed bids, opening),
+    referenced from the award so that the purchase order's own trail shows every step."""
+    records = await repository.requirement_history(
+        session, requirement.organisation_id, requirement.id
+    )
+    return [
+        {
+            "audit_id": record.id,
+            "action": record.action,
+            "actor_role": record.actor_role,
+            "actor_user_id": record.actor_user_id,
+            "at": record.created_at.isoformat(),
+        }
+        for record in records
+    ]
 
 
 def _greedy_allocation(offers: Sequence[Offer], quantity: int) -> dict[int, int]:
