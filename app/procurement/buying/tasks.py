@@ -18,20 +18,20 @@ from app.procurement.buying.service import DECIDED_JOB, PUBLISHED_JOB
 from app.sellers.models import Seller
 
 
-async def _mail_owner(
-    session: AsyncSession, settings: Settings, seller: Seller, subject: str, paragraph: str
-) -> None:
-    """``subject`` and ``paragraph`` are message ids, translated here in the owner's language."""
+async def _owner(session: AsyncSession, seller: Seller) -> User | None:
     owner = await session.get(User, seller.owner_user_id) if seller.owner_user_id else None
-    if owner is None or not owner.is_active or not owner.email:
-        return
+    return owner if owner is not None and owner.is_active and owner.email else None
+
+
+async def _send(settings: Settings, owner: User, subject: str, paragraph: str) -> None:
+    """``subject`` and ``paragraph`` are already in the owner's language."""
+    assert owner.email is not None  # _owner keeps only owners with an address
     token = set_language(owner.language)
     try:
         body = f"{paragraph}\n\n{_('ODOP Bazaar')}\n"
-        mail = Mail(owner.email, subject, body, language=owner.language)
     finally:
         reset_language(token)
-    await send_mail(settings, mail)
+    await send_mail(settings, Mail(owner.email, subject, body, language=owner.language))
 
 
 @job_handler(PUBLISHED_JOB)
@@ -44,9 +44,10 @@ async def tell_eligible_sellers(
     link = f"{settings.base_url.rstrip('/')}/seller/bids/{requirement.id}"
     seller_ids = await repository.eligible_seller_ids(session, requirement)
     for seller in await repository.sellers_with_owners(session, seller_ids):
-        owner = await session.get(User, seller.owner_user_id) if seller.owner_user_id else None
-        language = owner.language if owner else "en"
-        token = set_language(language)
+        owner = await _owner(session, seller)
+        if owner is None:
+            continue
+        token = set_language(owner.language)
         try:
             subject = _("New bid: %(title)s", title=requirement.title)
             paragraph = _(
@@ -60,7 +61,7 @@ async def tell_eligible_sellers(
             )
         finally:
             reset_language(token)
-        await _mail_owner(session, settings, seller, subject, paragraph)
+        await _send(settings, owner, subject, paragraph)
 
 
 @job_handler(DECIDED_JOB)
@@ -70,10 +71,10 @@ async def tell_bidders(session: AsyncSession, payload: dict[str, Any], settings:
         return
     for bid in await repository.bids_of(session, requirement.id):
         seller = await session.get(Seller, bid.seller_id)
-        if seller is None:
+        owner = await _owner(session, seller) if seller else None
+        if owner is None:
             continue
-        owner = await session.get(User, seller.owner_user_id) if seller.owner_user_id else None
-        token = set_language(owner.language if owner else "en")
+        token = set_language(owner.language)
         try:
             subject = _("Bid result: %(title)s", title=requirement.title)
             if bid.awarded_quantity:
@@ -89,4 +90,4 @@ async def tell_bidders(session: AsyncSession, payload: dict[str, Any], settings:
                 )
         finally:
             reset_language(token)
-        await _mail_owner(session, settings, seller, subject, paragraph)
+        await _send(settings, owner, subject, paragraph)
