@@ -1,7 +1,7 @@
 """Prepares the live server's database for the L1 and bid journeys: a verified department with a
 buyer (also its org admin), a consignee and a paying authority, a delivery address in Agra, and
-three Uttar Pradesh demo sellers handed to seller accounts, each with one listing of the same ODOP
-product (one no other listing has), in stock, with shipping terms.
+three verified Firozabad sellers with accounts, each with one listing of the same ODOP product
+(one no other listing has), in stock, with shipping terms.
 
 ``python -m tests.browser.buying_setup`` prints what the browser test needs as JSON;
 ``python -m tests.browser.buying_setup close <requirement id>`` moves a bid's closing time into
@@ -14,12 +14,12 @@ import json
 import sys
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from app.accounts.models import User
 from app.config import get_settings
 from app.db import make_engine, make_session_factory, utcnow
-from app.listings.models import Listing, ListingStatus, PriceTier
+from app.listings.models import Listing
 from app.listings.sale_models import SellerShipping
 from app.procurement.buying.models import Requirement
 from app.procurement.organisations.models import (
@@ -30,7 +30,7 @@ from app.procurement.organisations.models import (
     Role,
 )
 from app.reference.models import District, OdopProduct, State
-from app.sellers.models import Seller, SellerStatus
+from tests import factories
 from tests.factories import gstin_for, password_hash
 
 PASSWORD = "vase-kiln-monsoon-73"
@@ -89,47 +89,43 @@ async def main() -> dict[str, object]:
                 pin="282001",
             )
         )
+        firozabad = await session.scalar(
+            select(District).where(District.slug == "firozabad", District.state_id == state.id)
+        )
+        assert firozabad is not None
         used = select(Listing.odop_product_id).where(Listing.odop_product_id.is_not(None))
         product = await session.scalar(
             select(OdopProduct).where(OdopProduct.id.not_in(used)).order_by(OdopProduct.id)
         )
         assert product is not None
-        rows = (
-            await session.execute(
-                select(Listing, Seller)
-                .join(Seller, Seller.id == Listing.seller_id)
-                .where(
-                    Seller.state_id == state.id,
-                    Seller.status == SellerStatus.VERIFIED,
-                    Listing.status == ListingStatus.PUBLISHED,
-                )
-                .order_by(Seller.id, Listing.id)
-            )
-        ).all()
-        picked: list[tuple[Listing, Seller]] = []
-        for listing, seller in rows:
-            if all(seller.id != s.id for _, s in picked):
-                picked.append((listing, seller))
-            if len(picked) == 3:
-                break
         sellers = []
-        for n, (listing, seller) in enumerate(picked):
+        for n in range(3):
             owner = _user(f"glassworks-{n + 1}@example.test", f"Glassworks owner {n + 1}")
             session.add(owner)
             await session.flush()
-            seller.owner_user_id = owner.id
-            seller.gstin = gstin_for(state.lgd_code, PANS[n])
-            listing.odop_product_id = product.id
-            listing.price_paise = PRICES[n]
-            listing.stock, listing.moq, listing.made_to_order = 500, 1, False
-            await session.execute(delete(PriceTier).where(PriceTier.listing_id == listing.id))
-            await session.execute(
-                delete(SellerShipping).where(SellerShipping.seller_id == seller.id)
+            seller = await factories.seller(
+                session,
+                in_district=firozabad,
+                slug=f"browser-glassworks-{n + 1}",
+                display_name=f"Browser Glassworks {n + 1}",
+                owner_user_id=owner.id,
+                gstin=gstin_for(state.lgd_code, PANS[n]),
+                email=owner.email,
             )
             session.add(
                 SellerShipping(
                     seller_id=seller.id, domestic_flat_paise=SHIPPING[n], dispatch_days=2
                 )
+            )
+            listing = await factories.listing(
+                session,
+                seller,
+                slug=f"browser-glass-vase-{n + 1}",
+                title=f"Hand-blown glass vase {n + 1}",
+                price_paise=PRICES[n],
+                stock=500,
+                hsn_code="7013",
+                odop_product_id=product.id,
             )
             sellers.append(
                 {
