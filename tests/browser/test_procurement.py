@@ -95,7 +95,8 @@ def test_a_direct_purchase_under_the_threshold_on_a_purchase_order(
     page.get_by_label("Address", exact=True).fill("Vikas Bhawan, Civil Lines")
     page.get_by_label("Town or city").fill("Agra")
     page.get_by_label("District", exact=True).select_option(label="Agra")
-    page.get_by_label("PIN code", exact=True).fill("28200")  # five digits: refused, the input is kept
+    # Five digits: refused, the input is kept.
+    page.get_by_label("PIN code", exact=True).fill("28200")
     page.get_by_role("button", name="Add address").click()
     expect(page.get_by_text("Enter a 6-digit PIN code").first).to_be_visible()
     expect(page.get_by_label("Town or city")).to_have_value("Agra")
