@@ -462,6 +462,18 @@ async def _member_po(session: AsyncSession, user: User, number: str, role: Role)
     return po
 
 
+async def require_seller(session: AsyncSession, user: User, number: str) -> PurchaseOrder:
+    """The PO if the user is its seller (before a form is read), else 404."""
+    return await _seller_po(session, user, number)
+
+
+async def require_member_role(
+    session: AsyncSession, user: User, number: str, role: Role
+) -> PurchaseOrder:
+    """The PO if the user holds ``role`` in its organisation (before a form is read)."""
+    return await _member_po(session, user, number, role)
+
+
 def _reason(text: str, field: str = "reason") -> str:
     reason = " ".join(text.split())
     if not 3 <= len(reason) <= 2000:

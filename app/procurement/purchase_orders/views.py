@@ -301,6 +301,7 @@ async def po_cancel(
 async def po_delivery(
     request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser, number: str
 ) -> Response:
+    await service.require_seller(session, user, number)
     form = await request.form()
     quantities: dict[int, int] = {}
     errors: dict[str, str] = {}
@@ -392,6 +393,7 @@ async def po_payment(
     reference: Text = "",
     paid_on: Text = "",
 ) -> Response:
+    await service.require_member_role(session, user, number, Role.PAYING_AUTHORITY)
     try:
         day = parse_date(paid_on, "paid_on")
     except FormErrors as exc:
