@@ -9,6 +9,7 @@ from app.listings import sale_models
 from app.orders import models as order_models
 from app.orders.ledger import models as ledger_models
 from app.orders.payments import models as payment_models
+from app.procurement.quotes import models as quote_models
 from app.rates import models as rate_models
 from app.reference import models as reference_models
 from app.sellers import models as seller_models
@@ -21,6 +22,7 @@ __all__ = [
     "listing_models",
     "order_models",
     "payment_models",
+    "quote_models",
     "rate_models",
     "reference_models",
     "sale_models",

@@ -15,4 +15,5 @@ def register_all() -> None:
     from app.orders import tasks as orders_tasks  # noqa: F401
     from app.orders.payments import emails as payment_emails  # noqa: F401
     from app.orders.payments import tasks as payment_tasks  # noqa: F401
+    from app.procurement.quotes import tasks as quote_tasks  # noqa: F401
     from app.sellers import tasks as sellers_tasks  # noqa: F401
