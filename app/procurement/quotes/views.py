@@ -21,6 +21,7 @@ from app.inputs import Id, form_int
 from app.orders import checkout as orders_checkout
 from app.orders import repository as orders_repository
 from app.procurement.quotes import repository, service
+from app.procurement.quotes.errors import QuoteStepNotAllowed
 from app.procurement.quotes.models import QuoteSide, QuoteState
 from app.sellers.deps import CurrentSeller, private_storage, settings_of
 from app.storage import Storage
@@ -71,6 +72,8 @@ async def request_form(
     request: Request, session: SessionDep, user: CurrentUser, listing_id: Id
 ) -> Response:
     listing = await service.quotable_listing(session, listing_id)
+    if listing.seller.owner_user_id == user.id:
+        raise QuoteStepNotAllowed(_("This is your own listing."))
     open_quote = await repository.open_quote_of(session, user.id, listing.id)
     if open_quote is not None:
         flash(request, _("You already have an open quote for this product."))
