@@ -62,7 +62,7 @@ async def test_asking_for_a_quote_with_errors_then_without(
     )
     assert step.status_code == 200 and f'value="{district.id}"' in step.text
     values = await request_values(db, quantity="60", state_id=str(district.state_id))
-    created = await post_form(client, f"/quotes/new/{shop.glass.id}", values)
+    created = await post_form(client, f"/quotes/new/{shop.glass.id}", {**values})
     assert created.status_code == 303
     thread = await client.get(created.headers["location"])
     assert thread.status_code == 200
