@@ -58,21 +58,23 @@ EMAIL_JOB = "quotes.email"
 EXPIRE_JOB = "quotes.expire_offer"
 
 S = QuoteState
-TRANSITIONS: dict[QuoteState, frozenset[QuoteState]] = {
-    S.REQUESTED: frozenset({S.OFFERED, S.DECLINED, S.WITHDRAWN}),
-    S.OFFERED: frozenset({S.OFFERED, S.ACCEPTED, S.DECLINED, S.EXPIRED, S.WITHDRAWN}),
-    S.EXPIRED: frozenset({S.OFFERED, S.DECLINED, S.WITHDRAWN}),
-    S.ACCEPTED: frozenset(),
-    S.DECLINED: frozenset(),
-    S.WITHDRAWN: frozenset(),
+# Who may move a quote from which state to which; the system only expires offers.
+STEPS: dict[QuoteSide, dict[QuoteState, frozenset[QuoteState]]] = {
+    QuoteSide.SELLER: {
+        S.REQUESTED: frozenset({S.OFFERED, S.DECLINED}),
+        S.OFFERED: frozenset({S.OFFERED, S.DECLINED}),
+        S.EXPIRED: frozenset({S.OFFERED, S.DECLINED}),
+    },
+    QuoteSide.BUYER: {
+        S.REQUESTED: frozenset({S.WITHDRAWN}),
+        S.OFFERED: frozenset({S.ACCEPTED, S.DECLINED, S.WITHDRAWN}),
+        S.EXPIRED: frozenset({S.DECLINED, S.WITHDRAWN}),
+    },
+    QuoteSide.SYSTEM: {S.OFFERED: frozenset({S.EXPIRED})},
 }
-# Which side may move a quote into a state (the system only expires offers).
-MOVED_BY: dict[QuoteState, frozenset[QuoteSide]] = {
-    S.OFFERED: frozenset({QuoteSide.SELLER}),
-    S.ACCEPTED: frozenset({QuoteSide.BUYER}),
-    S.DECLINED: frozenset({QuoteSide.BUYER, QuoteSide.SELLER}),
-    S.WITHDRAWN: frozenset({QuoteSide.BUYER}),
-    S.EXPIRED: frozenset({QuoteSide.SYSTEM}),
+TRANSITIONS: dict[QuoteState, frozenset[QuoteState]] = {
+    state: frozenset().union(*(steps.get(state, frozenset()) for steps in STEPS.values()))
+    for state in QuoteState
 }
 
 
@@ -96,7 +98,7 @@ def state_labels() -> dict[QuoteState, str]:
 
 
 def allowed(quote: Quote, side: QuoteSide, to: QuoteState) -> bool:
-    return to in TRANSITIONS[quote.state] and side in MOVED_BY[to]
+    return to in STEPS[side].get(quote.state, frozenset())
 
 
 # Asking for a quote -------------------------------------------------------------------------------
@@ -270,8 +272,7 @@ async def _move(
     quote.updated_at = utcnow()
     event = _record(session, quote, from_state, to, side, user_id, note)
     await session.flush()
-    if side != QuoteSide.SYSTEM or to == S.EXPIRED:
-        _email(session, "event", event.id)
+    _email(session, "event", event.id)
     return event
 
 

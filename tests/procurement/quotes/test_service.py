@@ -98,6 +98,8 @@ async def test_only_listed_transitions_by_the_right_side(db: AsyncSession) -> No
         await service.accept(db, buyer, q.quote.id)
     with pytest.raises(QuoteStepNotAllowed):  # the seller cannot withdraw the buyer's request
         await service.withdraw(db, seller, q.quote.id)
+    with pytest.raises(QuoteStepNotAllowed):  # a request is withdrawn, not declined, by its buyer
+        await service.decline(db, buyer, q.quote.id)
     await service.make_offer(db, seller, q.quote.id, offer)
     await service.make_offer(db, seller, q.quote.id, service.OfferInput(85_000, 4, in_days(6)))
     assert (q.quote.state, q.quote.unit_price_paise, q.quote.offers_made) == (S.OFFERED, 85_000, 2)
@@ -123,6 +125,8 @@ async def test_only_listed_transitions_by_the_right_side(db: AsyncSession) -> No
 
 
 def test_the_transition_table_is_the_documented_one() -> None:
+    assert service.STEPS[QuoteSide.BUYER][S.REQUESTED] == {S.WITHDRAWN}
+    assert service.STEPS[QuoteSide.SYSTEM] == {S.OFFERED: {S.EXPIRED}}
     assert {s: set(t) for s, t in service.TRANSITIONS.items()} == {
         S.REQUESTED: {S.OFFERED, S.DECLINED, S.WITHDRAWN},
         S.OFFERED: {S.OFFERED, S.ACCEPTED, S.DECLINED, S.EXPIRED, S.WITHDRAWN},
