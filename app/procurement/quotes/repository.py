@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -116,13 +116,6 @@ async def message(session: AsyncSession, message_id: int) -> QuoteMessage | None
         .where(QuoteMessage.id == message_id)
         .options(selectinload(QuoteMessage.attachments))
     )
-
-
-async def message_count(session: AsyncSession, quote_id: int) -> int:
-    count = await session.scalar(
-        select(func.count()).select_from(QuoteMessage).where(QuoteMessage.quote_id == quote_id)
-    )
-    return int(count or 0)
 
 
 async def attachment(
