@@ -13,6 +13,7 @@ from app.procurement.audit import models as procurement_audit_models
 from app.procurement.buying import models as buying_models
 from app.procurement.organisations import models as organisation_models
 from app.procurement.purchase_orders import models as purchase_order_models
+from app.procurement.quotes import models as quote_models
 from app.rates import models as rate_models
 from app.reference import models as reference_models
 from app.sellers import models as seller_models
@@ -29,6 +30,7 @@ __all__ = [
     "payment_models",
     "procurement_audit_models",
     "purchase_order_models",
+    "quote_models",
     "rate_models",
     "reference_models",
     "sale_models",

@@ -17,4 +17,5 @@ def register_all() -> None:
     from app.orders.payments import tasks as payment_tasks  # noqa: F401
     from app.procurement.buying import tasks as buying_tasks  # noqa: F401
     from app.procurement.purchase_orders import tasks as purchase_order_tasks  # noqa: F401
+    from app.procurement.quotes import tasks as quote_tasks  # noqa: F401
     from app.sellers import tasks as sellers_tasks  # noqa: F401

@@ -62,6 +62,8 @@ from app.procurement.buying import views as buying_views
 from app.procurement.organisations import views as organisation_views
 from app.procurement.purchase_orders import api as purchase_orders_api
 from app.procurement.purchase_orders import views as purchase_order_views
+from app.procurement.quotes import api as quotes_api
+from app.procurement.quotes import views as quotes_views
 from app.sellers import admin_views as seller_admin_views
 from app.sellers import start_views as sellers_start_views
 from app.sellers import views as sellers_views
@@ -341,7 +343,7 @@ def create_app(
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.upload_max_request_bytes,
-        prefixes=("/sell", "/seller", "/admin", "/api/v1/seller"),
+        prefixes=("/sell", "/seller", "/admin", "/api/v1/seller", "/quotes", "/api/v1/quotes"),
     )
     app.include_router(sellers_views.router, dependencies=[Depends(require_user)])
     app.include_router(listing_views.router, dependencies=[Depends(require_user)])
@@ -373,6 +375,9 @@ def create_app(
     app.include_router(buying_views.router, dependencies=[Depends(require_user)])
     app.include_router(buying_views.admin_router, dependencies=[Depends(require_admin)])
     app.include_router(buying_api.router, dependencies=[Depends(require_user)])
+    # Procurement (issue 12): quotes for any buyer (pages for both sides, the API).
+    app.include_router(quotes_views.router, dependencies=[Depends(require_user)])
+    app.include_router(quotes_api.router, dependencies=[Depends(require_user)])
     if settings.env != "production":
         app.include_router(dev_mail_router)
         app.include_router(dev_sms_router)

@@ -42,6 +42,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.listings.models import ListingImage
 from app.main import create_app
+from app.procurement.quotes import service as quote_service
 from app.reference.models import GiTag
 from app.sellers import service as seller_service
 from app.sellers.models import ClaimStatus, SellerGiClaim, SellerStatus
@@ -256,11 +257,13 @@ def _client(app: FastAPI) -> httpx.AsyncClient:
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """Caches that do not expire during the run: the test's sessions share one connection, and
-    a background refresh (catalog aggregates, search results) would interleave with a request's
-    savepoints on it (in production each session has its own connection)."""
+    """Caches that never refresh in the background: the test's sessions share one connection,
+    and a background refresh (catalog aggregates, search results) would interleave with a
+    request's savepoints on it (in production each session has its own connection). Catalog
+    aggregates do not expire during the run; search results are not cached at all, since any
+    listing a fuzzed seller form changes makes every cached result stale at once."""
     return settings.model_copy(
-        update={"catalog_cache_seconds": 3600.0, "search_cache_seconds": 3600.0}
+        update={"catalog_cache_seconds": 3600.0, "search_cache_seconds": 0.0}
     )
 
 
@@ -300,6 +303,25 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
     await seller_service.add_member(
         db, seller, name="Asha Devi", craft="glass", pehchan_card="", phone=""
     )
+    # A quote on the listing, with an offer and a message, and a second listing to ask about.
+    second_listing = await factories.listing(db, seller, title="Fuzzed glass lamp")
+    district = await factories.district(db)
+    quote = await quote_service.request_quote(
+        db,
+        buyer,
+        listing.id,
+        {
+            "quantity": "2",
+            "district_id": str(district.id),
+            "wanted_by": (quote_service.today_in_india() + timedelta(days=20)).isoformat(),
+        },
+    )
+    await quote_service.make_offer(
+        db,
+        owner,
+        quote.id,
+        quote_service.OfferInput(10_000, 3, quote_service.today_in_india() + timedelta(days=10)),
+    )
     reset_secret, reset_hash = tokens.new_secret()
     db.add(
         EmailToken(
@@ -334,7 +356,17 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
             ],
         ),
         "buyer": Visitor(
-            "buyer", _client(app), ["/account", "/sell", "/sell/profile", *buying_buyer_pages]
+            "buyer",
+            _client(app),
+            [
+                "/account",
+                "/sell",
+                "/sell/profile",
+                "/quotes",
+                f"/quotes/{quote.id}",
+                f"/quotes/new/{second_listing.id}",
+                *buying_buyer_pages,
+            ],
         ),
         "onboarding": Visitor(
             "onboarding",
@@ -359,6 +391,8 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
                 f"/seller/listings/{listing.id}",
                 "/sell/members",
                 "/sell/gi",
+                "/seller/quotes",
+                f"/quotes/{quote.id}",
                 *buying_seller_pages,
             ],
         ),

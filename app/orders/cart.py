@@ -22,6 +22,13 @@ from app.orders.schemas import MAX_QUANTITY
 MAX_LINES = 100
 
 
+def _agreed_quantity_fixed() -> str:
+    return _(
+        "This item is in your cart at an agreed price for an agreed quantity. Remove it first "
+        "to buy it at the listed price."
+    )
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -67,6 +74,8 @@ async def merge_anonymous(session: AsyncSession, user_id: int, token: str) -> bo
     by_listing = {line.listing_id: line for line in cart.lines}
     for line in anonymous.lines:
         mine = by_listing.get(line.listing_id)
+        if mine is not None and mine.is_agreed:
+            continue  # the account's line holds an agreed quantity at an agreed price
         if mine is None:
             cart.lines.append(
                 CartLine(
@@ -102,6 +111,8 @@ async def add(session: AsyncSession, cart: Cart, listing_id: int, quantity: int 
     """Add units (the MOQ when no quantity is given) of a listing; adds to an existing line."""
     listing = await _buyable(session, listing_id)
     line = next((x for x in cart.lines if x.listing_id == listing_id), None)
+    if line is not None and line.is_agreed:
+        raise FormErrors({"quantity": _agreed_quantity_fixed()})
     wanted = (quantity if quantity is not None else listing.moq) + (line.quantity if line else 0)
     _check_quantity(listing, wanted)
     price = _current_unit_price(listing, wanted)
@@ -126,6 +137,10 @@ async def set_quantity(session: AsyncSession, cart: Cart, listing_id: int, quant
             cart.lines.remove(line)
             await session.flush()
         return
+    if line is not None and line.is_agreed:
+        if quantity == line.quantity:
+            return
+        raise FormErrors({"quantity": _agreed_quantity_fixed()})
     listing = await _buyable(session, listing_id)
     _check_quantity(listing, quantity)
     if line is None:
@@ -136,6 +151,43 @@ async def set_quantity(session: AsyncSession, cart: Cart, listing_id: int, quant
     line.quantity = quantity
     line.seen_unit_price_paise = _current_unit_price(listing, quantity)
     await session.flush()
+
+
+async def add_agreed(
+    session: AsyncSession,
+    cart: Cart,
+    listing_id: int,
+    quantity: int,
+    unit_price_paise: int,
+    agreement: str,
+) -> CartLine:
+    """Put an agreed quantity at an agreed GST-inclusive unit price in the cart (for example an
+    accepted quote), replacing any line of the same listing. The caller vouches for the price;
+    no form or API body reaches this function."""
+    listing = await _buyable(session, listing_id)
+    _check_quantity(listing, quantity)
+    line = next((x for x in cart.lines if x.listing_id == listing_id), None)
+    if line is None:
+        if len(cart.lines) >= MAX_LINES:
+            raise FormErrors({"quantity": _("Your cart is full.")})
+        line = CartLine(listing_id=listing_id, quantity=quantity, seen_unit_price_paise=0)
+        cart.lines.append(line)
+    line.quantity = quantity
+    line.seen_unit_price_paise = unit_price_paise
+    line.agreed_unit_price_paise = unit_price_paise
+    line.agreement = agreement[:80]
+    cart.updated_at = utcnow()
+    await session.flush()
+    return line
+
+
+def agreed_prices(cart: Cart) -> dict[int, int]:
+    """Listing id -> agreed unit price of the cart's agreed lines."""
+    return {
+        line.listing_id: line.agreed_unit_price_paise
+        for line in cart.lines
+        if line.agreed_unit_price_paise is not None
+    }
 
 
 async def remove(session: AsyncSession, cart: Cart, listing_id: int) -> None:
@@ -225,7 +277,7 @@ async def view(session: AsyncSession, cart: Cart | None) -> CartView:
         except FormErrors as exc:
             entry.problem = exc.errors["quantity"]
         items.append((listing, line.quantity))
-    result.parts = price_parts(items, rates, shipping, None)
+    result.parts = price_parts(items, rates, shipping, None, agreed_prices=agreed_prices(cart))
     priced = {p.listing.id: p for part in result.parts for p in part.lines}
     for entry in result.lines:
         entry.priced = priced.get(entry.listing.id)

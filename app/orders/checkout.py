@@ -189,7 +189,14 @@ async def quote(session: AsyncSession, cart: Cart, address: Address, currency: s
     rates = await repository.gst_rates(session, utcnow().date())
     shipping = await repository.shipping_terms(session, seller_ids)
     export_rates = await repository.export_rates(session, seller_ids, zone) if zone else None
-    parts = price_parts(items, rates, shipping, destination, export_rates)
+    parts = price_parts(
+        items,
+        rates,
+        shipping,
+        destination,
+        export_rates,
+        agreed_prices=cart_service.agreed_prices(cart),
+    )
     if destination.is_export:
         not_exported = [
             line.listing.title
@@ -229,6 +236,7 @@ async def place_order(
     priced = await quote(session, cart, address, currency)
     now = utcnow()
     expires = now + timedelta(minutes=settings.reservation_minutes)
+    agreements = {line.listing_id: line.agreement for line in cart.lines if line.is_agreed}
     async with session.begin_nested():  # an OutOfStock rolls back the order and the stock taken
         order = Order(
             number=new_order_number(),
@@ -291,6 +299,7 @@ async def place_order(
                     total_paise=line.total,
                     taxable_paise=line.taxable,
                     tax_paise=line.tax,
+                    agreement=agreements.get(line.listing.id, ""),
                 )
                 for line in part.lines
             ]

@@ -47,7 +47,15 @@ class CartLine(Base):
     quantity: Mapped[int]
     # The unit price the buyer last saw, so a change is flagged instead of applied silently.
     seen_unit_price_paise: Mapped[int] = mapped_column(BigInteger)
+    # A price agreed with the seller (a quote): it replaces the tier price, and the quantity is
+    # the agreed one. Set only by the server (``cart.add_agreed``), never from a form.
+    agreed_unit_price_paise: Mapped[int | None] = mapped_column(BigInteger)
+    agreement: Mapped[str] = mapped_column(String(80), default="")
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def is_agreed(self) -> bool:
+        return self.agreed_unit_price_paise is not None
 
 
 class PaymentStatus(enum.StrEnum):
@@ -177,6 +185,7 @@ class OrderLine(Base):
     total_paise: Mapped[int] = mapped_column(BigInteger)
     taxable_paise: Mapped[int] = mapped_column(BigInteger)
     tax_paise: Mapped[int] = mapped_column(BigInteger)
+    agreement: Mapped[str] = mapped_column(String(80), default="")  # the agreed price's source
 
 
 class ReservationStatus(enum.StrEnum):

@@ -8,7 +8,7 @@ pays the taxable value, without GST.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from app.listings.models import Listing, PriceTier
@@ -47,6 +47,7 @@ class PricedLine:
     total: int
     taxable: int
     tax: int
+    agreed: bool = False  # the unit price was agreed with the seller (a quote), not a tier
 
     @property
     def saving(self) -> int:
@@ -87,18 +88,36 @@ class PricedPart:
         return sum(line.saving for line in self.lines)
 
 
-def price_line(listing: Listing, quantity: int, rate_bp: int, *, export: bool) -> PricedLine:
+def price_line(
+    listing: Listing, quantity: int, rate_bp: int, *, export: bool, agreed_price: int | None = None
+) -> PricedLine:
+    """``agreed_price``: a GST-inclusive unit price agreed with the seller, used instead of the
+    listing's tiers (taxed and zero-rated for export the same way)."""
     list_price = listing.price_paise
     price = unit_price(list_price, listing.price_tiers, quantity)
+    if agreed_price is not None:
+        price = agreed_price
     if export:
         # Zero-rated: the price without the GST it includes, per unit, so totals stay exact.
         list_price -= tax_included(list_price, rate_bp)
         price -= tax_included(price, rate_bp)
         total = price * quantity
-        return PricedLine(listing, quantity, list_price, price, rate_bp, total, total, 0)
+        return PricedLine(
+            listing, quantity, list_price, price, rate_bp, total, total, 0, agreed_price is not None
+        )
     total = price * quantity
     tax = tax_included(total, rate_bp)
-    return PricedLine(listing, quantity, list_price, price, rate_bp, total, total - tax, tax)
+    return PricedLine(
+        listing,
+        quantity,
+        list_price,
+        price,
+        rate_bp,
+        total,
+        total - tax,
+        tax,
+        agreed_price is not None,
+    )
 
 
 def price_parts(
@@ -107,10 +126,13 @@ def price_parts(
     shipping: dict[int, SellerShipping],
     destination: Destination | None,
     export_rates: dict[int, int] | None = None,
+    agreed_prices: Mapping[int, int] | None = None,
 ) -> list[PricedPart]:
     """One priced part per seller, in the order sellers first appear in ``items``.
 
     Without a destination (the cart page), shipping is the domestic rate and tax is IGST.
+    ``agreed_prices`` maps a listing id to a unit price agreed with its seller (cart lines from
+    an accepted quote).
     """
     export = destination is not None and destination.is_export
     parts: dict[int, PricedPart] = {}
@@ -118,7 +140,15 @@ def price_parts(
         part = parts.get(listing.seller_id)
         if part is None:
             part = parts[listing.seller_id] = PricedPart(listing.seller_id, listing.seller.state_id)
-        part.lines.append(price_line(listing, quantity, gst_rate_bp(rates, listing), export=export))
+        part.lines.append(
+            price_line(
+                listing,
+                quantity,
+                gst_rate_bp(rates, listing),
+                export=export,
+                agreed_price=(agreed_prices or {}).get(listing.id),
+            )
+        )
     for part in parts.values():
         terms = shipping.get(part.seller_id)
         part.dispatch_days = terms.dispatch_days if terms else 2
