@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from app.catalog.search import repository as search_repository  # noqa: E402
 from app.db import make_engine, make_session_factory  # noqa: E402
+from bench import harness  # noqa: E402
 from bench.harness import (  # noqa: E402
     DEFAULT_POSTGRES_URL,
     WrkResult,
@@ -213,13 +214,16 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, A
         odop(env, "search", "ensure", quiet=True)
     result: dict[str, Any] = {"database": name, "reindex_s": reindex_s}
     load = load_settings(args)
-    app = odop_serve_command(workers=args.workers)
+    app = app_command(args)
     # Uncached: every request runs its queries. Cached: the shipped default (a result is kept
     # until the index version changes, then refreshed in the background), over a catalog that
     # stays put and then over one whose index changes every --change-every seconds.
     tail = asyncio.run(_tail_queries(url))
-    print(f"measuring the server time of {len(LOAD) + len(tail):,} queries", flush=True)
-    result["server_ms"] = asyncio.run(_server_times(url, LOAD, tail))
+    timed = tail[: args.server_queries]
+    print(f"measuring the server time of {len(LOAD) + len(timed):,} queries", flush=True)
+    result["server_ms"] = asyncio.run(_server_times(url, LOAD, timed))
+    print_server_times(name, result["server_ms"])
+    (VAR / f"server-times-{name}.json").write_text(json.dumps(result["server_ms"]))
     uncached = {**env, "ODOP_SEARCH_CACHE_SECONDS": "0"}
     with serve(app, uncached, VAR / f"app-{name}-uncached.log") as base:
         result["relevance"], result["misses"] = relevance(base)
@@ -245,6 +249,18 @@ def bench_database(name: str, url: str, args: argparse.Namespace) -> dict[str, A
     return result
 
 
+def app_command(args: argparse.Namespace) -> list[str]:
+    """`odop serve`'s uvicorn set-up, with time for a worker to answer the supervisor's health
+    check on a loaded machine (past it, uvicorn kills the worker, which then never starts)."""
+    if args.start_timeout <= 60:
+        return odop_serve_command(workers=args.workers)
+    return [
+        *uvicorn_command("app.main:create_app", workers=args.workers),
+        *("--factory", "--proxy-headers"),
+        f"--timeout-worker-healthcheck={int(args.start_timeout)}",
+    ]
+
+
 def load_settings(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "duration": args.duration,
@@ -266,6 +282,19 @@ def measured(
         key=lambda run: run.p99_ms,
     )
     return runs[len(runs) // 2], [run.p99_ms for run in runs]
+
+
+def print_server_times(database: str, server_ms: dict[str, dict[str, list[float]]]) -> None:
+    for label, measures in server_ms.items():
+        for measure, times in measures.items():
+            within = sum(t <= TARGET_SERVER_P95_MS for t in times) / len(times)
+            print(
+                f"{database:<11}server {measure} time uncached, {label} "
+                f"({len(times)} queries): p50 {percentile(times, 0.5):.1f} ms, "
+                f"p95 {percentile(times, 0.95):.1f} ms, p99 {percentile(times, 0.99):.1f} ms, "
+                f"max {max(times):.1f} ms; {within:.1%} within {TARGET_SERVER_P95_MS:g} ms",
+                flush=True,
+            )
 
 
 def bench_hello(args: argparse.Namespace) -> WrkResult:
@@ -322,15 +351,7 @@ def report(results: list[dict[str, Any]], hello: WrkResult, args: argparse.Names
             )
         )
         print(f"{r['database']:<11}p99 ms of every run: {p99s}")
-        for label, measures in r["server_ms"].items():
-            for measure, times in measures.items():
-                within = sum(t <= TARGET_SERVER_P95_MS for t in times) / len(times)
-                print(
-                    f"{r['database']:<11}server {measure} time uncached, {label} "
-                    f"({len(times)} queries): p50 {percentile(times, 0.5):.1f} ms, "
-                    f"p95 {percentile(times, 0.95):.1f} ms, p99 {percentile(times, 0.99):.1f} ms, "
-                    f"max {max(times):.1f} ms; {within:.1%} within {TARGET_SERVER_P95_MS:g} ms"
-                )
+        print_server_times(r["database"], r["server_ms"])
         c: WrkResult = r["changing"]
         checks = {
             "p50": max(s.p50_ms, c.p50_ms) <= TARGET_P50_MS,
@@ -370,6 +391,15 @@ def main() -> None:
         "--sqlite-file", default=str(VAR / "search.sqlite3"), help="the SQLite database file"
     )
     parser.add_argument(
+        "--server-queries",
+        type=int,
+        default=None,
+        help="time the server work of only the first N long-tail queries (default: all)",
+    )
+    parser.add_argument(
+        "--start-timeout", type=float, default=60, help="seconds a served app has to start"
+    )
+    parser.add_argument(
         "--no-reindex",
         dest="reindex",
         action="store_false",
@@ -384,6 +414,7 @@ def main() -> None:
         "--warmup", type=float, default=2, help="seconds of unmeasured load before each run"
     )
     args = parser.parse_args()
+    harness.START_TIMEOUT_S = args.start_timeout
     VAR.mkdir(parents=True, exist_ok=True)
     hello = bench_hello(args)
     results = []
