@@ -7,6 +7,11 @@ indexed terms, for typo tolerance and prefixes; with a trigram index on PostgreS
 builds ``*_new`` copies and renames them over the live ones in one transaction, so searches never
 see a half-built index.
 
+Each distinct combination of facet values (State, district, GI tag, category, goods class, seller
+type) gets an integer key in ``search_listings_facets``, and every indexed listing carries its
+combination's key: facet counts group the matching rows by that one integer and take the labels
+from the combination table, and facet filters and place preferences test the key.
+
 A search is two statements whatever the query: the page of hits, and the total with every facet
 count from one grouped pass over the matching rows (at most ``FACET_CAP`` of them).
 """
@@ -21,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.catalog.search import analysis
@@ -43,6 +48,8 @@ from app.catalog.search.base import (
 from app.db import begin_write
 
 FACET_CAP = 5_000
+# The top bucket of a word in more titles than this ranks its newest this many title matches.
+TOP_BUCKET_CANDIDATES = 2_000
 # A query word in at least this share of all listings is optional (once there are enough
 # listings for the share to mean something).
 WEAK_WORD_SHARE = 0.4
@@ -79,8 +86,10 @@ _COLUMNS = (
 )
 _HIT_COLUMNS = ", ".join(f"d.{c}" for c in _COLUMNS)
 _FACET_NAMES = sorted({c for pair in _FACET_COLUMNS.values() for c in pair})
-_FACET_GROUP = ", ".join(_FACET_NAMES)
-_FACET_SELECT = ", ".join(f"d.{c}" for c in _FACET_NAMES)
+# What one facet combination holds: every facet's value and label, and the goods class (so that
+# every filter of FILTER_FIELDS is a test of the combination's key).
+COMBINATION_COLUMNS = (*_FACET_NAMES, "goods_class")
+_COMBINATION_SELECT = ", ".join(f"f.{c}" for c in _FACET_NAMES)
 
 
 def _epoch(value: datetime | None) -> int:
@@ -114,6 +123,12 @@ def _row(doc: SearchDocument) -> dict[str, Any]:
     values = {c: getattr(doc, c) for c in _COLUMNS if c != "published_at"}
     values["published_at"] = _epoch(doc.published_at)
     return values
+
+
+def combination(doc: SearchDocument) -> str:
+    """The facet combination of a document as one text key (its values joined by a separator
+    that no value holds)."""
+    return "\x1f".join(getattr(doc, c) or "" for c in COMBINATION_COLUMNS)
 
 
 @dataclass
@@ -154,6 +169,8 @@ class DatabaseBackend:
 
     name = "database"
     tables: tuple[str, ...] = ()  # every table of one index generation (LIVE or BUILD suffix)
+    # The table a query reads filter and sort columns and the facet key from, as ``d``.
+    rows_table = "search_listings"
     typos_in_memory = True  # False when _typo_matches asks the database instead
 
     def __init__(self) -> None:
@@ -183,11 +200,19 @@ class DatabaseBackend:
         raise NotImplementedError
 
     def _match(
-        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool, title: bool = False
+        self,
+        groups: list[set[str]],
+        params: dict[str, Any],
+        *,
+        scored: bool,
+        title: bool = False,
+        bare: bool = False,
+        candidates: int | None = None,
     ) -> tuple[str, str]:
         """(FROM clause that yields the documents as ``d``, full-text WHERE condition);
         ``scored`` when the relevance expression will be used; ``title`` to match in titles
-        only."""
+        only; ``bare`` when the query needs no column of ``d`` but ``listing_id`` (no filter,
+        place or sort column); ``candidates`` to match only the newest that many listings."""
         raise NotImplementedError
 
     async def _insert_terms(
@@ -221,7 +246,9 @@ class DatabaseBackend:
         self._index_ready = True
 
     async def holds(self, session: AsyncSession, listing_ids: set[int]) -> bool:
-        if not await self._table_exists(session, "search_listings"):
+        """The live index holds exactly these listings, in this release's layout (an index
+        built before facet combinations had keys must be rebuilt)."""
+        if not all([await self._table_exists(session, table) for table in self.tables]):
             return False
         indexed = set(await session.scalars(text("SELECT listing_id FROM search_listings")))
         return indexed == listing_ids
@@ -249,6 +276,58 @@ class DatabaseBackend:
 
     async def _delete(self, session: AsyncSession, suffix: str, listing_ids: Sequence[int]) -> None:
         raise NotImplementedError
+
+    async def _facet_keys(
+        self, session: AsyncSession, suffix: str, docs: Sequence[SearchDocument]
+    ) -> dict[str, int]:
+        """The key of each document's facet combination, adding the combinations not yet
+        known (keys are never reused within one index generation)."""
+        wanted = {combination(d): d for d in docs}
+        select = text(
+            f"SELECT combination, facet_key FROM search_listings_facets{suffix} "
+            "WHERE combination IN :combinations"
+        ).bindparams(bindparam("combinations", expanding=True))
+        keys = {
+            str(c): int(k) for c, k in await session.execute(select, {"combinations": list(wanted)})
+        }
+        missing = [c for c in wanted if c not in keys]
+        if missing:
+            columns = ", ".join(COMBINATION_COLUMNS)
+            values = ", ".join(f":{c}" for c in COMBINATION_COLUMNS)
+            await session.execute(
+                text(
+                    f"INSERT INTO search_listings_facets{suffix} (combination, {columns}) "
+                    f"VALUES (:combination, {values}) ON CONFLICT (combination) DO NOTHING"
+                ),
+                [
+                    {"combination": c, **{k: getattr(wanted[c], k) for k in COMBINATION_COLUMNS}}
+                    for c in missing
+                ],
+            )
+            found = await session.execute(select, {"combinations": missing})
+            keys.update({str(c): int(k) for c, k in found})
+        return keys
+
+    async def _page(
+        self,
+        session: AsyncSession,
+        source: str,
+        where: str,
+        order: str,
+        params: dict[str, Any],
+        *,
+        limit: int,
+        offset: int,
+    ) -> list[Any]:
+        """One page of hit rows in ``order`` (ties: newest listing id first)."""
+        rows = await session.execute(
+            text(
+                f"SELECT {_HIT_COLUMNS} FROM {source} {where} "
+                f"ORDER BY {order}, d.listing_id DESC LIMIT :limit OFFSET :offset"
+            ),
+            {**params, "limit": limit, "offset": offset},
+        )
+        return list(rows.all())
 
     async def rebuild(
         self,
@@ -420,7 +499,7 @@ class DatabaseBackend:
                 for i, value in enumerate(values):
                     params[f"{name}_{i}"] = value
                     names.append(f":{name}_{i}")
-                conditions.append(f"d.{column} IN ({', '.join(names)})")
+                conditions.append(_with_combination(column, names))
         bounds: tuple[tuple[str, str, int | bool | None], ...] = (
             ("min_price", "d.price_paise >= :min_price", query.min_price_paise),
             ("max_price", "d.price_paise <= :max_price", query.max_price_paise),
@@ -451,10 +530,14 @@ class DatabaseBackend:
             if len(weak) < len(required):
                 optional = weak
                 required = [p for p in required if p not in weak]
+        # Filters and a preferred place narrow the whole match already; there, the top bucket
+        # would often fall short and only add a statement.
+        narrowed = bool(query.prefer_state or query.prefer_district or self._filters(query, {}))
         while True:
             groups = [p.group(2) for p in required]
+            relevance = query.sort == Sort.RELEVANCE
             source, where, params = self._where(
-                query, groups, scored=query.sort == Sort.RELEVANCE, title=titles_only
+                query, groups, scored=relevance, title=titles_only, bare=relevance and not narrowed
             )
             order = {
                 Sort.RELEVANCE: self._rank(required, optional, query, params),
@@ -463,23 +546,18 @@ class DatabaseBackend:
                 Sort.NEWEST: "d.published_at DESC",
             }[query.sort]
             bucket = None
-            # Filters and a preferred place narrow the whole match already; there, the top bucket
-            # would often fall short and only add a statement.
-            narrowed = query.prefer_state or query.prefer_district or self._filters(query, {})
             if query.sort == Sort.RELEVANCE and required and not narrowed:
                 bucket = await self._top_bucket(session, query, required, optional)
             rows = bucket
             if rows is None:
-                rows = list(
-                    (
-                        await session.execute(
-                            text(
-                                f"SELECT {_HIT_COLUMNS} FROM {source} {where} "
-                                f"ORDER BY {order}, d.listing_id DESC LIMIT :limit OFFSET :offset"
-                            ),
-                            {**params, "limit": query.per_page, "offset": query.offset},
-                        )
-                    ).all()
+                rows = await self._page(
+                    session,
+                    source,
+                    where,
+                    order,
+                    params,
+                    limit=query.per_page,
+                    offset=query.offset,
                 )
             if rows or len(required) <= 1:
                 break
@@ -520,14 +598,20 @@ class DatabaseBackend:
         )
 
     def _where(
-        self, query: SearchQuery, groups: list[set[str]], *, scored: bool, title: bool = False
+        self,
+        query: SearchQuery,
+        groups: list[set[str]],
+        *,
+        scored: bool,
+        title: bool = False,
+        bare: bool = False,
     ) -> tuple[str, str, dict[str, Any]]:
         params: dict[str, Any] = {}
         if groups:
-            source, condition = self._match(groups, params, scored=scored, title=title)
+            source, condition = self._match(groups, params, scored=scored, title=title, bare=bare)
             conditions = [condition] if condition else []
         else:
-            source, conditions = "search_listings d", []
+            source, conditions = f"{self.rows_table} d", []
         conditions += self._filters(query, params)
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         return source, where, params
@@ -582,11 +666,14 @@ class DatabaseBackend:
         query without filters or places). Matching just those (a title match, often a few hundred
         rows where the whole match is thousands) and ordering them by the remaining keys gives
         the same page as ranking every match, when they fill it: the work for a broad word is
-        bounded by its title matches, not its document matches."""
+        bounded by its title matches, not its document matches, and by TOP_BUCKET_CANDIDATES
+        (the newest title matches of a word in more titles than that)."""
         level = _best_level(required)
         groups = [p.group(level) for p in required]
         params: dict[str, Any] = {}
-        source, condition = self._match(groups, params, scored=True, title=True)
+        source, condition = self._match(
+            groups, params, scored=True, title=True, bare=True, candidates=TOP_BUCKET_CANDIDATES
+        )
         conditions = [condition] if condition else []
         order = []
         if optional:
@@ -597,16 +684,16 @@ class DatabaseBackend:
             order.append(f"{self._contains(direct, params, 'rank_direct', title=True)} DESC")
         order.append(self._rank_expression())
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-        rows = (
-            await session.execute(
-                text(
-                    f"SELECT {_HIT_COLUMNS} FROM {source} {where} "
-                    f"ORDER BY {', '.join(order)}, d.listing_id DESC LIMIT :limit OFFSET :offset"
-                ),
-                {**params, "limit": query.per_page, "offset": query.offset},
-            )
-        ).all()
-        return list(rows) if len(rows) == query.per_page else None
+        rows = await self._page(
+            session,
+            source,
+            where,
+            ", ".join(order),
+            params,
+            limit=query.per_page,
+            offset=query.offset,
+        )
+        return rows if len(rows) == query.per_page else None
 
     @staticmethod
     def _place_rank(query: SearchQuery, params: dict[str, Any]) -> str:
@@ -620,7 +707,7 @@ class DatabaseBackend:
                 for i, value in enumerate(values):
                     params[f"{name}_{i}"] = value
                     names.append(f":{name}_{i}")
-                cases.append(f"WHEN d.{column} IN ({', '.join(names)}) THEN {len(cases) + 1}")
+                cases.append(f"WHEN {_with_combination(column, names)} THEN {len(cases) + 1}")
         return f"CASE {' '.join(cases)} ELSE 9 END ASC" if cases else "0"
 
     def _rank_expression(self) -> str:
@@ -638,9 +725,11 @@ class DatabaseBackend:
     ) -> list[FacetValue]:
         value, label = _FACET_COLUMNS[facet]
         sql = (
-            "SELECT v, l, count(*) AS n "
-            f"FROM (SELECT d.{value} AS v, d.{label} AS l FROM {source} {where} LIMIT :cap) AS d "
-            "WHERE v IS NOT NULL GROUP BY v, l ORDER BY n DESC, v LIMIT :facet_limit"
+            f"SELECT f.{value} AS v, f.{label} AS l, sum(c.n) AS n "
+            f"FROM ({_combination_counts(source, where)}) AS c "
+            "JOIN search_listings_facets f ON f.facet_key = c.facet_key "
+            f"WHERE f.{value} IS NOT NULL GROUP BY f.{value}, f.{label} "
+            "ORDER BY n DESC, v LIMIT :facet_limit"
         )
         rows = await session.execute(
             text(sql), {**params, "cap": FACET_CAP, "facet_limit": FACET_LIMIT}
@@ -655,27 +744,30 @@ class DatabaseBackend:
         params: dict[str, Any],
         query: SearchQuery,
     ) -> tuple[int, dict[str, list[FacetValue]], bool]:
-        """One grouped pass over at most FACET_CAP matching rows: each distinct combination of
-        facet values with its count (a few hundred rows even for broad matches), summed per
-        facet here, instead of one sort per facet in SQL."""
+        """One pass over at most FACET_CAP matching rows grouped by their facet combination's
+        key (a few hundred groups even for broad matches), labelled from the combination table
+        and summed per facet here, instead of one sort per facet in SQL."""
         params = {**params, "cap": FACET_CAP}
         if not query.with_facets:
             sql = f"SELECT count(*) FROM (SELECT 1 FROM {source} {where} LIMIT :cap) AS m"
             total = int(await session.scalar(text(sql), params) or 0)
             return total, {}, total < FACET_CAP
         sql = (
-            f"SELECT {_FACET_GROUP}, count(*) AS n "
-            f"FROM (SELECT {_FACET_SELECT} FROM {source} {where} LIMIT :cap) AS d "
-            f"GROUP BY {_FACET_GROUP}"
+            f"SELECT {_COMBINATION_SELECT}, c.n FROM ({_combination_counts(source, where)}) AS c "
+            "JOIN search_listings_facets f ON f.facet_key = c.facet_key"
         )
         counts: dict[str, Counter[tuple[str, str]]] = {name: Counter() for name in FACETS}
         total = 0
+        positions = [
+            (counts[facet], _FACET_NAMES.index(value), _FACET_NAMES.index(label))
+            for facet, (value, label) in _FACET_COLUMNS.items()
+        ]
         for row in await session.execute(text(sql), params):
-            n = int(row.n)
+            n = int(row[-1])
             total += n
-            for facet, (value, label) in _FACET_COLUMNS.items():
-                if getattr(row, value) is not None:
-                    counts[facet][(getattr(row, value), getattr(row, label))] += n
+            for found, value, label in positions:
+                if row[value] is not None:
+                    found[(row[value], row[label])] += n
         facets = {
             facet: [
                 FacetValue(str(value), str(label), n)
@@ -704,6 +796,23 @@ class DatabaseBackend:
             in_stock=bool(row.in_stock),
             thumb_key=row.thumb_key,
         )
+
+
+def _combination_counts(source: str, where: str) -> str:
+    """SQL: the facet keys of at most :cap matching rows, with how many rows have each."""
+    return (
+        "SELECT facet_key, count(*) AS n "
+        f"FROM (SELECT d.facet_key FROM {source} {where} LIMIT :cap) AS k GROUP BY facet_key"
+    )
+
+
+def _with_combination(column: str, names: list[str]) -> str:
+    """SQL: the row's facet combination has one of these values (bound ``names``) in
+    ``column``."""
+    return (
+        "d.facet_key IN (SELECT facet_key FROM search_listings_facets "
+        f"WHERE {column} IN ({', '.join(names)}))"
+    )
 
 
 def _best_level(required: list[WordPlan]) -> int:

@@ -1,4 +1,9 @@
-"""SQLite: an FTS5 table (ASCII tokenizer over pre-analysed terms, so Devanagari stays whole)."""
+"""SQLite: an FTS5 table (ASCII tokenizer over pre-analysed terms, so Devanagari stays whole).
+
+Queries match, filter, sort and count facets over ``search_listings_filters``, a narrow table of
+the filter and sort columns and the facet key (a few bytes a listing, so a broad word's thousands
+of matches are read quickly), and read the wide display rows of ``search_listings`` only for the
+page of hits."""
 
 from __future__ import annotations
 
@@ -12,17 +17,35 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.catalog.search.base import SearchDocument
 from app.catalog.search.database import (
     _COLUMNS,
+    _HIT_COLUMNS,
+    COMBINATION_COLUMNS,
     DatabaseBackend,
     _row,
     body_terms,
+    combination,
     title_terms,
 )
 
-_INDEXED = ("state_slug", "district_key", "gi_slug", "category_slug", "price_paise", "published_at")
+_INDEXED = ("facet_key", "price_paise", "published_at")  # of search_listings_filters
+_FILTER_COLUMNS = (
+    "listing_id",
+    "facet_key",
+    "price_paise",
+    "published_at",
+    "export_ready",
+    "in_stock",
+)
 
 
 class SqliteBackend(DatabaseBackend):
-    tables = ("search_listings", "search_listings_fts", "search_terms")
+    tables = (
+        "search_listings",
+        "search_listings_fts",
+        "search_listings_filters",
+        "search_listings_facets",
+        "search_terms",
+    )
+    rows_table = "search_listings_filters"
 
     async def _table_exists(self, session: AsyncSession, name: str) -> bool:
         found = await session.scalar(
@@ -54,6 +77,21 @@ class SqliteBackend(DatabaseBackend):
         )
         await session.execute(
             text(
+                f"CREATE TABLE search_listings_filters{suffix} ("
+                "listing_id INTEGER PRIMARY KEY, facet_key INTEGER NOT NULL, "
+                "price_paise INTEGER NOT NULL, published_at INTEGER NOT NULL, "
+                "export_ready BOOLEAN NOT NULL, in_stock BOOLEAN NOT NULL)"
+            )
+        )
+        combination_columns = ", ".join(f"{c} TEXT" for c in COMBINATION_COLUMNS)
+        await session.execute(
+            text(
+                f"CREATE TABLE search_listings_facets{suffix} (facet_key INTEGER PRIMARY KEY, "
+                f"combination TEXT NOT NULL UNIQUE, {combination_columns})"
+            )
+        )
+        await session.execute(
+            text(
                 f"CREATE TABLE search_terms{suffix} (term TEXT PRIMARY KEY, df INTEGER NOT NULL) "
                 "WITHOUT ROWID"
             )
@@ -67,7 +105,8 @@ class SqliteBackend(DatabaseBackend):
         for column in _INDEXED:
             await session.execute(
                 text(
-                    f"CREATE INDEX ix_search_{token}_{column} ON search_listings{suffix} ({column})"
+                    f"CREATE INDEX ix_search_{token}_{column} "
+                    f"ON search_listings_filters{suffix} ({column})"
                 )
             )
 
@@ -92,9 +131,19 @@ class SqliteBackend(DatabaseBackend):
                 return
         columns = ", ".join(_COLUMNS)
         values = ", ".join(f":{c}" for c in _COLUMNS)
+        rows = [_row(d) for d in docs]
         await session.execute(
-            text(f"INSERT INTO search_listings{suffix} ({columns}) VALUES ({values})"),
-            [_row(d) for d in docs],
+            text(f"INSERT INTO search_listings{suffix} ({columns}) VALUES ({values})"), rows
+        )
+        keys = await self._facet_keys(session, suffix, docs)
+        for row, doc in zip(rows, docs, strict=True):
+            row["facet_key"] = keys[combination(doc)]
+        await session.execute(
+            text(
+                f"INSERT INTO search_listings_filters{suffix} ({', '.join(_FILTER_COLUMNS)}) "
+                f"VALUES ({', '.join(f':{c}' for c in _FILTER_COLUMNS)})"
+            ),
+            rows,
         )
         await session.execute(
             text(
@@ -113,7 +162,11 @@ class SqliteBackend(DatabaseBackend):
 
     async def _delete(self, session: AsyncSession, suffix: str, listing_ids: Sequence[int]) -> None:
         params = {"ids": _json_ids(listing_ids)}
-        for table, key in (("search_listings", "listing_id"), ("search_listings_fts", "rowid")):
+        for table, key in (
+            ("search_listings", "listing_id"),
+            ("search_listings_filters", "listing_id"),
+            ("search_listings_fts", "rowid"),
+        ):
             await session.execute(
                 text(
                     f"DELETE FROM {table}{suffix} "
@@ -132,23 +185,74 @@ class SqliteBackend(DatabaseBackend):
             )
 
     def _match(
-        self, groups: list[set[str]], params: dict[str, Any], *, scored: bool, title: bool = False
+        self,
+        groups: list[set[str]],
+        params: dict[str, Any],
+        *,
+        scored: bool,
+        title: bool = False,
+        bare: bool = False,
+        candidates: int | None = None,
     ) -> tuple[str, str]:
         query = _fts_query(groups)
         params["match"] = f"{{title}} : ({query})" if title else query
         score = "bm25(search_listings_fts, 8.0, 1.0)" if scored else "0"
+        if bare:
+            # The full-text table alone: no join for columns nobody reads.
+            bound = "LIMIT 1000000"
+            if candidates is not None:
+                params["candidates"] = candidates
+                bound = "ORDER BY rowid DESC LIMIT :candidates"
+            return (
+                f"(SELECT rowid AS listing_id, {score} AS score FROM search_listings_fts "
+                f"WHERE search_listings_fts MATCH :match {bound}) AS d",
+                "",
+            )
         # The LIMIT keeps SQLite from flattening the subquery, so the full-text match runs first
         # and filters apply to its rows; otherwise the planner may walk a filter's index and
         # probe the FTS table once per row (hundreds of milliseconds for a big state).
         return (
             f"(SELECT rowid AS id, {score} AS score "
             "FROM search_listings_fts WHERE search_listings_fts MATCH :match "
-            "LIMIT 1000000) AS m JOIN search_listings d ON d.listing_id = m.id",
+            "LIMIT 1000000) AS m JOIN search_listings_filters d ON d.listing_id = m.id",
             "",
         )
 
     def _rank_expression(self) -> str:
-        return "m.score"
+        return "score"  # the match's column, whether it is joined to d or is d
+
+    async def _page(
+        self,
+        session: AsyncSession,
+        source: str,
+        where: str,
+        order: str,
+        params: dict[str, Any],
+        *,
+        limit: int,
+        offset: int,
+    ) -> list[Any]:
+        # Ordering only ids keeps the sort's rows narrow; the display rows are read for the page.
+        ids = list(
+            await session.scalars(
+                text(
+                    f"SELECT d.listing_id FROM {source} {where} "
+                    f"ORDER BY {order}, d.listing_id DESC LIMIT :limit OFFSET :offset"
+                ),
+                {**params, "limit": limit, "offset": offset},
+            )
+        )
+        if not ids:
+            return []
+        rows = await session.execute(
+            text(
+                f"SELECT {_HIT_COLUMNS} FROM search_listings d "
+                "WHERE d.listing_id IN (SELECT value FROM json_each(:ids))"
+            ),
+            {"ids": _json_ids(ids)},
+        )
+        by_id = {row.listing_id: row for row in rows}
+        return [by_id[i] for i in ids]
 
     def _contains(
         self, groups: list[set[str]], params: dict[str, Any], name: str, *, title: bool = False

@@ -1,0 +1,78 @@
+"""How the database backends bound the work of one uncached search (docs/search-quality.md,
+"Speed without the cache")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog.search import database, service
+from app.catalog.search import repository as search_repository
+from app.catalog.search.database import DatabaseBackend
+from app.config import Settings
+from tests.catalog.search.conftest import Catalog
+
+
+def database_backend(db: AsyncSession, settings: Settings) -> DatabaseBackend:
+    backend = service.backend_for(db, settings)
+    if not isinstance(backend, DatabaseBackend):
+        pytest.skip("the database backends' index layout")
+    return backend
+
+
+async def test_facets_and_filters_go_through_one_key_per_combination(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, catalog: Catalog
+) -> None:
+    backend = database_backend(db, settings)
+    await backend.ensure_index(db)
+    keys = await db.scalar(text("SELECT count(*) FROM search_listings_facets"))
+    combinations = await db.scalar(
+        text(
+            "SELECT count(*) FROM (SELECT DISTINCT state_slug, district_key, gi_slug, "
+            "category_slug, goods_class, seller_type FROM search_listings) AS c"
+        )
+    )
+    assert keys == combinations and keys is not None and keys >= 4
+    body = (await client.get("/api/v1/search", params={"gi": "firozabad-glass"})).json()
+    assert {h["id"] for h in body["hits"]} == {catalog.glass.id, catalog.cheap_glass.id}
+    assert body["facets"]["gi"] == [
+        {"value": "firozabad-glass", "label": "Firozabad Glass", "count": 2}
+    ]
+    states = {f["value"]: f["count"] for f in body["facets"]["state"]}
+    assert states == {"uttar-pradesh": 2}
+    body = (await client.get("/api/v1/search", params={"seller_type": "shg"})).json()
+    assert [h["id"] for h in body["hits"]] == [catalog.saree.id]
+
+
+async def test_an_index_without_facet_keys_is_not_current(
+    db: AsyncSession, settings: Settings, catalog: Catalog
+) -> None:
+    """An index built before facet combinations had keys is rebuilt by `odop search ensure`."""
+    backend = database_backend(db, settings)
+    await backend.ensure_index(db)
+    listings = await search_repository.searchable_listing_ids(db)
+    assert await backend.holds(db, listings)
+    await db.execute(text("DROP TABLE search_listings_facets"))
+    assert not await backend.holds(db, listings)
+
+
+async def test_the_top_bucket_ranks_at_most_its_newest_candidates(
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    settings: Settings,
+    catalog: Catalog,
+    monkeypatch: Any,
+) -> None:
+    database_backend(db, settings)
+    both = (await client.get("/api/v1/search", params={"q": "glass", "per_page": 2})).json()
+    assert {h["id"] for h in both["hits"]} == {catalog.glass.id, catalog.cheap_glass.id}
+    monkeypatch.setattr(database, "TOP_BUCKET_CANDIDATES", 1)
+    service.results_cache.clear()
+    newest = max(catalog.glass.id, catalog.cheap_glass.id)
+    one = (await client.get("/api/v1/search", params={"q": "glass", "per_page": 1})).json()
+    assert [h["id"] for h in one["hits"]] == [newest]
+    assert one["total"] == 2  # the count and facets still cover every match
