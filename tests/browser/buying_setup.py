@@ -1,7 +1,7 @@
 """Prepares the live server's database for the L1 and bid journeys: a verified department with a
 buyer (also its org admin), a consignee and a paying authority, a delivery address in Agra, and
-three verified Firozabad sellers with accounts, each with one listing of the same ODOP product
-(one no other listing has), in stock, with shipping terms.
+three verified sellers with accounts in one district, each with one listing of its ODOP product
+(the only ones published), in stock, with shipping terms.
 
 ``python -m tests.browser.buying_setup`` prints what the browser test needs as JSON;
 ``python -m tests.browser.buying_setup close <requirement id>`` moves a bid's closing time into
@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from app.accounts.models import User
 from app.config import get_settings
 from app.db import make_engine, make_session_factory, utcnow
-from app.listings.models import Listing
+from app.listings.models import Listing, ListingStatus
 from app.listings.sale_models import SellerShipping
 from app.procurement.buying.models import Requirement
 from app.procurement.organisations.models import (
@@ -89,15 +89,19 @@ async def main() -> dict[str, object]:
                 pin="282001",
             )
         )
-        firozabad = await session.scalar(
-            select(District).where(District.slug == "firozabad", District.state_id == state.id)
-        )
-        assert firozabad is not None
-        used = select(Listing.odop_product_id).where(Listing.odop_product_id.is_not(None))
-        product = await session.scalar(
-            select(OdopProduct).where(OdopProduct.id.not_in(used)).order_by(OdopProduct.id)
-        )
+        # The last district's ODOP product: its demo listings (no other browser test looks at
+        # them) are unpublished, so that the three sellers below are the only eligible ones.
+        product = await session.scalar(select(OdopProduct).order_by(OdopProduct.id.desc()))
         assert product is not None
+        place = await session.get(District, product.district_id)
+        assert place is not None
+        place_state = await session.get(State, place.state_id)
+        assert place_state is not None
+        await session.execute(
+            update(Listing)
+            .where(Listing.odop_product_id == product.id)
+            .values(status=ListingStatus.UNPUBLISHED)
+        )
         sellers = []
         for n in range(3):
             owner = _user(f"glassworks-{n + 1}@example.test", f"Glassworks owner {n + 1}")
@@ -105,11 +109,11 @@ async def main() -> dict[str, object]:
             await session.flush()
             seller = await factories.seller(
                 session,
-                in_district=firozabad,
+                in_district=place,
                 slug=f"browser-glassworks-{n + 1}",
                 display_name=f"Browser Glassworks {n + 1}",
                 owner_user_id=owner.id,
-                gstin=gstin_for(state.lgd_code, PANS[n]),
+                gstin=gstin_for(place_state.lgd_code, PANS[n]),
                 email=owner.email,
             )
             session.add(
@@ -140,6 +144,7 @@ async def main() -> dict[str, object]:
             consignee=consignee.email,
             payer=payer.email,
             product_id=product.id,
+            district_id=place.id,
             sellers=sellers,
         )
     await engine.dispose()

@@ -23,14 +23,15 @@ pytestmark = pytest.mark.browser
 
 
 def _setup(live_env: dict[str, str], *args: str) -> str:
-    return subprocess.run(
+    done = subprocess.run(
         [*ODOP[:1], "-m", "tests.browser.buying_setup", *args],
         env=live_env,
         cwd=PROJECT,
-        check=True,
         capture_output=True,
         text=True,
-    ).stdout
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def _sign_in(page: Page, base: str, email: str, password: str) -> None:
@@ -50,6 +51,7 @@ def _fill_requirement(page: Page, base: str, setup: dict[str, Any], **values: st
     page.goto(base + "/procurement/requirements/new")
     page.get_by_label("What you need").fill(values["title"])
     page.get_by_label("ODOP product").select_option(str(setup["product_id"]))
+    page.get_by_label("Only sellers from this district").select_option(str(setup["district_id"]))
     page.get_by_label("Specifications").fill("Hand-blown, 25 cm, gift boxed")
     page.get_by_label("Quantity").fill(values["quantity"])
     page.get_by_label("Deliver by").fill((utcnow().date() + timedelta(days=30)).isoformat())

@@ -88,6 +88,11 @@ CSV_COLUMNS = (
 )
 
 
+def _formula_safe(value: str) -> str:
+    """A spreadsheet must not run a name or a reason like "=HYPERLINK(...)" as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def trail_csv(records: Sequence[AuditRecord], actor_names: Mapping[int, str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -99,11 +104,11 @@ def trail_csv(records: Sequence[AuditRecord], actor_names: Mapping[int, str]) ->
                 r.created_at.isoformat(),
                 r.action,
                 r.actor_user_id or "",
-                actor_names.get(r.actor_user_id or 0, ""),
+                _formula_safe(actor_names.get(r.actor_user_id or 0, "")),
                 r.actor_role,
                 r.subject,
                 r.subject_id,
-                json.dumps(r.details, ensure_ascii=False, sort_keys=True),
+                _formula_safe(json.dumps(r.details, ensure_ascii=False, sort_keys=True)),
             ]
         )
     return out.getvalue()

@@ -589,11 +589,13 @@ async def record_delivery(
         errors["challan"] = _("Keep the delivery note number under 80 characters.")
     if errors:
         raise FormErrors(errors)
-    for line_id, quantity in quantities.items():
-        lines[line_id].delivered_quantity += quantity
-    complete = all(line.delivered_quantity == line.quantity for line in po.lines)
+    complete = all(
+        line.delivered_quantity + quantities.get(line.id, 0) == line.quantity for line in po.lines
+    )
     new_state = POState.DELIVERED if complete else POState.PARTLY_DELIVERED
     check_transition(po, new_state)
+    for line_id, quantity in quantities.items():
+        lines[line_id].delivered_quantity += quantity
     delivery = Delivery(
         purchase_order_id=po.id,
         delivered_on=delivered_on,

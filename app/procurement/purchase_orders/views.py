@@ -6,6 +6,7 @@ its PDF, the seller's GST invoice, the audit trail export, and the platform admi
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date
 from typing import Annotated
 
@@ -25,6 +26,7 @@ from app.procurement.organisations import service as organisations
 from app.procurement.organisations.models import Role
 from app.procurement.purchase_orders import direct, documents, service
 from app.procurement.purchase_orders.deps import SettingsDep
+from app.procurement.purchase_orders.errors import PurchaseOrderNotFound
 from app.procurement.purchase_orders.models import POState
 from app.sellers import repository as sellers_repository
 from app.web import flash, redirect_to, templates_of
@@ -98,8 +100,6 @@ async def _render_direct(
     try:
         listing = await direct.buyable_listing(session, listing_id)
     except FormErrors:
-        from app.procurement.purchase_orders.errors import PurchaseOrderNotFound
-
         raise PurchaseOrderNotFound(_("That product is not available to buy now.")) from None
     choices = await direct.address_choices(session, user)
     return _no_store(
@@ -238,10 +238,10 @@ async def _step(
     user: CurrentUser,
     number: str,
     done: str,
-    step: object,
+    step: Awaitable[object],
 ) -> Response:
     try:
-        await step  # type: ignore[misc]
+        await step
     except FormErrors as exc:
         return await _render_po(request, session, settings, user, number, exc.errors)
     flash(request, done, "success")
@@ -420,8 +420,6 @@ async def _document(
     po, _viewer = await service.visible_po(session, user, number)
     view = await documents.load(session, po)
     if kind == "invoice" and po.invoice_number is None:
-        from app.procurement.purchase_orders.errors import PurchaseOrderNotFound
-
         raise PurchaseOrderNotFound(_("The seller has not invoiced this purchase order yet."))
     template = "po_invoice.html" if kind == "invoice" else "po_document.html"
     html = (
