@@ -4,15 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select, text, tuple_
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app.listings import repository as listing_repository
-from app.listings.models import Listing, ListingImage
+from app.listings.models import Listing, ListingImage, PriceTier
+from app.listings.sale_models import GstRate, SaleUnit
 from app.reference.models import (
     Category,
     District,
@@ -229,6 +242,145 @@ async def category_names(session: AsyncSession) -> list[tuple[str, str]]:
     return [(slug, name) for slug, name in rows.all()]
 
 
+# The reference snapshot: every row public pages name, read by column (see cached.ReferenceRows).
+
+
+async def reference_states(session: AsyncSession) -> Sequence[Any]:
+    return (
+        await session.execute(
+            select(
+                State.id,
+                State.slug,
+                State.name,
+                State.name_hi,
+                State.is_union_territory,
+                State.lgd_code,
+            )
+        )
+    ).all()
+
+
+async def reference_districts(session: AsyncSession) -> Sequence[Any]:
+    return (
+        await session.execute(
+            select(District.id, District.state_id, District.slug, District.name, District.name_hi)
+        )
+    ).all()
+
+
+async def reference_gi_tags(session: AsyncSession) -> Sequence[Any]:
+    return (
+        await session.execute(
+            select(GiTag.id, GiTag.slug, GiTag.name, GiTag.name_hi, GiTag.goods_class)
+        )
+    ).all()
+
+
+async def reference_categories(session: AsyncSession) -> Sequence[Any]:
+    return (
+        await session.execute(select(Category.id, Category.slug, Category.name, Category.name_hi))
+    ).all()
+
+
+async def reference_sale_units(session: AsyncSession) -> Sequence[Any]:
+    return (await session.execute(select(SaleUnit.code, SaleUnit.name, SaleUnit.name_hi))).all()
+
+
+async def reference_gst_rates(session: AsyncSession, day: date) -> Sequence[Any]:
+    return (
+        await session.execute(
+            select(GstRate.hsn_prefix, GstRate.category_id, GstRate.rate_bp).where(
+                GstRate.effective_from <= day,
+                (GstRate.effective_to.is_(None)) | (GstRate.effective_to > day),
+            )
+        )
+    ).all()
+
+
+# Public pages read listings by column: what the page shows, and of the seller only these public
+# columns (never PAN, GSTIN, bank details, address or contact). tests/catalog/test_private_fields.py
+# fails if any public page's statement names a private seller column.
+SELLER_PUBLIC_COLUMNS = (
+    Seller.slug.label("seller_slug"),
+    Seller.display_name.label("seller_name"),
+    Seller.seller_type.label("seller_type"),
+    Seller.state_id.label("seller_state_id"),
+    Seller.district_id.label("seller_district_id"),
+)
+
+
+def _gi_shown() -> Any:
+    """True when the listing may show its GI badge (its seller's claim to it is verified)."""
+    return case(
+        (and_(Listing.gi_tag_id.is_not(None), listing_repository.has_verified_gi()), True),
+        else_=false(),
+    ).label("gi_verified")
+
+
+_PRODUCT_PAGE = (
+    select(
+        Listing.id,
+        Listing.slug,
+        Listing.title,
+        Listing.title_hi,
+        Listing.description,
+        Listing.description_hi,
+        Listing.state_id,
+        Listing.district_id,
+        Listing.category_id,
+        Listing.gi_tag_id,
+        Listing.price_paise,
+        Listing.unit_code,
+        Listing.moq,
+        Listing.stock,
+        Listing.made_to_order,
+        Listing.lead_time_days,
+        Listing.sku,
+        Listing.hsn_code,
+        Listing.gst_rate_bp,
+        Listing.weight_grams,
+        Listing.export_ready,
+        Listing.hs_code,
+        Listing.ships_to,
+        *SELLER_PUBLIC_COLUMNS,
+        _gi_shown(),
+    )
+    .join(Seller, Seller.id == Listing.seller_id)
+    .where(Listing.slug == bindparam("slug"), listing_repository.is_public())
+)
+
+
+async def product_page_row(session: AsyncSession, slug: str) -> Any:
+    """The columns of a public listing that its page shows, with its seller's public ones."""
+    return (await session.execute(_PRODUCT_PAGE, {"slug": slug})).first()
+
+
+async def listing_images(session: AsyncSession, listing_id: int) -> Sequence[Any]:
+    return (
+        await session.execute(
+            select(
+                ListingImage.storage_key,
+                ListingImage.thumb_key,
+                ListingImage.width,
+                ListingImage.height,
+                ListingImage.alt,
+            )
+            .where(ListingImage.listing_id == listing_id)
+            .order_by(ListingImage.position, ListingImage.id)
+        )
+    ).all()
+
+
+async def listing_price_tiers(session: AsyncSession, listing_id: int) -> Sequence[Any]:
+    return (
+        await session.execute(
+            select(PriceTier.min_quantity, PriceTier.price_paise)
+            .where(PriceTier.listing_id == listing_id)
+            .order_by(PriceTier.min_quantity)
+        )
+    ).all()
+
+
 # Listings ----------------------------------------------------------------------------------------
 
 
@@ -255,21 +407,30 @@ SORT_COLUMNS: dict[str, tuple[Any, bool]] = {
 }
 
 
+PUBLIC_SELLER_ATTRIBUTES = (
+    Seller.id,
+    Seller.slug,
+    Seller.display_name,
+    Seller.seller_type,
+    Seller.status,
+    Seller.state_id,
+    Seller.district_id,
+)
+
+
 def _card_options() -> list[Any]:
     return [
         selectinload(Listing.images),
-        joinedload(Listing.seller),
+        joinedload(Listing.seller).load_only(*PUBLIC_SELLER_ATTRIBUTES, raiseload=True),
         joinedload(Listing.district),
         joinedload(Listing.state),
         joinedload(Listing.gi_tag),
     ]
 
 
-async def public_listings(session: AsyncSession, query: ListingQuery, limit: int) -> list[Listing]:
-    """Up to ``limit`` public listings after ``query.after`` in the requested order.
-
-    Keyset pagination on (sort key, id): every page is an index range scan, however deep.
-    """
+def _listing_conditions(query: ListingQuery) -> tuple[list[Any], list[Any]]:
+    """The WHERE conditions and ORDER BY of a listing page (keyset pagination on (sort key, id):
+    every page is an index range scan, however deep)."""
     column, descending = SORT_COLUMNS[query.sort]
     conditions: list[Any] = [listing_repository.is_public()]
     if query.state_id is not None:
@@ -294,6 +455,12 @@ async def public_listings(session: AsyncSession, query: ListingQuery, limit: int
         bound = tuple_(literal(value, column.type), literal(last_id, Listing.id.type))
         conditions.append(position < bound if descending else position > bound)
     order = [column.desc(), Listing.id.desc()] if descending else [column, Listing.id]
+    return conditions, order
+
+
+async def public_listings(session: AsyncSession, query: ListingQuery, limit: int) -> list[Listing]:
+    """Up to ``limit`` public listings (ORM rows, for the API) after ``query.after``."""
+    conditions, order = _listing_conditions(query)
     rows = await session.scalars(
         select(Listing)
         .where(and_(*conditions))
@@ -302,6 +469,47 @@ async def public_listings(session: AsyncSession, query: ListingQuery, limit: int
         .limit(limit)
     )
     return list(rows.unique().all())
+
+
+def _first_photo(column: Any) -> Any:
+    return (
+        select(column)
+        .where(ListingImage.listing_id == Listing.id)
+        .order_by(ListingImage.position, ListingImage.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+async def public_cards(session: AsyncSession, query: ListingQuery, limit: int) -> Sequence[Any]:
+    """What a listing card shows of up to ``limit`` public listings after ``query.after``: one
+    statement (the first photo and the GI check are correlated subqueries)."""
+    conditions, order = _listing_conditions(query)
+    return (
+        await session.execute(
+            select(
+                Listing.id,
+                Listing.slug,
+                Listing.title,
+                Listing.title_hi,
+                Listing.price_paise,
+                Listing.published_at,
+                Listing.unit_code,
+                Listing.moq,
+                Listing.state_id,
+                Listing.district_id,
+                Seller.slug.label("seller_slug"),
+                Seller.display_name.label("seller_name"),
+                _gi_shown(),
+                _first_photo(ListingImage.thumb_key).label("thumb_key"),
+                _first_photo(ListingImage.alt).label("photo_alt"),
+            )
+            .join(Seller, Seller.id == Listing.seller_id)
+            .where(and_(*conditions))
+            .order_by(*order)
+            .limit(limit)
+        )
+    ).all()
 
 
 async def public_listing_by_slug(session: AsyncSession, slug: str) -> Listing | None:
@@ -313,8 +521,12 @@ async def public_listing_by_slug(session: AsyncSession, slug: str) -> Listing | 
             selectinload(Listing.price_tiers),
             joinedload(Listing.category),
             joinedload(Listing.odop_product),
-            joinedload(Listing.seller).joinedload(Seller.district),
-            joinedload(Listing.seller).joinedload(Seller.state),
+            joinedload(Listing.seller)
+            .load_only(*PUBLIC_SELLER_ATTRIBUTES, raiseload=True)
+            .joinedload(Seller.district),
+            joinedload(Listing.seller)
+            .load_only(*PUBLIC_SELLER_ATTRIBUTES, raiseload=True)
+            .joinedload(Seller.state),
         )
     )
 
@@ -407,6 +619,13 @@ async def public_seller_by_slug(session: AsyncSession, slug: str) -> Seller | No
         select(Seller)
         .where(Seller.slug == slug, Seller.status == SellerStatus.VERIFIED)
         .options(
+            load_only(
+                *PUBLIC_SELLER_ATTRIBUTES,
+                Seller.bio,
+                Seller.export_ready,
+                Seller.verified_at,
+                raiseload=True,
+            ),
             joinedload(Seller.district),
             joinedload(Seller.state),
         )

@@ -8,14 +8,26 @@ import difflib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import money
 from app.catalog import repository
 from app.catalog.cache import TtlCache
-from app.catalog.cached import DistrictRow, GiTagRow, OdopProductRow, StateRow
+from app.catalog.cached import (
+    CategoryRow,
+    DistrictRow,
+    GiRef,
+    GiTagRow,
+    GstRateRow,
+    OdopProductRow,
+    PlaceRow,
+    ReferenceRows,
+    SaleUnitRow,
+    StateRow,
+)
+from app.catalog.pages import Card, CardPage, ProductView
 from app.catalog.repository import ListingQuery
 from app.db import utcnow
 from app.errors import FormErrors, NotFound, ValidationFailed
@@ -285,13 +297,67 @@ async def get_category(session: AsyncSession, slug: str) -> Category:
 async def get_listing(session: AsyncSession, slug: str) -> Listing:
     listing = await repository.public_listing_by_slug(session, slug)
     if listing is None:
-        prefix = slug[: max(8, len(slug) // 2)]
-        similar = await repository.public_listing_slugs_like(session, prefix, 5)
-        raise NotFound(
-            "This product is not on sale here, or its address has changed.",
-            suggestions=[(f"/products/{s}", s.replace("-", " ")) for s in similar],
-        )
+        await _no_such_listing(session, slug)
     return listing
+
+
+async def _no_such_listing(session: AsyncSession, slug: str) -> NoReturn:
+    prefix = slug[: max(8, len(slug) // 2)]
+    similar = await repository.public_listing_slugs_like(session, prefix, 5)
+    raise NotFound(
+        "This product is not on sale here, or its address has changed.",
+        suggestions=[(f"/products/{s}", s.replace("-", " ")) for s in similar],
+    )
+
+
+async def reference(session: AsyncSession, cache: TtlCache) -> ReferenceRows:
+    """States, districts, GIs, categories, units of sale and today's GST rates, from memory."""
+    today = utcnow().date()
+
+    async def compute(session: AsyncSession) -> ReferenceRows:
+        return ReferenceRows(
+            states={r.id: StateRow(*tuple(r)) for r in await repository.reference_states(session)},
+            districts={
+                r.id: PlaceRow(*tuple(r)) for r in await repository.reference_districts(session)
+            },
+            gi_tags={r.id: GiRef(*tuple(r)) for r in await repository.reference_gi_tags(session)},
+            categories={
+                r.id: CategoryRow(*tuple(r)) for r in await repository.reference_categories(session)
+            },
+            sale_units={
+                r.code: SaleUnitRow(*tuple(r))
+                for r in await repository.reference_sale_units(session)
+            },
+            gst_rates=tuple(
+                GstRateRow(*tuple(r)) for r in await repository.reference_gst_rates(session, today)
+            ),
+        )
+
+    return await cache.get(f"reference:{today.isoformat()}", compute, session)
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    listing: ProductView
+    sale_unit: SaleUnitRow | None
+    gst_rate_bp: int
+
+
+async def product_page(session: AsyncSession, cache: TtlCache, slug: str) -> ProductPage:
+    """A public product page: three column-only statements (the listing with its seller's
+    public columns and GI check, its photos, its bulk prices); the rest comes from memory."""
+    row = await repository.product_page_row(session, slug)
+    if row is None:
+        await _no_such_listing(session, slug)
+    ref = await reference(session, cache)
+    images = await repository.listing_images(session, row.id)
+    tiers = await repository.listing_price_tiers(session, row.id)
+    listing = ProductView.of(row, ref, images, tiers)
+    return ProductPage(
+        listing,
+        ref.sale_units.get(listing.unit_code),
+        listing_sale_terms.gst_rate_bp(ref.gst_rates, listing),
+    )
 
 
 async def districts_of_state(
@@ -447,7 +513,7 @@ async def seller_page(session: AsyncSession, slug: str) -> SellerPage:
 # Listing pages -----------------------------------------------------------------------------------
 
 
-def encode_cursor(sort: str, listing: Listing) -> str:
+def encode_cursor(sort: str, listing: Listing | Card) -> str:
     value: Any = listing.published_at if sort == "newest" else listing.price_paise
     if isinstance(value, datetime):
         value = value.isoformat()
@@ -511,6 +577,18 @@ async def listing_page(
     listings = rows[:limit]
     next_cursor = encode_cursor(query.sort, listings[-1]) if len(rows) > limit else None
     return ListingPage(listings, next_cursor, await verified_gi_listing_ids(session, listings))
+
+
+async def card_page(
+    session: AsyncSession, cache: TtlCache, query: ListingQuery, limit: int | None = None
+) -> CardPage:
+    """A page of listing cards for an HTML page: one statement, places from memory."""
+    limit = limit or PAGE_SIZE
+    rows = await repository.public_cards(session, query, limit + 1)
+    ref = await reference(session, cache)
+    cards = tuple(Card.of(row, ref) for row in rows[:limit])
+    next_cursor = encode_cursor(query.sort, cards[-1]) if len(rows) > limit else None
+    return CardPage(cards, next_cursor)
 
 
 async def verified_gi_listing_ids(session: AsyncSession, listings: list[Listing]) -> set[int]:

@@ -155,6 +155,7 @@ CACHE_USERS = [
     "/api/v1/states/uttar-pradesh/districts",
     "/api/v1/odop-products?state=uttar-pradesh&district=firozabad",
     "/api/v1/listings?gi=firozabad-glass",
+    "/products/blue-glass-bangles",
 ]
 KEY_PREFIXES = {
     "counts",
@@ -165,6 +166,7 @@ KEY_PREFIXES = {
     "gi",
     "gi-odop",
     "state-districts",
+    "reference",
 }
 
 
