@@ -166,7 +166,7 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
             if message["type"] == "lifespan.startup":
                 dsn = os.environ["ODOP_REFERENCE_DSN"]
                 size = int(os.environ.get("ODOP_REFERENCE_POOL", "32"))
-                _pool = await asyncpg.create_pool(dsn, min_size=size, max_size=size)
+                _pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if _pool is not None:

@@ -249,56 +249,82 @@ def _load(
 
 def bench_long_tail(args: argparse.Namespace, wrk: str) -> tuple[WrkResult, list[TailRow]]:
     """The long-tail runs on PostgreSQL: cached URL, long tail with and without the page
-    cache, and the reference app over the same paths."""
+    cache, and the reference app over the same paths. One server runs at a time (the
+    PostgreSQL server's connections are shared), the reference first."""
     url, _ = prepare_database(  # no search index needed: no search page is loaded
         "postgresql", args.listings, args.postgres_url, pg_name=args.pg_database, reindex=False
     )
     paths = asyncio.run(_long_tail_paths(url, args.tail_products))
     pages = [p for p in LONG_TAIL_PAGES if not args.pages or p in args.pages]
     env = app_env("postgresql", url)
-    uncached_env = {**env, "ODOP_PAGE_CACHE_SECONDS": "0"}
-    reference_env = {
-        **os.environ,
-        "ODOP_REFERENCE_DSN": url.replace("postgresql+asyncpg", "postgresql"),
-        "ODOP_REFERENCE_POOL": str(args.connections),
-    }
-    rows: list[TailRow] = []
-    with (
-        start_server(odop_serve_command(), env, VAR_DIR / "app-cached.log") as cached,
-        start_server(odop_serve_command(), uncached_env, VAR_DIR / "app-uncached.log") as uncached,
-        start_server(
-            uvicorn_command("bench.reference_app:app"), reference_env, VAR_DIR / "reference.log"
-        ) as reference,
-        serve_hello() as hello_base,
-    ):
+    servers: list[tuple[str, list[str], dict[str, str], str]] = [
+        (
+            "reference",
+            uvicorn_command("bench.reference_app:app"),
+            {
+                **os.environ,
+                "ODOP_REFERENCE_DSN": url.replace("postgresql+asyncpg", "postgresql"),
+                "ODOP_REFERENCE_POOL": str(args.connections),
+            },
+            "reference.log",
+        ),
+        (
+            "uncached",
+            odop_serve_command(),
+            {**env, "ODOP_PAGE_CACHE_SECONDS": "0"},
+            "app-uncached.log",
+        ),
+        ("cached", odop_serve_command(), env, "app-cached.log"),
+    ]
+    with serve_hello() as hello_base:
         console.print(f"long tail: loading the hello-world for {args.duration} s …")
         hello, _, _ = _load(hello_base, ["/"], None, args, wrk)
-        for page in pages:
-            variants: list[tuple[str, Any, list[str]]] = [
-                ("cached single URL", cached, paths[page][:1]),
-            ]
-            if len(paths[page]) > 1:
-                variants.append(("long tail, page cache on", cached, paths[page]))
-            variants.append(("long tail, uncached", uncached, paths[page]))
-            if page in ("product", "district"):
-                variants.append(("reference (asyncpg + Jinja2)", reference, paths[page]))
-            # The reference first, so each of the storefront's rows can be set against it.
-            reference_rps = None
-            page_rows: list[TailRow] = []
-            for variant, server, targets in reversed(variants):
-                console.print(f"long tail: {page}, {variant} ({len(targets)} paths) …")
-                result, cpu, load = _load(server.base, targets, server.process.pid, args, wrk)
-                row = TailRow(page, variant, len(targets), result, cpu, load)
-                if variant.startswith("reference"):
-                    reference_rps = result.requests_per_second
-                elif reference_rps:
-                    row.ratio_to_reference = result.requests_per_second / reference_rps
-                if hello.requests_per_second:
-                    row.ratio_to_hello = result.requests_per_second / hello.requests_per_second
-                row.rss_mb = rss_mb(server.process.pid)
-                page_rows.append(row)
-            rows += reversed(page_rows)
+    measured: dict[tuple[str, str], TailRow] = {}
+    for name, command, server_env, log in servers:
+        with start_server(command, server_env, VAR_DIR / log) as server:
+            for page in pages:
+                runs: list[tuple[str, list[str]]] = []
+                if name == "reference" and page in ("product", "district"):
+                    runs = [("reference (asyncpg + Jinja2)", paths[page])]
+                elif name == "uncached":
+                    runs = [("long tail, uncached", paths[page])]
+                elif name == "cached":
+                    runs = [("cached single URL", paths[page][:1])]
+                    if len(paths[page]) > 1:
+                        runs.append(("long tail, page cache on", paths[page]))
+                for variant, targets in runs:
+                    console.print(f"long tail: {page}, {variant} ({len(targets)} paths) …")
+                    result, cpu, load = _load(server.base, targets, server.process.pid, args, wrk)
+                    row = TailRow(page, variant, len(targets), result, cpu, load)
+                    row.rss_mb = rss_mb(server.process.pid)
+                    if hello.requests_per_second:
+                        row.ratio_to_hello = result.requests_per_second / hello.requests_per_second
+                    measured[(page, variant)] = row
+    rows: list[TailRow] = []
+    for page in pages:
+        reference = measured.get((page, "reference (asyncpg + Jinja2)"))
+        for variant in VARIANTS:
+            if (page, variant) not in measured:
+                continue
+            row = measured[(page, variant)]
+            if (
+                reference is not None
+                and reference.result.requests_per_second
+                and row is not reference
+            ):
+                row.ratio_to_reference = (
+                    row.result.requests_per_second / reference.result.requests_per_second
+                )
+            rows.append(row)
     return hello, rows
+
+
+VARIANTS = (
+    "cached single URL",
+    "long tail, page cache on",
+    "long tail, uncached",
+    "reference (asyncpg + Jinja2)",
+)
 
 
 def render_long_tail(hello: WrkResult, rows: list[TailRow], args: argparse.Namespace) -> Table:

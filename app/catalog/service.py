@@ -39,6 +39,7 @@ from app.listings.sale_models import SaleUnit
 from app.rates import service as fx
 from app.reference.models import Category, District, GiTag, GoodsClass, OdopProduct, State
 from app.sellers.models import Seller, SellerGiClaim, SellerMember
+from app.web import format_inr
 
 PAGE_SIZE = 24
 GI_PAGE_SIZE = 60
@@ -617,6 +618,8 @@ class Prices:
         return fx.from_inr(paise, self.rate) if self.rate else paise
 
     def __call__(self, paise: int) -> str:
+        if self.rate is None:  # rupees: Babel's en_IN and hi_IN patterns, without Babel's cost
+            return format_inr(paise)
         return fx.format_minor(self.minor(paise), self.code, self.language)
 
     def to_paise(self, amount: str | None) -> int | None:

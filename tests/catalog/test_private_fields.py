@@ -12,6 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.catalog.cache import TtlCache
+from app.catalog.service import Prices
+from app.rates.service import format_minor
 from app.sellers.models import Seller
 from tests.catalog.conftest import Catalog
 from tests.catalog.test_queries import counting
@@ -126,3 +128,10 @@ async def test_html_pages_read_listings_by_column_in_a_fixed_number_of_statement
         queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
         if path in WARM_BUDGET:
             assert len(queries) == WARM_BUDGET[path], (path, queries)
+
+
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_rupee_prices_read_as_babel_formats_them(language: str) -> None:
+    prices = Prices("INR", language, None)
+    for paise in (0, 5, 100, 84_500, 12_345_678, 99_999_999_999, 7, 1_000_000_000):
+        assert prices(paise) == format_minor(paise, "INR", language)
