@@ -221,6 +221,9 @@ class ReferenceRows:
     categories: dict[int, CategoryRow]
     sale_units: dict[str, SaleUnitRow]
     gst_rates: tuple[GstRateRow, ...]
+    # (State id, slug) -> the district with its ODOP products, their categories and GIs
+    district_pages: dict[tuple[int, str], DistrictRow]
+    states_by_slug: dict[str, StateRow]
 
 
 CACHED_ROW_TYPES = (

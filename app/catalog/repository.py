@@ -83,10 +83,6 @@ async def public_listing_counts_by_category(session: AsyncSession) -> dict[int, 
     return {category_id: int(n) for category_id, n in rows.all() if category_id is not None}
 
 
-async def state_by_slug(session: AsyncSession, slug: str) -> State | None:
-    return await session.scalar(select(State).where(State.slug == slug))
-
-
 async def districts_of_state(session: AsyncSession, state_id: int) -> list[District]:
     rows = await session.scalars(
         select(District)
@@ -106,17 +102,6 @@ async def districts_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Di
         .options(joinedload(District.state), selectinload(District.odop_products))
     )
     return list(rows.unique().all())
-
-
-async def district_by_slug(session: AsyncSession, state_id: int, slug: str) -> District | None:
-    return await session.scalar(
-        select(District)
-        .where(District.state_id == state_id, District.slug == slug)
-        .options(
-            selectinload(District.odop_products).selectinload(OdopProduct.gi_tag),
-            selectinload(District.odop_products).selectinload(OdopProduct.category),
-        )
-    )
 
 
 async def district_with_products(session: AsyncSession, district_id: int) -> District | None:
@@ -260,10 +245,37 @@ async def reference_states(session: AsyncSession) -> Sequence[Any]:
     ).all()
 
 
-async def reference_districts(session: AsyncSession) -> Sequence[Any]:
+async def reference_district_pages(session: AsyncSession) -> Sequence[Any]:
     return (
         await session.execute(
-            select(District.id, District.state_id, District.slug, District.name, District.name_hi)
+            select(
+                District.id,
+                District.state_id,
+                District.slug,
+                District.name,
+                District.name_hi,
+                District.lgd_code,
+                District.story,
+                District.story_hi,
+            )
+        )
+    ).all()
+
+
+async def reference_odop_products(session: AsyncSession) -> Sequence[Any]:
+    return (
+        await session.execute(
+            select(
+                OdopProduct.id,
+                OdopProduct.slug,
+                OdopProduct.name,
+                OdopProduct.name_hi,
+                OdopProduct.story,
+                OdopProduct.story_hi,
+                OdopProduct.category_id,
+                OdopProduct.gi_tag_id,
+                OdopProduct.district_id,
+            ).order_by(OdopProduct.id)
         )
     ).all()
 
@@ -551,12 +563,19 @@ async def public_listing_slugs_like(session: AsyncSession, prefix: str, n: int) 
 # ODOP product cards and seller pages --------------------------------------------------------------
 
 
+def _of_products(product_ids: Sequence[int] | None) -> Any:
+    """Listings of these ODOP products; of any ODOP product when None (every product at once)."""
+    if product_ids is None:
+        return Listing.odop_product_id.is_not(None)
+    return Listing.odop_product_id.in_(product_ids)
+
+
 async def odop_listing_stats(
-    session: AsyncSession, product_ids: Sequence[int]
+    session: AsyncSession, product_ids: Sequence[int] | None
 ) -> dict[int, tuple[int, int, int]]:
     """ODOP product id -> (verified sellers, lowest and highest price in paise) of its public
-    listings (public implies a verified seller)."""
-    if not product_ids:
+    listings (public implies a verified seller); every product's when ``product_ids`` is None."""
+    if product_ids is not None and not product_ids:
         return {}
     rows = await session.execute(
         select(
@@ -565,7 +584,7 @@ async def odop_listing_stats(
             func.min(Listing.price_paise),
             func.max(Listing.price_paise),
         )
-        .where(Listing.odop_product_id.in_(product_ids), listing_repository.is_public())
+        .where(_of_products(product_ids), listing_repository.is_public())
         .group_by(Listing.odop_product_id)
     )
     return {
@@ -576,11 +595,11 @@ async def odop_listing_stats(
 
 
 async def odop_listing_photos(
-    session: AsyncSession, product_ids: Sequence[int]
+    session: AsyncSession, product_ids: Sequence[int] | None
 ) -> dict[int, tuple[str, str, str]]:
     """ODOP product id -> (thumbnail key, alt text, listing title) of its best public listing
     with a photo: GI-verified first, then the newest. One query for all the products."""
-    if not product_ids:
+    if product_ids is not None and not product_ids:
         return {}
     verified = listing_repository.has_verified_gi()
     ranked = (
@@ -602,7 +621,7 @@ async def odop_listing_photos(
             .label("rank"),
         )
         .join(ListingImage, ListingImage.listing_id == Listing.id)
-        .where(Listing.odop_product_id.in_(product_ids), listing_repository.is_public())
+        .where(_of_products(product_ids), listing_repository.is_public())
         .subquery()
     )
     rows = await session.execute(

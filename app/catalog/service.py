@@ -214,21 +214,13 @@ async def get_state(session: AsyncSession, cache: TtlCache, slug: str) -> StateR
 
 
 async def find_state(session: AsyncSession, cache: TtlCache, slug: str) -> StateRow | None:
-    async def compute(session: AsyncSession) -> StateRow | None:
-        state = await repository.state_by_slug(session, slug)
-        return StateRow.of(state) if state else None
-
-    return await cache.get(f"state:{slug}", compute, session, keep_none=False)
+    return (await reference(session, cache)).states_by_slug.get(slug)
 
 
 async def find_district(
     session: AsyncSession, cache: TtlCache, state: StateRow, slug: str
 ) -> DistrictRow | None:
-    async def compute(session: AsyncSession) -> DistrictRow | None:
-        district = await repository.district_by_slug(session, state.id, slug)
-        return DistrictRow.of(district) if district else None
-
-    return await cache.get(f"district:{state.id}:{slug}", compute, session, keep_none=False)
+    return (await reference(session, cache)).district_pages.get((state.id, slug))
 
 
 async def find_gi(session: AsyncSession, cache: TtlCache, slug: str) -> GiTagRow | None:
@@ -316,15 +308,47 @@ async def reference(session: AsyncSession, cache: TtlCache) -> ReferenceRows:
     today = utcnow().date()
 
     async def compute(session: AsyncSession) -> ReferenceRows:
+        states = {r.id: StateRow(*tuple(r)) for r in await repository.reference_states(session)}
+        gi_tags = {r.id: GiRef(*tuple(r)) for r in await repository.reference_gi_tags(session)}
+        categories = {
+            r.id: CategoryRow(*tuple(r)) for r in await repository.reference_categories(session)
+        }
+        products: dict[int, list[OdopProductRow]] = {}
+        for p in await repository.reference_odop_products(session):
+            products.setdefault(p.district_id, []).append(
+                OdopProductRow(
+                    p.id,
+                    p.slug,
+                    p.name,
+                    p.name_hi,
+                    p.story,
+                    p.story_hi,
+                    categories.get(p.category_id) if p.category_id else None,
+                    gi_tags.get(p.gi_tag_id) if p.gi_tag_id else None,
+                    None,
+                )
+            )
+        district_rows = [
+            DistrictRow(
+                d.id,
+                d.state_id,
+                d.slug,
+                d.name,
+                d.name_hi,
+                d.lgd_code,
+                tuple(products.get(d.id, ())),
+                d.story,
+                d.story_hi,
+            )
+            for d in await repository.reference_district_pages(session)
+        ]
         return ReferenceRows(
-            states={r.id: StateRow(*tuple(r)) for r in await repository.reference_states(session)},
+            states=states,
             districts={
-                r.id: PlaceRow(*tuple(r)) for r in await repository.reference_districts(session)
+                d.id: PlaceRow(d.id, d.state_id, d.slug, d.name, d.name_hi) for d in district_rows
             },
-            gi_tags={r.id: GiRef(*tuple(r)) for r in await repository.reference_gi_tags(session)},
-            categories={
-                r.id: CategoryRow(*tuple(r)) for r in await repository.reference_categories(session)
-            },
+            gi_tags=gi_tags,
+            categories=categories,
             sale_units={
                 r.code: SaleUnitRow(*tuple(r))
                 for r in await repository.reference_sale_units(session)
@@ -332,6 +356,8 @@ async def reference(session: AsyncSession, cache: TtlCache) -> ReferenceRows:
             gst_rates=tuple(
                 GstRateRow(*tuple(r)) for r in await repository.reference_gst_rates(session, today)
             ),
+            district_pages={(d.state_id, d.slug): d for d in district_rows},
+            states_by_slug={s.slug: s for s in states.values()},
         )
 
     return await cache.get(f"reference:{today.isoformat()}", compute, session)
@@ -426,16 +452,35 @@ class OdopCard:
     photo_alt: str = ""
 
 
-async def odop_cards(session: AsyncSession, district: DistrictRow) -> list[OdopCard]:
-    """One card per ODOP product of the district: two small queries per page, not per card."""
-    products = list(district.odop_products)
-    ids = [p.id for p in products]
-    stats = await repository.odop_listing_stats(session, ids)
-    photos = await repository.odop_listing_photos(session, ids)
+@dataclass(frozen=True)
+class OdopFigures:
+    """Per ODOP product: verified sellers and price range, and the best photo (thumbnail, alt,
+    listing title). Computed for every product at once, in two statements per cache period,
+    so a district page (774 of them, each rarely the same twice in a row) asks nothing."""
+
+    stats: dict[int, tuple[int, int, int]]
+    photos: dict[int, tuple[str, str, str]]
+
+
+async def odop_figures(session: AsyncSession, cache: TtlCache) -> OdopFigures:
+    async def compute(session: AsyncSession) -> OdopFigures:
+        return OdopFigures(
+            await repository.odop_listing_stats(session, None),
+            await repository.odop_listing_photos(session, None),
+        )
+
+    return await cache.get("odop-figures", compute, session)
+
+
+async def odop_cards(
+    session: AsyncSession, cache: TtlCache, district: DistrictRow
+) -> list[OdopCard]:
+    """One card per ODOP product of the district, from the cached figures of every product."""
+    figures = await odop_figures(session, cache)
     cards = []
-    for product in products:
-        sellers, low, high = stats.get(product.id, (0, None, None))
-        thumb, alt, title = photos.get(product.id, (None, "", ""))
+    for product in district.odop_products:
+        sellers, low, high = figures.stats.get(product.id, (0, None, None))
+        thumb, alt, title = figures.photos.get(product.id, (None, "", ""))
         cards.append(
             OdopCard(
                 product,

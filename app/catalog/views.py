@@ -93,7 +93,7 @@ async def district_page(
         {
             "state": state,
             "district": district,
-            "cards": await service.odop_cards(session, district),
+            "cards": await service.odop_cards(session, cache, district),
             "page": page,
             "filters": filters,
             "prices": prices,

@@ -161,12 +161,11 @@ KEY_PREFIXES = {
     "counts",
     "home",
     "rates",
-    "state",
-    "district",
     "gi",
     "gi-odop",
     "state-districts",
     "reference",
+    "odop-figures",
 }
 
 
@@ -201,6 +200,7 @@ def test_no_cached_type_can_hold_an_orm_instance() -> None:
         service.Counts,
         service.Home,
         service.Place,
+        service.OdopFigures,
         fx.Rate,
     ]
     seen: set[type] = set()
