@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     job_poll_seconds: float = Field(default=1.0, gt=0)
     job_max_attempts: int = Field(default=8, ge=1)
     display_currencies: list[str] = ["USD", "EUR", "GBP", "AED"]
+    # PostgreSQL connections each worker keeps (half as many more may open under a burst): size
+    # it to the requests a worker has in flight, so connections are not reopened under load.
+    db_pool_size: int = Field(default=32, ge=1, le=500)
     # Catalog: how long home/state counts, featured places and rates are cached per process.
     catalog_cache_seconds: float = Field(default=60.0, ge=0)
     # Anonymous catalog pages and API responses kept in memory per process (0 turns it off).

@@ -125,7 +125,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     engine = None
     if getattr(app.state, "session_factory", None) is None:
-        engine = make_engine(settings.database_url, echo=settings.database_echo)
+        engine = make_engine(
+            settings.database_url, echo=settings.database_echo, pool_size=settings.db_pool_size
+        )
         attach_database(app, make_session_factory(engine))
     stop = asyncio.Event()
     loop_task = None

@@ -11,6 +11,9 @@ equivalent of a reverse proxy's micro-cache, with the same rules a careful proxy
 
 Concurrent misses for one key render it once; while an expired entry is rendered again, other
 requests get the expired one (for at most one more TTL) instead of piling onto the database.
+Each entry lives a random 85–100 % of the TTL, so pages rendered together do not expire together,
+and a page still asked for in the last fifth of its life is rendered again in the background
+(the request that noticed is answered from memory), so a popular page never waits for a render.
 A change to a listing reaches anonymous visitors within ``ODOP_PAGE_CACHE_SECONDS``; ``0`` turns
 the cache off. Nothing here is needed by another process, so several workers stay independent.
 """
@@ -18,6 +21,8 @@ the cache off. Nothing here is needed by another process, so several workers sta
 from __future__ import annotations
 
 import asyncio
+import logging
+import random
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -54,6 +59,9 @@ PRIVATE_COOKIES = (
 PER_REQUEST_HEADERS = frozenset({b"x-request-id"})
 
 CacheKey = tuple[str, bytes, str, str, bool]
+JITTER = 0.15  # an entry lives between (1 - JITTER) × TTL and the TTL
+REFRESH_AFTER = 0.8  # of its life, after which a request for it renders it again in the background
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +69,7 @@ class CachedResponse:
     expires_at: float
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    refresh_at: float = float("inf")
 
 
 def is_cacheable_path(path: str) -> bool:
@@ -107,11 +116,14 @@ class PageCacheMiddleware:
         ttl_seconds: float,
         max_entries: int,
         clock: Callable[[], float] = time.monotonic,
+        chance: Callable[[], float] = random.random,
     ) -> None:
         self.app = app
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
         self.clock = clock
+        self.chance = chance
+        self.refreshing: set[asyncio.Task[None]] = set()
         self.entries: OrderedDict[CacheKey, CachedResponse] = OrderedDict()
         # One render per key at a time: the others wait for it, or get the expiring entry.
         self.rendering: dict[CacheKey, asyncio.Future[CachedResponse | None]] = {}
@@ -125,6 +137,8 @@ class PageCacheMiddleware:
         cached = self.entries.get(key)
         if cached is not None and cached.expires_at > now:
             self.entries.move_to_end(key)
+            if cached.refresh_at <= now and key not in self.rendering:
+                self._refresh_in_background(key, scope)
             await _send_cached(send, cached, b"hit")
             return
         render = self.rendering.get(key)
@@ -146,6 +160,32 @@ class PageCacheMiddleware:
         finally:
             del self.rendering[key]
             render.set_result(stored)
+
+    def _refresh_in_background(self, key: CacheKey, scope: Scope) -> None:
+        """Render ``key`` again for the cache alone; requests meanwhile get the current entry."""
+        render = asyncio.get_running_loop().create_future()
+        self.rendering[key] = render
+        request = {**scope, "state": dict(scope.get("state") or {})}
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def discard(message: Message) -> None:
+            return None
+
+        async def refresh() -> None:
+            stored: CachedResponse | None = None
+            try:
+                stored = await self._respond_and_store(key, request, receive, discard)
+            except Exception:  # the current entry stays until it expires
+                logger.exception("page cache refresh failed", extra={"path": key[0]})
+            finally:
+                del self.rendering[key]
+                render.set_result(stored)
+
+        task = asyncio.create_task(refresh())
+        self.refreshing.add(task)
+        task.add_done_callback(self.refreshing.discard)
 
     async def _respond_and_store(
         self, key: CacheKey, scope: Scope, receive: Receive, send: Send
@@ -184,7 +224,9 @@ class PageCacheMiddleware:
         self, key: CacheKey, headers: list[tuple[bytes, bytes]], body: bytes
     ) -> CachedResponse:
         kept = [(name, value) for name, value in headers if name not in PER_REQUEST_HEADERS]
-        entry = CachedResponse(self.clock() + self.ttl_seconds, kept, body)
+        now = self.clock()
+        life = self.ttl_seconds * (1 - JITTER * self.chance())
+        entry = CachedResponse(now + life, kept, body, now + life * REFRESH_AFTER)
         self.entries[key] = entry
         self.entries.move_to_end(key)
         while len(self.entries) > self.max_entries:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from app.config import PROJECT_ROOT
 
 REPORT_SCRIPT = Path(__file__).resolve().parent / "report.lua"
 WRK_TIMEOUT_S = 10  # a response slower than this counts as a timeout
-START_TIMEOUT_S = 60.0  # a served app must answer /healthz within this (a benchmark may raise it)
+START_TIMEOUT_S = 180.0  # a loaded machine can take minutes to start the app (--start-timeout)
 DEFAULT_POSTGRES_URL = os.environ.get(
     "ODOP_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432"
 )
@@ -76,9 +76,10 @@ def rotation_script(paths: Sequence[str]) -> str:
     quoted = ", ".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in paths)
     rotation = (
         f"local paths = {{{quoted}}}\n"
-        "local next_path = 0\n"
+        "local next_path = nil\n"
         "function request()\n"
-        "  next_path = next_path % #paths + 1\n"
+        "  -- each thread starts elsewhere in the rotation, so threads do not ask in step\n"
+        "  next_path = (next_path or (thread_number or 0) * 7919) % #paths + 1\n"
         '  return wrk.format("GET", paths[next_path])\n'
         "end\n\n"
     )
@@ -94,13 +95,15 @@ def run_wrk(
     paths: Sequence[str] | None = None,
     warmup: float = 0,
     wrk: str = "wrk",
+    before_measured: Callable[[], object] | None = None,
 ) -> WrkResult:
     """Load ``url`` (or, with ``paths``, its host over those paths in turn) for ``duration``
     seconds, after ``warmup`` seconds of the same load that are not measured.
 
     wrk abandons the requests in flight when it stops, and the server still answers them; so
     after the warm-up this waits as long as its slowest response took (the whole timeout when
-    none finished), lest that leftover work land in the measured run."""
+    none finished), lest that leftover work land in the measured run. ``before_measured`` is
+    called just before the measured run starts (to sample a server's CPU time, say)."""
     with tempfile.TemporaryDirectory() as scratch:
         script = REPORT_SCRIPT
         if paths is not None:
@@ -111,6 +114,8 @@ def run_wrk(
                 _wrk(wrk, url, script, duration=warmup, connections=connections, threads=threads)
             )
             time.sleep(warm.max_ms / 1000 if warm.requests else WRK_TIMEOUT_S)
+        if before_measured is not None:
+            before_measured()
         stdout = _wrk(wrk, url, script, duration=duration, connections=connections, threads=threads)
     return parse_wrk_output(stdout)
 
@@ -141,6 +146,20 @@ def _wrk(
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
     return done.stdout
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def free_port() -> int:

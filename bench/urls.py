@@ -2,10 +2,13 @@
 
 Add a row to URLS when a new page or endpoint matters for speed; `{state}`, `{district}`, `{gi}`
 and `{slug}` are taken from the first public listing (and the first GI tag that has listings).
+``long_tail`` draws the paths of the long-tail runs: product pages at random from thousands of
+public listings, every district and every State.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -82,3 +85,33 @@ def build_urls(values: dict[str, str], names: list[str] | None = None) -> list[B
 
 async def resolve(session: AsyncSession, names: list[str] | None = None) -> list[BenchUrl]:
     return build_urls(await sample_values(session), names)
+
+
+LONG_TAIL_PAGES = ("home", "state", "district", "product")
+
+
+async def long_tail(session: AsyncSession, products: int, seed: int = 13) -> dict[str, list[str]]:
+    """Page type -> paths in a shuffled order: ``products`` product pages drawn at random from
+    the public listings, every district, every State, and the home page."""
+    rng = random.Random(seed)
+    slugs = list(
+        (await session.scalars(select(Listing.slug).where(is_public()).order_by(Listing.id))).all()
+    )
+    chosen = rng.sample(slugs, min(products, len(slugs)))
+    districts = (
+        await session.execute(
+            select(State.slug, District.slug)
+            .join(State, State.id == District.state_id)
+            .order_by(District.id)
+        )
+    ).all()
+    states = list((await session.scalars(select(State.slug).order_by(State.id))).all())
+    paths = {
+        "home": ["/"],
+        "state": [f"/states/{quote(s, safe='')}" for s in states],
+        "district": [f"/states/{quote(s, safe='')}/{quote(d, safe='')}" for s, d in districts],
+        "product": [f"/products/{quote(slug, safe='')}" for slug in chosen],
+    }
+    for group in paths.values():
+        rng.shuffle(group)
+    return paths

@@ -14,7 +14,7 @@ from starlette.types import Receive, Scope, Send
 from app.config import Settings
 from app.i18n import LANGUAGE_COOKIE
 from app.main import create_app
-from app.page_cache import PageCacheMiddleware
+from app.page_cache import JITTER, REFRESH_AFTER, PageCacheMiddleware
 from app.preferences import CURRENCY_COOKIE
 from app.web import CSRF_COOKIE, CSRF_RENDERED, FLASH_COOKIE, SESSION_COOKIE
 
@@ -289,3 +289,44 @@ async def test_a_failed_render_stores_nothing_and_the_waiting_requests_render_fo
         fourth = await client.get("/gi/firozabad-glass")
     assert (third.text, third.headers["x-page-cache"]) == ("page 3", "miss")
     assert (fourth.text, fourth.headers["x-page-cache"]) == ("page 3", "hit")
+
+
+async def test_entries_expire_with_jitter_so_pages_rendered_together_do_not_expire_together(
+    backend: Backend, clock: Clock
+) -> None:
+    draws = iter([0.0, 1.0, 0.0])
+    app = PageCacheMiddleware(
+        backend, ttl_seconds=10, max_entries=3, clock=clock, chance=lambda: next(draws)
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        await client.get("/gi/a")  # lives the whole TTL
+        await client.get("/gi/b")  # lives (1 - JITTER) of it
+        clock.now += 10 * (1 - JITTER) + 0.1
+        assert (await client.get("/gi/a")).headers["x-page-cache"] == "hit"
+        assert (await client.get("/gi/b")).headers["x-page-cache"] == "miss"
+
+
+async def test_a_page_asked_for_late_in_its_life_is_rendered_again_in_the_background(
+    backend: Backend, clock: Clock
+) -> None:
+    app = PageCacheMiddleware(backend, ttl_seconds=10, max_entries=3, clock=clock, chance=lambda: 0)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        await client.get("/gi/a")
+        clock.now += 10 * REFRESH_AFTER - 0.1
+        assert (await client.get("/gi/a")).text == "page 1"
+        assert backend.calls == 1  # not yet late in its life
+        clock.now += 0.2
+        backend.gate = asyncio.Event()
+        late = await client.get("/gi/a")
+        assert (late.text, late.headers["x-page-cache"]) == ("page 1", "hit")  # not kept waiting
+        await _until_rendering(backend, 2)
+        assert (await client.get("/gi/a")).text == "page 1"  # one background render at a time
+        backend.gate.set()
+        await asyncio.gather(*app.refreshing)
+        assert backend.calls == 2
+        fresh = await client.get("/gi/a")
+        assert (fresh.text, fresh.headers["x-page-cache"]) == ("page 2", "hit")

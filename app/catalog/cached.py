@@ -182,6 +182,50 @@ class GiTagRow:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class PlaceRow:
+    """A district as pages name it (breadcrumbs, cards), with its State's id."""
+
+    id: int
+    state_id: int
+    slug: str
+    name: str
+    name_hi: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SaleUnitRow:
+    code: str
+    name: str
+    name_hi: str
+
+
+@dataclass(frozen=True, slots=True)
+class GstRateRow:
+    """A GST rate in effect (``app.listings.sale_terms.gst_rate_bp`` reads these fields)."""
+
+    hsn_prefix: str | None
+    category_id: int | None
+    rate_bp: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceRows:
+    """Every State, district, GI tag, category, unit of sale and GST rate in effect, by key: a
+    few thousand small rows that public pages look up instead of joining them (one entry of the
+    catalog cache, refreshed in the background like the others)."""
+
+    states: dict[int, StateRow]
+    districts: dict[int, PlaceRow]
+    gi_tags: dict[int, GiRef]
+    categories: dict[int, CategoryRow]
+    sale_units: dict[str, SaleUnitRow]
+    gst_rates: tuple[GstRateRow, ...]
+    # (State id, slug) -> the district with its ODOP products, their categories and GIs
+    district_pages: dict[tuple[int, str], DistrictRow]
+    states_by_slug: dict[str, StateRow]
+
+
 CACHED_ROW_TYPES = (
     StateRow,
     CategoryRow,
@@ -190,4 +234,8 @@ CACHED_ROW_TYPES = (
     OdopProductRow,
     DistrictRow,
     GiTagRow,
+    PlaceRow,
+    SaleUnitRow,
+    GstRateRow,
+    ReferenceRows,
 )

@@ -15,7 +15,7 @@ from app.i18n import current_language
 from app.preferences import selected_currency
 
 
-def catalog_cache(request: Request) -> TtlCache:
+async def catalog_cache(request: Request) -> TtlCache:
     cache: TtlCache = request.app.state.catalog_cache
     return cache
 
@@ -30,7 +30,7 @@ async def buyer_prices(request: Request, session: SessionDep, cache: CacheDep) -
 PricesDep = Annotated[service.Prices, Depends(buyer_prices)]
 
 
-def lenient_page(page: str | None = None) -> int:
+async def lenient_page(page: str | None = None) -> int:
     """Pages ignore a malformed ?page= rather than failing; the API is strict instead."""
     try:
         return min(10_000, max(1, int(page or 1)))
@@ -67,7 +67,7 @@ class PageFilters:
         return bool(self.query_args())
 
 
-def page_filters(
+async def page_filters(
     sort: str | None = None,
     min_price: str | None = None,
     max_price: str | None = None,

@@ -4,15 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select, text, tuple_
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app.listings import repository as listing_repository
-from app.listings.models import Listing, ListingImage
+from app.listings.models import Listing, ListingImage, PriceTier
+from app.listings.sale_models import GstRate, SaleUnit
 from app.reference.models import (
     Category,
     District,
@@ -70,10 +83,6 @@ async def public_listing_counts_by_category(session: AsyncSession) -> dict[int, 
     return {category_id: int(n) for category_id, n in rows.all() if category_id is not None}
 
 
-async def state_by_slug(session: AsyncSession, slug: str) -> State | None:
-    return await session.scalar(select(State).where(State.slug == slug))
-
-
 async def districts_of_state(session: AsyncSession, state_id: int) -> list[District]:
     rows = await session.scalars(
         select(District)
@@ -93,17 +102,6 @@ async def districts_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Di
         .options(joinedload(District.state), selectinload(District.odop_products))
     )
     return list(rows.unique().all())
-
-
-async def district_by_slug(session: AsyncSession, state_id: int, slug: str) -> District | None:
-    return await session.scalar(
-        select(District)
-        .where(District.state_id == state_id, District.slug == slug)
-        .options(
-            selectinload(District.odop_products).selectinload(OdopProduct.gi_tag),
-            selectinload(District.odop_products).selectinload(OdopProduct.category),
-        )
-    )
 
 
 async def district_with_products(session: AsyncSession, district_id: int) -> District | None:
@@ -229,6 +227,172 @@ async def category_names(session: AsyncSession) -> list[tuple[str, str]]:
     return [(slug, name) for slug, name in rows.all()]
 
 
+# The reference snapshot: every row public pages name, read by column (see cached.ReferenceRows).
+
+
+async def reference_states(session: AsyncSession) -> Sequence[Any]:
+    return (
+        await session.execute(
+            select(
+                State.id,
+                State.slug,
+                State.name,
+                State.name_hi,
+                State.is_union_territory,
+                State.lgd_code,
+            )
+        )
+    ).all()
+
+
+async def reference_district_pages(session: AsyncSession) -> Sequence[Any]:
+    return (
+        await session.execute(
+            select(
+                District.id,
+                District.state_id,
+                District.slug,
+                District.name,
+                District.name_hi,
+                District.lgd_code,
+                District.story,
+                District.story_hi,
+            )
+        )
+    ).all()
+
+
+async def reference_odop_products(session: AsyncSession) -> Sequence[Any]:
+    return (
+        await session.execute(
+            select(
+                OdopProduct.id,
+                OdopProduct.slug,
+                OdopProduct.name,
+                OdopProduct.name_hi,
+                OdopProduct.story,
+                OdopProduct.story_hi,
+                OdopProduct.category_id,
+                OdopProduct.gi_tag_id,
+                OdopProduct.district_id,
+            ).order_by(OdopProduct.id)
+        )
+    ).all()
+
+
+async def reference_gi_tags(session: AsyncSession) -> Sequence[Any]:
+    return (
+        await session.execute(
+            select(GiTag.id, GiTag.slug, GiTag.name, GiTag.name_hi, GiTag.goods_class)
+        )
+    ).all()
+
+
+async def reference_categories(session: AsyncSession) -> Sequence[Any]:
+    return (
+        await session.execute(select(Category.id, Category.slug, Category.name, Category.name_hi))
+    ).all()
+
+
+async def reference_sale_units(session: AsyncSession) -> Sequence[Any]:
+    return (await session.execute(select(SaleUnit.code, SaleUnit.name, SaleUnit.name_hi))).all()
+
+
+async def reference_gst_rates(session: AsyncSession, day: date) -> Sequence[Any]:
+    return (
+        await session.execute(
+            select(GstRate.hsn_prefix, GstRate.category_id, GstRate.rate_bp).where(
+                GstRate.effective_from <= day,
+                (GstRate.effective_to.is_(None)) | (GstRate.effective_to > day),
+            )
+        )
+    ).all()
+
+
+# Public pages read listings by column: what the page shows, and of the seller only these public
+# columns (never PAN, GSTIN, bank details, address or contact). tests/catalog/test_private_fields.py
+# fails if any public page's statement names a private seller column.
+SELLER_PUBLIC_COLUMNS = (
+    Seller.slug.label("seller_slug"),
+    Seller.display_name.label("seller_name"),
+    Seller.seller_type.label("seller_type"),
+    Seller.state_id.label("seller_state_id"),
+    Seller.district_id.label("seller_district_id"),
+)
+
+
+def _gi_shown() -> Any:
+    """True when the listing may show its GI badge (its seller's claim to it is verified)."""
+    return case(
+        (and_(Listing.gi_tag_id.is_not(None), listing_repository.has_verified_gi()), True),
+        else_=false(),
+    ).label("gi_verified")
+
+
+_PRODUCT_PAGE = (
+    select(
+        Listing.id,
+        Listing.slug,
+        Listing.title,
+        Listing.title_hi,
+        Listing.description,
+        Listing.description_hi,
+        Listing.state_id,
+        Listing.district_id,
+        Listing.category_id,
+        Listing.gi_tag_id,
+        Listing.price_paise,
+        Listing.unit_code,
+        Listing.moq,
+        Listing.stock,
+        Listing.made_to_order,
+        Listing.lead_time_days,
+        Listing.sku,
+        Listing.hsn_code,
+        Listing.gst_rate_bp,
+        Listing.weight_grams,
+        Listing.export_ready,
+        Listing.hs_code,
+        Listing.ships_to,
+        *SELLER_PUBLIC_COLUMNS,
+        _gi_shown(),
+    )
+    .join(Seller, Seller.id == Listing.seller_id)
+    .where(Listing.slug == bindparam("slug"), listing_repository.is_public())
+)
+
+
+async def product_page_row(session: AsyncSession, slug: str) -> Any:
+    """The columns of a public listing that its page shows, with its seller's public ones."""
+    return (await session.execute(_PRODUCT_PAGE, {"slug": slug})).first()
+
+
+async def listing_images(session: AsyncSession, listing_id: int) -> Sequence[Any]:
+    return (
+        await session.execute(
+            select(
+                ListingImage.storage_key,
+                ListingImage.thumb_key,
+                ListingImage.width,
+                ListingImage.height,
+                ListingImage.alt,
+            )
+            .where(ListingImage.listing_id == listing_id)
+            .order_by(ListingImage.position, ListingImage.id)
+        )
+    ).all()
+
+
+async def listing_price_tiers(session: AsyncSession, listing_id: int) -> Sequence[Any]:
+    return (
+        await session.execute(
+            select(PriceTier.min_quantity, PriceTier.price_paise)
+            .where(PriceTier.listing_id == listing_id)
+            .order_by(PriceTier.min_quantity)
+        )
+    ).all()
+
+
 # Listings ----------------------------------------------------------------------------------------
 
 
@@ -255,21 +419,30 @@ SORT_COLUMNS: dict[str, tuple[Any, bool]] = {
 }
 
 
+PUBLIC_SELLER_ATTRIBUTES = (
+    Seller.id,
+    Seller.slug,
+    Seller.display_name,
+    Seller.seller_type,
+    Seller.status,
+    Seller.state_id,
+    Seller.district_id,
+)
+
+
 def _card_options() -> list[Any]:
     return [
         selectinload(Listing.images),
-        joinedload(Listing.seller),
+        joinedload(Listing.seller).load_only(*PUBLIC_SELLER_ATTRIBUTES, raiseload=True),
         joinedload(Listing.district),
         joinedload(Listing.state),
         joinedload(Listing.gi_tag),
     ]
 
 
-async def public_listings(session: AsyncSession, query: ListingQuery, limit: int) -> list[Listing]:
-    """Up to ``limit`` public listings after ``query.after`` in the requested order.
-
-    Keyset pagination on (sort key, id): every page is an index range scan, however deep.
-    """
+def _listing_conditions(query: ListingQuery) -> tuple[list[Any], list[Any]]:
+    """The WHERE conditions and ORDER BY of a listing page (keyset pagination on (sort key, id):
+    every page is an index range scan, however deep)."""
     column, descending = SORT_COLUMNS[query.sort]
     conditions: list[Any] = [listing_repository.is_public()]
     if query.state_id is not None:
@@ -294,6 +467,12 @@ async def public_listings(session: AsyncSession, query: ListingQuery, limit: int
         bound = tuple_(literal(value, column.type), literal(last_id, Listing.id.type))
         conditions.append(position < bound if descending else position > bound)
     order = [column.desc(), Listing.id.desc()] if descending else [column, Listing.id]
+    return conditions, order
+
+
+async def public_listings(session: AsyncSession, query: ListingQuery, limit: int) -> list[Listing]:
+    """Up to ``limit`` public listings (ORM rows, for the API) after ``query.after``."""
+    conditions, order = _listing_conditions(query)
     rows = await session.scalars(
         select(Listing)
         .where(and_(*conditions))
@@ -302,6 +481,47 @@ async def public_listings(session: AsyncSession, query: ListingQuery, limit: int
         .limit(limit)
     )
     return list(rows.unique().all())
+
+
+def _first_photo(column: Any) -> Any:
+    return (
+        select(column)
+        .where(ListingImage.listing_id == Listing.id)
+        .order_by(ListingImage.position, ListingImage.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+async def public_cards(session: AsyncSession, query: ListingQuery, limit: int) -> Sequence[Any]:
+    """What a listing card shows of up to ``limit`` public listings after ``query.after``: one
+    statement (the first photo and the GI check are correlated subqueries)."""
+    conditions, order = _listing_conditions(query)
+    return (
+        await session.execute(
+            select(
+                Listing.id,
+                Listing.slug,
+                Listing.title,
+                Listing.title_hi,
+                Listing.price_paise,
+                Listing.published_at,
+                Listing.unit_code,
+                Listing.moq,
+                Listing.state_id,
+                Listing.district_id,
+                Seller.slug.label("seller_slug"),
+                Seller.display_name.label("seller_name"),
+                _gi_shown(),
+                _first_photo(ListingImage.thumb_key).label("thumb_key"),
+                _first_photo(ListingImage.alt).label("photo_alt"),
+            )
+            .join(Seller, Seller.id == Listing.seller_id)
+            .where(and_(*conditions))
+            .order_by(*order)
+            .limit(limit)
+        )
+    ).all()
 
 
 async def public_listing_by_slug(session: AsyncSession, slug: str) -> Listing | None:
@@ -313,8 +533,12 @@ async def public_listing_by_slug(session: AsyncSession, slug: str) -> Listing | 
             selectinload(Listing.price_tiers),
             joinedload(Listing.category),
             joinedload(Listing.odop_product),
-            joinedload(Listing.seller).joinedload(Seller.district),
-            joinedload(Listing.seller).joinedload(Seller.state),
+            joinedload(Listing.seller)
+            .load_only(*PUBLIC_SELLER_ATTRIBUTES, raiseload=True)
+            .joinedload(Seller.district),
+            joinedload(Listing.seller)
+            .load_only(*PUBLIC_SELLER_ATTRIBUTES, raiseload=True)
+            .joinedload(Seller.state),
         )
     )
 
@@ -339,12 +563,19 @@ async def public_listing_slugs_like(session: AsyncSession, prefix: str, n: int) 
 # ODOP product cards and seller pages --------------------------------------------------------------
 
 
+def _of_products(product_ids: Sequence[int] | None) -> Any:
+    """Listings of these ODOP products; of any ODOP product when None (every product at once)."""
+    if product_ids is None:
+        return Listing.odop_product_id.is_not(None)
+    return Listing.odop_product_id.in_(product_ids)
+
+
 async def odop_listing_stats(
-    session: AsyncSession, product_ids: Sequence[int]
+    session: AsyncSession, product_ids: Sequence[int] | None
 ) -> dict[int, tuple[int, int, int]]:
     """ODOP product id -> (verified sellers, lowest and highest price in paise) of its public
-    listings (public implies a verified seller)."""
-    if not product_ids:
+    listings (public implies a verified seller); every product's when ``product_ids`` is None."""
+    if product_ids is not None and not product_ids:
         return {}
     rows = await session.execute(
         select(
@@ -353,7 +584,7 @@ async def odop_listing_stats(
             func.min(Listing.price_paise),
             func.max(Listing.price_paise),
         )
-        .where(Listing.odop_product_id.in_(product_ids), listing_repository.is_public())
+        .where(_of_products(product_ids), listing_repository.is_public())
         .group_by(Listing.odop_product_id)
     )
     return {
@@ -364,11 +595,11 @@ async def odop_listing_stats(
 
 
 async def odop_listing_photos(
-    session: AsyncSession, product_ids: Sequence[int]
+    session: AsyncSession, product_ids: Sequence[int] | None
 ) -> dict[int, tuple[str, str, str]]:
     """ODOP product id -> (thumbnail key, alt text, listing title) of its best public listing
     with a photo: GI-verified first, then the newest. One query for all the products."""
-    if not product_ids:
+    if product_ids is not None and not product_ids:
         return {}
     verified = listing_repository.has_verified_gi()
     ranked = (
@@ -390,7 +621,7 @@ async def odop_listing_photos(
             .label("rank"),
         )
         .join(ListingImage, ListingImage.listing_id == Listing.id)
-        .where(Listing.odop_product_id.in_(product_ids), listing_repository.is_public())
+        .where(_of_products(product_ids), listing_repository.is_public())
         .subquery()
     )
     rows = await session.execute(
@@ -407,6 +638,13 @@ async def public_seller_by_slug(session: AsyncSession, slug: str) -> Seller | No
         select(Seller)
         .where(Seller.slug == slug, Seller.status == SellerStatus.VERIFIED)
         .options(
+            load_only(
+                *PUBLIC_SELLER_ATTRIBUTES,
+                Seller.bio,
+                Seller.export_ready,
+                Seller.verified_at,
+                raiseload=True,
+            ),
             joinedload(Seller.district),
             joinedload(Seller.state),
         )

@@ -10,10 +10,10 @@ from xml.sax.saxutils import escape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog import repository
+from app.catalog.pages import ProductView
 from app.config import Settings
 from app.errors import NotFound
 from app.inputs import MAX_INT, form_int
-from app.listings.models import Listing
 from app.money import BASE_CURRENCY
 
 SITEMAP_LISTINGS = 50_000  # the sitemap protocol's limit of URLs per file
@@ -87,20 +87,22 @@ async def sitemap_part(session: AsyncSession, settings: Settings, name: str) -> 
     return _urlset([(absolute(settings, f"/products/{slug}"), updated) for slug, updated in rows])
 
 
-def product_json_ld(settings: Settings, listing: Listing, *, gi_verified: bool) -> str:
+def product_json_ld(settings: Settings, listing: ProductView, *, gi_verified: bool) -> str:
     """schema.org Product with its offer, seller, place of origin and (when verified) its GI.
 
     Returned as a string safe to embed in a <script> element: ``<``, ``>`` and ``&`` are
     escaped as JSON unicode escapes, so nothing in it can close or confuse the element.
     """
     url = absolute(settings, f"/products/{listing.slug}")
+    district = listing.district.name if listing.district else ""
+    state = listing.state.name if listing.state else ""
     origin: dict[str, Any] = {
         "@type": "Place",
-        "name": f"{listing.district.name}, {listing.state.name}, India",
+        "name": f"{district}, {state}, India",
         "address": {
             "@type": "PostalAddress",
-            "addressLocality": listing.district.name,
-            "addressRegion": listing.state.name,
+            "addressLocality": district,
+            "addressRegion": state,
             "addressCountry": "IN",
         },
     }

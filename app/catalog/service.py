@@ -8,14 +8,26 @@ import difflib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import money
 from app.catalog import repository
 from app.catalog.cache import TtlCache
-from app.catalog.cached import DistrictRow, GiTagRow, OdopProductRow, StateRow
+from app.catalog.cached import (
+    CategoryRow,
+    DistrictRow,
+    GiRef,
+    GiTagRow,
+    GstRateRow,
+    OdopProductRow,
+    PlaceRow,
+    ReferenceRows,
+    SaleUnitRow,
+    StateRow,
+)
+from app.catalog.pages import Card, CardPage, ProductView
 from app.catalog.repository import ListingQuery
 from app.db import utcnow
 from app.errors import FormErrors, NotFound, ValidationFailed
@@ -27,6 +39,7 @@ from app.listings.sale_models import SaleUnit
 from app.rates import service as fx
 from app.reference.models import Category, District, GiTag, GoodsClass, OdopProduct, State
 from app.sellers.models import Seller, SellerGiClaim, SellerMember
+from app.web import format_inr
 
 PAGE_SIZE = 24
 GI_PAGE_SIZE = 60
@@ -201,21 +214,13 @@ async def get_state(session: AsyncSession, cache: TtlCache, slug: str) -> StateR
 
 
 async def find_state(session: AsyncSession, cache: TtlCache, slug: str) -> StateRow | None:
-    async def compute(session: AsyncSession) -> StateRow | None:
-        state = await repository.state_by_slug(session, slug)
-        return StateRow.of(state) if state else None
-
-    return await cache.get(f"state:{slug}", compute, session, keep_none=False)
+    return (await reference(session, cache)).states_by_slug.get(slug)
 
 
 async def find_district(
     session: AsyncSession, cache: TtlCache, state: StateRow, slug: str
 ) -> DistrictRow | None:
-    async def compute(session: AsyncSession) -> DistrictRow | None:
-        district = await repository.district_by_slug(session, state.id, slug)
-        return DistrictRow.of(district) if district else None
-
-    return await cache.get(f"district:{state.id}:{slug}", compute, session, keep_none=False)
+    return (await reference(session, cache)).district_pages.get((state.id, slug))
 
 
 async def find_gi(session: AsyncSession, cache: TtlCache, slug: str) -> GiTagRow | None:
@@ -285,13 +290,101 @@ async def get_category(session: AsyncSession, slug: str) -> Category:
 async def get_listing(session: AsyncSession, slug: str) -> Listing:
     listing = await repository.public_listing_by_slug(session, slug)
     if listing is None:
-        prefix = slug[: max(8, len(slug) // 2)]
-        similar = await repository.public_listing_slugs_like(session, prefix, 5)
-        raise NotFound(
-            "This product is not on sale here, or its address has changed.",
-            suggestions=[(f"/products/{s}", s.replace("-", " ")) for s in similar],
-        )
+        await _no_such_listing(session, slug)
     return listing
+
+
+async def _no_such_listing(session: AsyncSession, slug: str) -> NoReturn:
+    prefix = slug[: max(8, len(slug) // 2)]
+    similar = await repository.public_listing_slugs_like(session, prefix, 5)
+    raise NotFound(
+        "This product is not on sale here, or its address has changed.",
+        suggestions=[(f"/products/{s}", s.replace("-", " ")) for s in similar],
+    )
+
+
+async def reference(session: AsyncSession, cache: TtlCache) -> ReferenceRows:
+    """States, districts, GIs, categories, units of sale and today's GST rates, from memory."""
+    today = utcnow().date()
+
+    async def compute(session: AsyncSession) -> ReferenceRows:
+        states = {r.id: StateRow(*tuple(r)) for r in await repository.reference_states(session)}
+        gi_tags = {r.id: GiRef(*tuple(r)) for r in await repository.reference_gi_tags(session)}
+        categories = {
+            r.id: CategoryRow(*tuple(r)) for r in await repository.reference_categories(session)
+        }
+        products: dict[int, list[OdopProductRow]] = {}
+        for p in await repository.reference_odop_products(session):
+            products.setdefault(p.district_id, []).append(
+                OdopProductRow(
+                    p.id,
+                    p.slug,
+                    p.name,
+                    p.name_hi,
+                    p.story,
+                    p.story_hi,
+                    categories.get(p.category_id) if p.category_id else None,
+                    gi_tags.get(p.gi_tag_id) if p.gi_tag_id else None,
+                    None,
+                )
+            )
+        district_rows = [
+            DistrictRow(
+                d.id,
+                d.state_id,
+                d.slug,
+                d.name,
+                d.name_hi,
+                d.lgd_code,
+                tuple(products.get(d.id, ())),
+                d.story,
+                d.story_hi,
+            )
+            for d in await repository.reference_district_pages(session)
+        ]
+        return ReferenceRows(
+            states=states,
+            districts={
+                d.id: PlaceRow(d.id, d.state_id, d.slug, d.name, d.name_hi) for d in district_rows
+            },
+            gi_tags=gi_tags,
+            categories=categories,
+            sale_units={
+                r.code: SaleUnitRow(*tuple(r))
+                for r in await repository.reference_sale_units(session)
+            },
+            gst_rates=tuple(
+                GstRateRow(*tuple(r)) for r in await repository.reference_gst_rates(session, today)
+            ),
+            district_pages={(d.state_id, d.slug): d for d in district_rows},
+            states_by_slug={s.slug: s for s in states.values()},
+        )
+
+    return await cache.get(f"reference:{today.isoformat()}", compute, session)
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    listing: ProductView
+    sale_unit: SaleUnitRow | None
+    gst_rate_bp: int
+
+
+async def product_page(session: AsyncSession, cache: TtlCache, slug: str) -> ProductPage:
+    """A public product page: three column-only statements (the listing with its seller's
+    public columns and GI check, its photos, its bulk prices); the rest comes from memory."""
+    row = await repository.product_page_row(session, slug)
+    if row is None:
+        await _no_such_listing(session, slug)
+    ref = await reference(session, cache)
+    images = await repository.listing_images(session, row.id)
+    tiers = await repository.listing_price_tiers(session, row.id)
+    listing = ProductView.of(row, ref, images, tiers)
+    return ProductPage(
+        listing,
+        ref.sale_units.get(listing.unit_code),
+        listing_sale_terms.gst_rate_bp(ref.gst_rates, listing),
+    )
 
 
 async def districts_of_state(
@@ -359,16 +452,35 @@ class OdopCard:
     photo_alt: str = ""
 
 
-async def odop_cards(session: AsyncSession, district: DistrictRow) -> list[OdopCard]:
-    """One card per ODOP product of the district: two small queries per page, not per card."""
-    products = list(district.odop_products)
-    ids = [p.id for p in products]
-    stats = await repository.odop_listing_stats(session, ids)
-    photos = await repository.odop_listing_photos(session, ids)
+@dataclass(frozen=True)
+class OdopFigures:
+    """Per ODOP product: verified sellers and price range, and the best photo (thumbnail, alt,
+    listing title). Computed for every product at once, in two statements per cache period,
+    so a district page (774 of them, each rarely the same twice in a row) asks nothing."""
+
+    stats: dict[int, tuple[int, int, int]]
+    photos: dict[int, tuple[str, str, str]]
+
+
+async def odop_figures(session: AsyncSession, cache: TtlCache) -> OdopFigures:
+    async def compute(session: AsyncSession) -> OdopFigures:
+        return OdopFigures(
+            await repository.odop_listing_stats(session, None),
+            await repository.odop_listing_photos(session, None),
+        )
+
+    return await cache.get("odop-figures", compute, session)
+
+
+async def odop_cards(
+    session: AsyncSession, cache: TtlCache, district: DistrictRow
+) -> list[OdopCard]:
+    """One card per ODOP product of the district, from the cached figures of every product."""
+    figures = await odop_figures(session, cache)
     cards = []
-    for product in products:
-        sellers, low, high = stats.get(product.id, (0, None, None))
-        thumb, alt, title = photos.get(product.id, (None, "", ""))
+    for product in district.odop_products:
+        sellers, low, high = figures.stats.get(product.id, (0, None, None))
+        thumb, alt, title = figures.photos.get(product.id, (None, "", ""))
         cards.append(
             OdopCard(
                 product,
@@ -447,7 +559,7 @@ async def seller_page(session: AsyncSession, slug: str) -> SellerPage:
 # Listing pages -----------------------------------------------------------------------------------
 
 
-def encode_cursor(sort: str, listing: Listing) -> str:
+def encode_cursor(sort: str, listing: Listing | Card) -> str:
     value: Any = listing.published_at if sort == "newest" else listing.price_paise
     if isinstance(value, datetime):
         value = value.isoformat()
@@ -513,6 +625,18 @@ async def listing_page(
     return ListingPage(listings, next_cursor, await verified_gi_listing_ids(session, listings))
 
 
+async def card_page(
+    session: AsyncSession, cache: TtlCache, query: ListingQuery, limit: int | None = None
+) -> CardPage:
+    """A page of listing cards for an HTML page: one statement, places from memory."""
+    limit = limit or PAGE_SIZE
+    rows = await repository.public_cards(session, query, limit + 1)
+    ref = await reference(session, cache)
+    cards = tuple(Card.of(row, ref) for row in rows[:limit])
+    next_cursor = encode_cursor(query.sort, cards[-1]) if len(rows) > limit else None
+    return CardPage(cards, next_cursor)
+
+
 async def verified_gi_listing_ids(session: AsyncSession, listings: list[Listing]) -> set[int]:
     pairs = {(x.seller_id, x.gi_tag_id) for x in listings if x.gi_tag_id is not None}
     verified = await repository.verified_gi_pairs(session, pairs)
@@ -539,6 +663,8 @@ class Prices:
         return fx.from_inr(paise, self.rate) if self.rate else paise
 
     def __call__(self, paise: int) -> str:
+        if self.rate is None:  # rupees: Babel's en_IN and hi_IN patterns, without Babel's cost
+            return format_inr(paise)
         return fx.format_minor(self.minor(paise), self.code, self.language)
 
     def to_paise(self, amount: str | None) -> int | None:

@@ -83,8 +83,8 @@ async def district_page(
 ) -> HTMLResponse:
     state = await service.get_state(session, cache, state_slug)
     district = await service.get_district(session, cache, state, district_slug)
-    page = await service.listing_page(
-        session, _listing_query(filters, prices, district_id=district.id)
+    page = await service.card_page(
+        session, cache, _listing_query(filters, prices, district_id=district.id)
     )
     totals = await service.counts(session, cache)
     return _render(
@@ -93,7 +93,7 @@ async def district_page(
         {
             "state": state,
             "district": district,
-            "cards": await service.odop_cards(session, district),
+            "cards": await service.odop_cards(session, cache, district),
             "page": page,
             "filters": filters,
             "prices": prices,
@@ -150,7 +150,7 @@ async def gi_page(
     gi_slug: str,
 ) -> HTMLResponse:
     gi = await service.get_gi(session, cache, gi_slug)
-    page = await service.listing_page(session, _listing_query(filters, prices, gi_tag_id=gi.id))
+    page = await service.card_page(session, cache, _listing_query(filters, prices, gi_tag_id=gi.id))
     products = await service.odop_products_of_gi(session, cache, gi)
     return _render(
         request,
@@ -169,8 +169,8 @@ async def category_page(
     category_slug: str,
 ) -> HTMLResponse:
     category = await service.get_category(session, category_slug)
-    page = await service.listing_page(
-        session, _listing_query(filters, prices, category_id=category.id)
+    page = await service.card_page(
+        session, cache, _listing_query(filters, prices, category_id=category.id)
     )
     home_data = await service.home(session, cache)
     return _render(
@@ -190,13 +190,14 @@ async def category_page(
 async def seller_public_page(
     request: Request,
     session: SessionDep,
+    cache: CacheDep,
     prices: PricesDep,
     filters: PageFiltersDep,
     seller_slug: str,
 ) -> HTMLResponse:
     data = await service.seller_page(session, seller_slug)
-    page = await service.listing_page(
-        session, _listing_query(filters, prices, seller_id=data.seller.id)
+    page = await service.card_page(
+        session, cache, _listing_query(filters, prices, seller_id=data.seller.id)
     )
     return _render(
         request,
@@ -207,22 +208,21 @@ async def seller_public_page(
 
 @router.get("/products/{slug}", response_class=HTMLResponse, name="product")
 async def product_page(
-    request: Request, session: SessionDep, prices: PricesDep, slug: str
+    request: Request, session: SessionDep, cache: CacheDep, prices: PricesDep, slug: str
 ) -> HTMLResponse:
-    listing = await service.get_listing(session, slug)
-    gi_verified = bool(await service.verified_gi_listing_ids(session, [listing]))
+    data = await service.product_page(session, cache, slug)
+    listing = data.listing
     settings: Settings = request.app.state.settings
-    sale_unit, gst_rate_bp = await service.sale_terms(session, listing)
     return _render(
         request,
         "catalog/product.html",
         {
             "listing": listing,
-            "sale_unit": sale_unit,
-            "gst_rate_bp": gst_rate_bp,
-            "gi_verified": gi_verified,
+            "sale_unit": data.sale_unit,
+            "gst_rate_bp": data.gst_rate_bp,
+            "gi_verified": listing.gi_verified,
             "prices": prices,
-            "json_ld": seo.product_json_ld(settings, listing, gi_verified=gi_verified),
+            "json_ld": seo.product_json_ld(settings, listing, gi_verified=listing.gi_verified),
             "og_image": seo.absolute(settings, f"/media/{listing.images[0].storage_key}")
             if listing.images
             else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,10 +14,30 @@ from app.listings.models import Listing
 from app.listings.sale_models import GstRate, SaleUnit, SellerShipping
 
 
-def gst_rate_bp(rates: Sequence[GstRate], listing: Listing) -> int:
+class RateRow(Protocol):
+    """What the rule reads of a rate: a GstRate row, or the catalog's cached copy of one."""
+
+    @property
+    def hsn_prefix(self) -> str | None: ...
+    @property
+    def category_id(self) -> int | None: ...
+    @property
+    def rate_bp(self) -> int: ...
+
+
+class Taxed(Protocol):
+    @property
+    def hsn_code(self) -> str | None: ...
+    @property
+    def category_id(self) -> int | None: ...
+    @property
+    def gst_rate_bp(self) -> int: ...
+
+
+def gst_rate_bp(rates: Sequence[RateRow], listing: Taxed) -> int:
     """The rate in effect: longest matching HSN prefix, else the category's, else the seller's."""
     hsn = listing.hsn_code or ""
-    best: GstRate | None = None
+    best: RateRow | None = None
     for rate in rates:
         if (
             rate.hsn_prefix

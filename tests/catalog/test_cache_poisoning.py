@@ -155,16 +155,17 @@ CACHE_USERS = [
     "/api/v1/states/uttar-pradesh/districts",
     "/api/v1/odop-products?state=uttar-pradesh&district=firozabad",
     "/api/v1/listings?gi=firozabad-glass",
+    "/products/blue-glass-bangles",
 ]
 KEY_PREFIXES = {
     "counts",
     "home",
     "rates",
-    "state",
-    "district",
     "gi",
     "gi-odop",
     "state-districts",
+    "reference",
+    "odop-figures",
 }
 
 
@@ -199,6 +200,7 @@ def test_no_cached_type_can_hold_an_orm_instance() -> None:
         service.Counts,
         service.Home,
         service.Place,
+        service.OdopFigures,
         fx.Rate,
     ]
     seen: set[type] = set()
