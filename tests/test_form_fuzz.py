@@ -433,7 +433,10 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
     code_page = await post_form(anonymous, "/account/phone/sign-in", {"phone": "9876543210"})
     assert code_page.status_code == 200, code_page.status_code
     forms += parse_forms("anonymous", "/account/phone/sign-in", code_page.text)
-    yield Site(visitors, forms, page_query_params())
+    page_queries = page_query_params()
+    # Building that app made its default settings the search service's; the site's come back.
+    search.use_settings(settings)
+    yield Site(visitors, forms, page_queries)
     for visitor in visitors.values():
         await visitor.client.aclose()
 
