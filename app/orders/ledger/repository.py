@@ -31,6 +31,13 @@ async def add_entries_once(session: AsyncSession, rows: list[dict[str, Any]]) ->
     return written
 
 
+async def entries_of_refund(session: AsyncSession, refund_id: int) -> list[LedgerEntry]:
+    rows = await session.scalars(
+        select(LedgerEntry).where(LedgerEntry.refund_id == refund_id).order_by(LedgerEntry.id)
+    )
+    return list(rows)
+
+
 async def part_sums(session: AsyncSession, order_part_id: int) -> dict[EntryKind, int]:
     rows = await session.execute(
         select(LedgerEntry.kind, func.sum(LedgerEntry.amount_inr_paise))

@@ -152,6 +152,9 @@ async def part_shares(
     return shares
 
 
+REFUND_FAILED_PREFIX = "refund_failed:"
+
+
 async def record_refund(
     session: AsyncSession,
     *,
@@ -195,6 +198,26 @@ async def record_refund(
                     "effect_key": f"{reversal.value}:refund:{refund_id}:part:{f.order_part_id}",
                 }
             )
+    return await repository.add_entries_once(session, rows)
+
+
+async def reinstate_refund(session: AsyncSession, *, refund_id: int) -> int:
+    """A refund failed at the provider: the buyer kept nothing back, so the seller is owed again
+    what its reversal entries took. Each is answered by an entry of the same kind and the
+    opposite amount (the ledger is append-only), keyed so that it is written once."""
+    rows = [
+        {
+            "seller_id": entry.seller_id,
+            "order_number": entry.order_number,
+            "order_part_id": entry.order_part_id,
+            "refund_id": refund_id,
+            "kind": entry.kind,
+            "amount_inr_paise": -entry.amount_inr_paise,
+            "effect_key": f"{REFUND_FAILED_PREFIX}{entry.effect_key}",
+        }
+        for entry in await repository.entries_of_refund(session, refund_id)
+        if not entry.effect_key.startswith(REFUND_FAILED_PREFIX)
+    ]
     return await repository.add_entries_once(session, rows)
 
 

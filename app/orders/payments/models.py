@@ -71,6 +71,9 @@ class Refund(Base):
     )
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A refund the provider accepted can fail later (charge.refund.updated): the money stayed.
+    failed_at: Mapped[datetime | None]
+    failure_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class EventState(enum.StrEnum):

@@ -31,6 +31,15 @@ async def order_by_id(session: AsyncSession, order_id: int) -> Order | None:
     return await session.get(Order, order_id)
 
 
+async def paid_by(session: AsyncSession, order_id: int) -> str | None:
+    """The provider id of the payment the order took (read from the row: the orders domain
+    sets it with a bulk update)."""
+    found: str | None = await session.scalar(
+        select(Order.provider_payment_id).where(Order.id == order_id)
+    )
+    return found
+
+
 async def order_parts(session: AsyncSession, order_id: int) -> list[OrderPart]:
     rows = await session.scalars(
         select(OrderPart).where(OrderPart.order_id == order_id).order_by(OrderPart.id)

@@ -19,9 +19,11 @@ from app.config import Settings
 from app.db import begin_write, utcnow
 from app.errors import FormErrors
 from app.i18n import gettext as _
+from app.jobs import enqueue
+from app.money import InvalidAmount, to_minor
 from app.orders import service as orders_service
 from app.orders.ledger import service as ledger_service
-from app.orders.models import PartState
+from app.orders.models import Order, PartState
 from app.orders.models import PaymentStatus as OrderPaymentStatus
 from app.orders.payments import emails, repository
 from app.orders.payments.base import PaymentRequest, PaymentStart
@@ -38,6 +40,7 @@ from app.orders.payments.models import EventState, Payment, PaymentState
 from app.orders.payments.providers import provider_for
 
 logger = logging.getLogger(__name__)
+DUPLICATE_REFUND_JOB = "payments.refund_duplicate"
 
 
 def _start_of(payment: Payment) -> PaymentStart:
@@ -168,8 +171,13 @@ async def payment_succeeded(
         currency=payment.currency,
     )
     if not changed:
-        # The order was paid already, by another attempt: this money must go back.
-        return Outcome(False, "the order was already paid by another payment: refund this one")
+        # The order was paid already, by another attempt (an earlier Checkout page paid late):
+        # this money goes back by itself, in a job after this commits (no lock held across the
+        # provider's call), with an idempotency key of its own.
+        enqueue(session, DUPLICATE_REFUND_JOB, {"payment_id": payment.id})
+        return Outcome(
+            False, "the order was already paid by another payment: this one is refunded by itself"
+        )
     await ledger_service.record_sale(
         session, settings, order_number=payment.order_number, paid_on=utcnow().date()
     )
@@ -252,20 +260,20 @@ async def refund(
     order = await repository.order_by_number(session, order_number)
     if order is None:
         raise OrderNotFound()
-    paid = [
-        p
-        for p in await repository.payments_of_order(session, order.id)
-        if p.state == PaymentState.SUCCEEDED
-    ]
-    if not paid:
+    payment = await _payment_that_paid(session, order)
+    if payment is None:
         raise NothingToRefund()
-    payment = paid[0]
     shares = await ledger_service.part_shares(
         session, order_number=order_number, total_minor=payment.amount_minor
     )
     if order_part_id is not None and order_part_id not in shares:
         raise OrderNotFound("That part does not belong to this order")
-    refunds = await repository.refunds_of_order(session, order.id)
+    made = [
+        r
+        for r in await repository.refunds_of_order(session, order.id)
+        if r.payment_id == payment.id
+    ]
+    refunds = [r for r in made if r.failed_at is None]
     refunded_total = sum(r.amount_minor for r in refunds)
     left = payment.amount_minor - refunded_total
     if order_part_id is not None:
@@ -282,7 +290,7 @@ async def refund(
         raise RefundTooLarge("The refund must be more than zero")
     if amount_minor > left:
         raise RefundTooLarge(f"At most {left / 100:.2f} {payment.currency} is left to refund here")
-    key = f"refund-{order_number}-{len(refunds) + 1}"
+    key = f"refund-{order_number}-{len(made) + 1}"
     provider = provider_for(settings, payment.provider)
     provider_refund_id = await provider.refund(
         provider_payment_id=payment.payment_intent_id or payment.provider_payment_id,
@@ -308,14 +316,67 @@ async def refund(
     await refund_succeeded(session, settings, stored.provider_refund_id)
 
 
+async def _payment_that_paid(session: AsyncSession, order: Order) -> Payment | None:
+    """The successful payment the order took; any other success was a duplicate, refunded."""
+    paid_by = await repository.paid_by(session, order.id)
+    for payment in await repository.payments_of_order(session, order.id):
+        if payment.state == PaymentState.SUCCEEDED and payment.provider_payment_id == paid_by:
+            return payment
+    return None
+
+
+async def refund_duplicate(session: AsyncSession, settings: Settings, payment_id: int) -> bool:
+    """Give back in full a successful payment that its order did not take because another
+    attempt had paid it. Returns whether a refund was made (False on a repeat)."""
+    payment = await repository.payment_by_id(session, payment_id)
+    if payment is None or payment.state != PaymentState.SUCCEEDED:
+        return False
+    order = await repository.order_by_id(session, payment.order_id)
+    if order is None or await repository.paid_by(session, order.id) == payment.provider_payment_id:
+        return False
+    refunds = await repository.refunds_of_order(session, order.id)
+    if any(r.payment_id == payment.id and r.failed_at is None for r in refunds):
+        return False
+    tries = sum(1 for r in refunds if r.payment_id == payment.id)
+    key = f"refund-duplicate-{payment.id}-{tries + 1}"
+    provider = provider_for(settings, payment.provider)
+    provider_refund_id = await provider.refund(
+        provider_payment_id=payment.payment_intent_id or payment.provider_payment_id,
+        amount_minor=payment.amount_minor,
+        currency=payment.currency,
+        idempotency_key=key,
+    )
+    await begin_write(session)
+    await repository.insert_refund_once(
+        session,
+        {
+            "payment_id": payment.id,
+            "order_id": order.id,
+            "order_part_id": None,
+            "amount_minor": payment.amount_minor,
+            "currency": payment.currency,
+            "idempotency_key": key,
+            "provider_refund_id": provider_refund_id,
+            "requested_by_user_id": None,
+            "reason": "paid twice: the order was already paid by another payment",
+        },
+    )
+    return True
+
+
 async def refund_succeeded(
     session: AsyncSession, settings: Settings, provider_refund_id: str
 ) -> Outcome:
     stored = await repository.refund_by_provider_id(session, provider_refund_id)
     if stored is None:
         return Outcome(False, f"refund {provider_refund_id} was not made through ODOP Bazaar")
+    if stored.failed_at is not None:
+        return Outcome(False, f"refund {provider_refund_id} failed earlier; it cannot succeed now")
     order = await repository.order_by_id(session, stored.order_id)
-    assert order is not None
+    payment = await repository.payment_by_id(session, stored.payment_id)
+    assert order is not None and payment is not None
+    if payment.provider_payment_id != await repository.paid_by(session, order.id):
+        return Outcome(False)  # a duplicate payment given back: the order and ledger keep
     changed = await orders_service.on_refund_succeeded(
         session,
         order_number=order.number,
@@ -325,8 +386,6 @@ async def refund_succeeded(
     )
     # Each refund row is one refund, so its ledger reversal is keyed by it (a part can be
     # refunded in several goes, while the part's state changes only on the first).
-    payment = await repository.payment_by_id(session, stored.payment_id)
-    assert payment is not None
     written = await ledger_service.record_refund(
         session,
         order_number=order.number,
@@ -336,6 +395,30 @@ async def refund_succeeded(
         total_minor=payment.amount_minor,
     )
     return Outcome(changed or written > 0)
+
+
+async def refund_failed(session: AsyncSession, provider_refund_id: str, *, reason: str) -> Outcome:
+    """The provider could not return a refund it had accepted (Stripe: a card closed since, or
+    the refund was cancelled): the money stayed with us. The refund is marked failed (so what
+    is left to refund counts it no more), the seller is owed its reversal again, and an
+    administrator is asked to refund another way."""
+    await begin_write(session)
+    stored = await repository.refund_by_provider_id(session, provider_refund_id)
+    if stored is None:
+        return Outcome(False, f"refund {provider_refund_id} was not made through ODOP Bazaar")
+    if stored.failed_at is not None:
+        return Outcome(False)
+    stored.failed_at = utcnow()
+    stored.failure_reason = reason[:2000]
+    await ledger_service.reinstate_refund(session, refund_id=stored.id)
+    order = await repository.order_by_id(session, stored.order_id)
+    number = order.number if order else "?"
+    return Outcome(
+        True,
+        f"refund {provider_refund_id} of order {number} ({stored.amount_minor / 100:.2f} "
+        f"{stored.currency}) failed at the provider ({reason}): the buyer has not got it back; "
+        "refund again or by bank transfer",
+    )
 
 
 def summary(payment: Payment) -> dict[str, Any]:
@@ -352,12 +435,12 @@ def summary(payment: Payment) -> dict[str, Any]:
 
 
 def parse_amount(text: str, field: str = "amount") -> int:
-    """A form's amount in rupees (or the order's currency units), "1,234.50", to minor units."""
-    cleaned = text.replace(",", "").replace("₹", "").strip()
-    whole, _dot, fraction = cleaned.partition(".")
-    if not whole.isdigit() or len(fraction) > 2 or (fraction and not fraction.isdigit()):
-        raise FormErrors({field: _("Enter an amount like 1250 or 1250.50.")})
-    minor = int(whole) * 100 + int(fraction.ljust(2, "0") or 0)
+    """A form's amount in rupees (or the order's currency units), "1,234.50", to minor units,
+    read by the one money parser (``app.money.to_minor``); anything else is a field error."""
+    try:
+        minor = to_minor(text)
+    except InvalidAmount:
+        raise FormErrors({field: _("Enter an amount like 1250 or 1250.50.")}) from None
     if minor <= 0:
         raise FormErrors({field: _("Enter an amount above zero.")})
     return minor

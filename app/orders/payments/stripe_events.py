@@ -155,3 +155,19 @@ def refunded_charge(
             "url": f"/v1/charges/{charge_id}/refunds",
         },
     }
+
+
+def refund(
+    *, refund_id: str, intent_id: str, amount_minor: int, currency: str, status: str
+) -> dict[str, Any]:
+    """A ``refund`` object, as ``charge.refund.updated`` carries it."""
+    return {
+        "id": refund_id,
+        "object": "refund",
+        "amount": amount_minor,
+        "currency": currency.lower(),
+        "payment_intent": intent_id,
+        "status": status,
+        "failure_reason": "expired_or_canceled_card" if status == "failed" else None,
+        "metadata": {},
+    }

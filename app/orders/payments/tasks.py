@@ -29,6 +29,13 @@ async def process_event_job(
     await process_event(session, settings, int(payload["event"]))
 
 
+@job_handler(service.DUPLICATE_REFUND_JOB)
+async def refund_duplicate_job(
+    session: AsyncSession, payload: dict[str, Any], settings: Settings
+) -> None:
+    await service.refund_duplicate(session, settings, int(payload["payment_id"]))
+
+
 async def process_event(session: AsyncSession, settings: Settings, stored_id: int) -> None:
     event = await repository.event_for_processing(session, stored_id)
     if event is None or event.state != EventState.RECEIVED:
@@ -75,10 +82,12 @@ async def _payment_for(
 async def _apply(
     session: AsyncSession, settings: Settings, event: PaymentEvent, obj: dict[str, Any]
 ) -> str:
+    kind = event.event_type
+    if kind == "charge.refund.updated":  # a refund object: found by its own id
+        return await _refund_updated(session, settings, obj)
     payment, problem = await _payment_for(session, event, obj)
     if payment is None:
         return problem
-    kind = event.event_type
     currency = str(obj.get("currency", "")).upper()
     if kind == "checkout.session.completed":
         if obj.get("payment_status") != "paid":
@@ -118,6 +127,19 @@ async def _apply(
     return ""
 
 
+async def _refund_updated(session: AsyncSession, settings: Settings, obj: dict[str, Any]) -> str:
+    """A refund's status moved: ``succeeded`` confirms it; ``failed`` or ``canceled`` means the
+    money did not go back. ``pending`` and ``requires_action`` change nothing yet."""
+    refund_id = str(obj.get("id", ""))
+    status = obj.get("status")
+    if status == "succeeded":
+        return (await service.refund_succeeded(session, settings, refund_id)).flag
+    if status in ("failed", "canceled"):
+        reason = str(obj.get("failure_reason") or status)
+        return (await service.refund_failed(session, refund_id, reason=reason)).flag
+    return ""
+
+
 async def _refunded(
     session: AsyncSession, settings: Settings, payment: Payment, obj: dict[str, Any]
 ) -> str:
@@ -137,7 +159,9 @@ async def _refunded(
         # Newer API versions leave the refunds list out: compare totals instead.
         order = await repository.order_by_id(session, payment.order_id)
         known = sum(
-            r.amount_minor for r in await repository.refunds_of_order(session, payment.order_id)
+            r.amount_minor
+            for r in await repository.refunds_of_order(session, payment.order_id)
+            if r.payment_id == payment.id and r.failed_at is None
         )
         if order is not None and int(obj.get("amount_refunded") or 0) > known:
             problems.append("more was refunded at the provider than through ODOP Bazaar")

@@ -37,6 +37,7 @@ HANDLED_TYPES = frozenset(
         "payment_intent.payment_failed",
         "checkout.session.completed",
         "charge.refunded",
+        "charge.refund.updated",
     }
 )
 

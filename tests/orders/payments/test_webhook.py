@@ -344,3 +344,166 @@ async def test_an_event_names_its_attempt_so_a_late_success_lands_on_the_right_p
     assert states == {1: PaymentState.SUCCEEDED, 2: PaymentState.PENDING}
     status = await db.scalar(select(Order.payment_status).where(Order.id == order.id))
     assert status == PaymentStatus.PAID
+
+
+async def test_a_late_success_on_an_old_attempt_after_the_new_one_paid_is_refunded_by_itself(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, jobs: JobRunner
+) -> None:
+    """The buyer's first Checkout page went through late, after the second had paid the order:
+    one paid order, and the first payment given back in full, once, without touching the
+    order's refunds or the sellers' ledger."""
+    order = await make_order(db, settings, [PartSpec(30_000, 25_424)])
+    await service.start_payment(db, settings, order_number=order.number)
+    first = await db.scalar(select(Payment).where(Payment.order_id == order.id))
+    assert first is not None
+    await service.payment_failed(db, first.id, message="session expired")
+    await service.start_payment(db, settings, order_number=order.number)
+    second = await db.scalar(
+        select(Payment).where(Payment.order_id == order.id, Payment.attempt == 2)
+    )
+    assert second is not None
+    order_id, number, first_id = order.id, order.number, first.id
+    second_id = second.provider_payment_id
+    await db.commit()
+
+    def success(payment: Payment, intent: str) -> dict[str, object]:
+        return stripe_events.event(
+            "payment_intent.succeeded",
+            stripe_events.payment_intent(
+                intent_id=intent,
+                order_number=order.number,
+                amount_minor=30_000,
+                currency="INR",
+                succeeded=True,
+                payment_key=payment.idempotency_key,
+            ),
+        )
+
+    events = [success(second, "pi_new"), success(first, "pi_old"), success(first, "pi_old")]
+    for event in events:
+        assert (await deliver(client, event, SECRET)).status_code == 200
+    await jobs.run_until_idle()
+    db.expire_all()
+    assert await db.scalar(select(Order.payment_status).where(Order.id == order_id)) == (
+        PaymentStatus.PAID
+    )
+    assert await db.scalar(select(Order.provider_payment_id).where(Order.id == order_id)) == (
+        second_id
+    )
+    [refund] = list(await db.scalars(select(Refund).where(Refund.order_id == order_id)))
+    assert (refund.payment_id, refund.amount_minor, refund.order_part_id) == (
+        first_id,
+        30_000,
+        None,
+    )
+    assert refund.provider_refund_id.startswith("re_sandbox_")
+    assert "paid twice" in refund.reason
+    duplicate_refund_id = refund.provider_refund_id
+    kinds = list(
+        await db.scalars(select(LedgerEntry.kind).where(LedgerEntry.order_number == number))
+    )
+    assert EntryKind.SALE in kinds and EntryKind.REFUND not in kinds
+    flagged = [e for e in await stored_events(db) if e.state == EventState.FLAGGED]
+    assert len(flagged) == 1 and "refunded by itself" in flagged[0].flag_reason
+
+    # The provider confirms that refund: nothing in the order or the ledger moves.
+    confirm = stripe_events.event(
+        "charge.refund.updated",
+        stripe_events.refund(
+            refund_id=duplicate_refund_id,
+            intent_id="pi_old",
+            amount_minor=30_000,
+            currency="INR",
+            status="succeeded",
+        ),
+    )
+    assert (await deliver(client, confirm, SECRET)).status_code == 200
+    await jobs.run_until_idle()
+    db.expire_all()
+    assert await db.scalar(select(Order.payment_status).where(Order.id == order_id)) == (
+        PaymentStatus.PAID
+    )
+    # The order's own payment can still be refunded in full, and that refund reverses the sale.
+    await service.refund(db, settings, order_number=number, order_part_id=None, amount_minor=30_000)
+    refunded = await db.scalar(
+        select(func.sum(LedgerEntry.amount_inr_paise)).where(
+            LedgerEntry.order_number == number, LedgerEntry.kind == EntryKind.REFUND
+        )
+    )
+    assert refunded == -30_000
+
+
+async def test_a_refund_that_fails_at_the_provider_owes_the_seller_again_and_is_flagged(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, jobs: JobRunner
+) -> None:
+    order = await make_order(db, settings, [PartSpec(118_000, 100_000)])
+    await service.start_payment(db, settings, order_number=order.number)
+    payment = await db.scalar(select(Payment).where(Payment.order_id == order.id))
+    assert payment is not None
+    await service.payment_succeeded(db, settings, payment.id, amount_minor=118_000, currency="INR")
+    part_id = await db.scalar(select(OrderPart.id).where(OrderPart.order_id == order.id))
+    assert part_id is not None
+    await service.refund(
+        db, settings, order_number=order.number, order_part_id=part_id, amount_minor=50_000
+    )
+    [refund] = list(await db.scalars(select(Refund).where(Refund.order_id == order.id)))
+    refund_id, provider_refund_id, number = refund.id, refund.provider_refund_id, order.number
+    await db.commit()
+
+    async def part_balance() -> int:
+        return int(
+            await db.scalar(
+                select(func.sum(LedgerEntry.amount_inr_paise)).where(
+                    LedgerEntry.order_part_id == part_id
+                )
+            )
+            or 0
+        )
+
+    after_refund = await part_balance()
+    failed_event = stripe_events.event(
+        "charge.refund.updated",
+        stripe_events.refund(
+            refund_id=provider_refund_id,
+            intent_id="pi_x",
+            amount_minor=50_000,
+            currency="INR",
+            status="failed",
+        ),
+    )
+    # Delivered three times: one effect.
+    for _ in range(3):
+        assert (await deliver(client, failed_event, SECRET)).status_code == 200
+    await jobs.run_until_idle()
+    db.expire_all()
+    refund = await db.get_one(Refund, refund_id)
+    assert refund.failed_at is not None and refund.failure_reason == "expired_or_canceled_card"
+    sale = await db.scalar(
+        select(func.sum(LedgerEntry.amount_inr_paise)).where(
+            LedgerEntry.order_part_id == part_id,
+            LedgerEntry.refund_id.is_(None),
+        )
+    )
+    # What the refund's reversal took from the seller is owed again, exactly.
+    assert await part_balance() == sale != after_refund
+    [event] = await stored_events(db)
+    assert event.state == EventState.FLAGGED and "has not got it back" in event.flag_reason
+    # A later "succeeded" for the same refund cannot undo that; the full amount can be refunded
+    # again.
+    late = stripe_events.event(
+        "charge.refund.updated",
+        stripe_events.refund(
+            refund_id=provider_refund_id,
+            intent_id="pi_x",
+            amount_minor=50_000,
+            currency="INR",
+            status="succeeded",
+        ),
+    )
+    await deliver(client, late, SECRET)
+    await jobs.run_until_idle()
+    assert await part_balance() == sale
+    await service.refund(
+        db, settings, order_number=number, order_part_id=part_id, amount_minor=118_000
+    )
+    assert await part_balance() == 0
