@@ -43,7 +43,6 @@ from app.db import utcnow
 from app.listings.models import Listing, ListingImage
 from app.listings.sale_models import SellerShipping
 from app.main import create_app
-from app.procurement.quotes import service as quote_service
 from app.orders import cart as cart_service
 from app.orders import checkout
 from app.orders import repository as orders_repository
@@ -52,6 +51,7 @@ from app.orders.models import Order
 from app.orders.payments import repository as payments_repository
 from app.orders.payments import service as payments
 from app.orders.payments.base import PaymentStart
+from app.procurement.quotes import service as quote_service
 from app.reference.models import GiTag
 from app.sellers import service as seller_service
 from app.sellers.models import ClaimStatus, SellerGiClaim, SellerStatus
