@@ -31,8 +31,9 @@ from fastapi.routing import APIRoute
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from starlette.routing import BaseRoute
 
 from app.accounts import tokens
@@ -41,7 +42,6 @@ from app.catalog.search import service as search
 from app.config import Settings
 from app.db import utcnow
 from app.listings.models import ListingImage
-from app.main import create_app
 from app.procurement.quotes import service as quote_service
 from app.reference.models import GiTag
 from app.sellers import service as seller_service
@@ -236,9 +236,12 @@ SAMPLE_PATH_VALUES = {
 }
 
 
-def page_query_params() -> list[tuple[str, list[str]]]:
-    """Every HTML GET page with query parameters, from the app's routes."""
-    app = create_app(Settings(env="test", database_url="sqlite+aiosqlite://"))
+def page_query_params(app: FastAPI) -> list[tuple[str, list[str]]]:
+    """Every HTML GET page with query parameters, from the app's routes.
+
+    The routes are read from the fuzzed app itself: building a second app here would switch the
+    process-wide search settings (``search.use_settings`` in ``create_app``) to the defaults,
+    turning the search result cache and its background refreshes back on mid-fuzz."""
     pages = []
     for route in _flat_routes(app.router.routes):
         params = _query_params(route)
@@ -267,8 +270,52 @@ def settings(settings: Settings) -> Settings:
     )
 
 
+_SAVEPOINT_STATEMENT = re.compile(
+    r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT) (\S+)", re.I
+)
+
+
 @pytest.fixture
-async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncIterator[Site]:
+def savepoints_in_order(session_factory: async_sessionmaker[AsyncSession]) -> Iterator[None]:
+    """Fail when a savepoint on the test's shared connection ends while one begun after it is
+    still open: two sessions interleaved on the connection (a background task beside a
+    request), and the first one's ROLLBACK TO or RELEASE silently discarded the other's
+    savepoint. In production each session has a connection of its own, so this is a harness
+    artefact, but it shows up as a random "no such savepoint" 500 and PendingRollbackError on
+    every later request; here it is named instead."""
+    bind = session_factory.kw["bind"]
+    assert isinstance(bind, AsyncConnection)
+    connection = bind.sync_connection
+    assert connection is not None
+    open_names: list[str] = []
+    out_of_order: list[str] = []
+
+    def watch(_conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        match = _SAVEPOINT_STATEMENT.match(statement)
+        if match is None:
+            return
+        verb, name = match.groups()
+        if verb.upper() == "SAVEPOINT":
+            open_names.append(name)
+        elif name in open_names:
+            later = open_names[open_names.index(name) + 1 :]
+            if later:
+                out_of_order.append(f"{verb} {name} while {later} were open")
+            del open_names[open_names.index(name) :]
+
+    event.listen(connection, "before_cursor_execute", watch)
+    yield
+    event.remove(connection, "before_cursor_execute", watch)
+    assert not out_of_order, (
+        "sessions interleaved on the test's shared connection (a background refresh?): "
+        f"{out_of_order[:5]}"
+    )
+
+
+@pytest.fixture
+async def site(
+    app: FastAPI, db: AsyncSession, settings: Settings, savepoints_in_order: None
+) -> AsyncIterator[Site]:
     await search.setup(db, settings)
     admin = await factories.user(db, role=Role.ADMIN)
     buyer = await factories.user(db)
@@ -433,7 +480,7 @@ async def site(app: FastAPI, db: AsyncSession, settings: Settings) -> AsyncItera
     code_page = await post_form(anonymous, "/account/phone/sign-in", {"phone": "9876543210"})
     assert code_page.status_code == 200, code_page.status_code
     forms += parse_forms("anonymous", "/account/phone/sign-in", code_page.text)
-    yield Site(visitors, forms, page_query_params())
+    yield Site(visitors, forms, page_query_params(app))
     for visitor in visitors.values():
         await visitor.client.aclose()
 
@@ -460,6 +507,17 @@ NOT_YET_REACHED = frozenset(
         "/seller/orders/{part_id}/cancel",
     }
 )
+
+
+async def test_the_fuzzed_app_refreshes_nothing_in_the_background(
+    app: FastAPI, site: Site, settings: Settings
+) -> None:
+    """The settings that stop background refreshes (see the ``settings`` fixture) are the ones
+    in effect once the site is built: search reads process-wide settings, which any other
+    ``create_app`` call would replace with its own."""
+    assert search.current_settings().search_cache_seconds == 0
+    assert app.state.catalog_cache.seconds == settings.catalog_cache_seconds >= 3600
+    assert settings.page_cache_seconds == 0
 
 
 async def test_every_form_route_has_a_page_with_its_form(app: FastAPI, site: Site) -> None:
