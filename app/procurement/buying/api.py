@@ -17,10 +17,10 @@ from app.errors import error_responses
 from app.inputs import Id
 from app.procurement.buying import service
 from app.procurement.buying.deps import SettingsDep, StorageDep
-from app.procurement.buying.models import Requirement, SplitEvent
+from app.procurement.buying.models import Requirement
 from app.procurement.buying.ranking import Offer
 from app.procurement.buying.schemas import AwardIn, OrderIn, QuoteIn, RequirementIn
-from app.procurement.purchase_orders.models import PurchaseOrder
+from app.procurement.purchase_orders.models import PurchaseOrder, SplitEvent
 from app.sellers.deps import CurrentSeller
 
 Reader = Annotated[User, require_scope("orders:read")]

@@ -1,5 +1,5 @@
-"""A buyer organisation's requirement, the L1 comparisons shown for it, sealed bids against it,
-and the split purchases detected among its direct purchases.
+"""A buyer organisation's requirement, the L1 comparisons shown for it and sealed bids against
+it.
 
 A bid's price, lead time and validity are kept only as ciphertext until the bid closes
 (``sealed``); opening the bids decrypts them into the plain columns. Before closing there is
@@ -115,26 +115,3 @@ class Bid(TimestampMixin, Base):
     valid_until: Mapped[date | None]
     awarded_quantity: Mapped[int | None]
     purchase_order_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_orders.id"))
-
-
-class SplitEvent(Base):
-    """Direct purchases of one item by one organisation within the window whose sum crosses the
-    direct-purchase limit: the buyer was warned and went on. Admins see these."""
-
-    __tablename__ = "procurement_split_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
-    )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    listing_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id"))
-    odop_product_id: Mapped[int | None] = mapped_column(ForeignKey("odop_products.id"))
-    purchase_order_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_orders.id"))
-    earlier_order_ids: Mapped[list[int]] = mapped_column(JSON)
-    earlier_total_paise: Mapped[int] = mapped_column(BigInteger)
-    this_total_paise: Mapped[int] = mapped_column(BigInteger)
-    limit_paise: Mapped[int] = mapped_column(BigInteger)
-    window_days: Mapped[int]
-    created_at: Mapped[datetime]
-    note: Mapped[str] = mapped_column(String(200), default="")

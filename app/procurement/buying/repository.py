@@ -1,11 +1,12 @@
-"""Every query of the buying modes: eligible listings, requirements, comparisons, bids, splits."""
+"""Every query of the buying modes: eligible listings, requirements, comparisons, bids, and the
+split events for admins."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -18,10 +19,11 @@ from app.procurement.buying.models import (
     Comparison,
     Requirement,
     RequirementStatus,
-    SplitEvent,
 )
 from app.procurement.organisations.models import DeliveryAddress, Membership, Organisation, Role
-from app.procurement.purchase_orders.models import POState, PurchaseOrder, PurchaseOrderLine
+from app.procurement.purchase_orders.models import (
+    SplitEvent,
+)
 from app.reference.models import Category, District, GiTag, OdopProduct, State
 from app.sellers.models import Seller, SellerStatus
 
@@ -159,47 +161,6 @@ async def delivery_address(
 
 async def address(session: AsyncSession, address_id: int) -> DeliveryAddress | None:
     return await session.get(DeliveryAddress, address_id)
-
-
-# Split purchases: the organisation's direct purchase orders ---------------------------------------
-
-
-async def recent_direct_orders(
-    session: AsyncSession,
-    *,
-    organisation_id: int,
-    since: datetime,
-    listing_ids: Sequence[int],
-    odop_product_ids: Sequence[int],
-    exclude_purchase_order_id: int | None,
-) -> list[tuple[int, int, int | None]]:
-    """(purchase order id, its total, the matching line's listing id) of the organisation's
-    direct purchase orders since ``since`` with a line of one of the listings or of a listing of
-    one of the ODOP products; cancelled and declined orders left out. One row per order."""
-    matches: ColumnElement[bool] = PurchaseOrderLine.listing_id.in_(listing_ids)
-    if odop_product_ids:
-        matches = matches | PurchaseOrderLine.listing_id.in_(
-            select(Listing.id).where(Listing.odop_product_id.in_(odop_product_ids))
-        )
-    statement = (
-        select(PurchaseOrder.id, PurchaseOrder.total_paise, PurchaseOrderLine.listing_id)
-        .join(PurchaseOrderLine, PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
-        .where(
-            PurchaseOrder.organisation_id == organisation_id,
-            PurchaseOrder.mode == "direct",
-            PurchaseOrder.created_at >= since,
-            PurchaseOrder.state.not_in([POState.CANCELLED, POState.DECLINED]),
-            matches,
-        )
-        .order_by(PurchaseOrder.id)
-    )
-    if exclude_purchase_order_id is not None:
-        statement = statement.where(PurchaseOrder.id != exclude_purchase_order_id)
-    seen: dict[int, tuple[int, int, int | None]] = {}
-    for order_id, total, listing_id in (await session.execute(statement)).all():
-        if order_id not in seen or listing_id in listing_ids:
-            seen[order_id] = (order_id, total, listing_id)
-    return list(seen.values())
 
 
 # Requirements -------------------------------------------------------------------------------------

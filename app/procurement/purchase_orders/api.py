@@ -32,6 +32,7 @@ from app.procurement.purchase_orders.schemas import (
     PaymentIn,
     PurchaseOrderOut,
     ReasonIn,
+    SplitWarningOut,
 )
 from app.sellers import repository as sellers_repository
 
@@ -195,6 +196,17 @@ async def quote_direct(
         total_paise=quote.priced.total,
         mode_required=quote.mode,
         direct_allowed=quote.allowed,
+        split_warning=None
+        if quote.split is None
+        else SplitWarningOut(
+            earlier_order_numbers=quote.earlier_numbers,
+            earlier_total_paise=quote.split.earlier_total_paise,
+            this_total_paise=quote.split.this_total_paise,
+            total_paise=quote.split.total_paise,
+            limit_paise=quote.split.limit_paise,
+            window_days=quote.split.window_days,
+            message=direct.split_message(quote.split),
+        ),
     )
 
 
@@ -212,6 +224,7 @@ async def place_direct(
         consignee_user_id=body.consignee_user_id,
         delivery_address_id=body.delivery_address_id,
         delivery_by=body.delivery_by,
+        separate_need=body.separate_need,
     )
     return po_out(po)
 

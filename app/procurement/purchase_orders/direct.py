@@ -4,7 +4,7 @@ included) is within the direct-purchase limit; above it the rules name the mode 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +17,8 @@ from app.listings.models import Listing
 from app.orders import repository as orders_repository
 from app.orders.pricing import unit_price
 from app.procurement.organisations import repository as org_repository
-from app.procurement.purchase_orders import service
+from app.procurement.organisations.models import Role
+from app.procurement.purchase_orders import repository, service, splits
 from app.procurement.purchase_orders.models import PurchaseOrder
 from app.procurement.purchase_orders.pricing import PricedPO
 from app.procurement.purchase_orders.schemas import POLine
@@ -34,6 +35,8 @@ class DirectQuote:
     unit_price_paise: int
     priced: PricedPO
     mode: BuyingMode
+    split: splits.SplitWarning | None = None
+    earlier_numbers: list[str] = field(default_factory=list)
 
     @property
     def allowed(self) -> bool:
@@ -94,7 +97,33 @@ async def quote(
         lines=[POLine(listing.id, quantity, price)],
         place_of_supply_state_id=place_state_id,
     )
-    return DirectQuote(listing, quantity, price, priced, buying_mode_for(priced.total, settings))
+    mode = buying_mode_for(priced.total, settings)
+    split = None
+    if mode == "direct":
+        split = await splits.split_warning(
+            session,
+            settings,
+            organisation_id=organisation_id,
+            listing_ids=[listing.id],
+            total_paise=priced.total,
+        )
+    earlier = await repository.numbers(session, split.earlier_order_ids) if split else {}
+    return DirectQuote(
+        listing, quantity, price, priced, mode, split, [earlier[i] for i in sorted(earlier)]
+    )
+
+
+def split_message(split: splits.SplitWarning) -> str:
+    return _(
+        "Your organisation's direct purchases of this item in the last %(days)s days total "
+        "%(earlier)s; with this one they come to %(total)s, above the direct-purchase limit of "
+        "%(limit)s. Splitting one demand into smaller purchases to stay under a limit is not "
+        "allowed. Go on only if this is a separate need; the purchase is recorded for review.",
+        days=split.window_days,
+        earlier=format_inr(split.earlier_total_paise),
+        total=format_inr(split.total_paise),
+        limit=format_inr(split.limit_paise),
+    )
 
 
 async def place(
@@ -108,7 +137,11 @@ async def place(
     consignee_user_id: int,
     delivery_address_id: int,
     delivery_by: date | None,
+    separate_need: bool = False,
 ) -> PurchaseOrder:
+    """Issue the PO. When it and the organisation's recent direct purchases of the same item add
+    up to more than the direct limit, the buyer must confirm it is a separate need; the event is
+    then recorded (and audited) against the new order."""
     priced = await quote(
         session,
         settings,
@@ -125,7 +158,16 @@ async def place(
         raise FormErrors(
             {"delivery_by": _("Choose a delivery date after today and within a year.")}
         )
-    return await service.create_purchase_order(
+    if priced.split is not None and not separate_need:
+        raise FormErrors(
+            {
+                "separate_need": _(
+                    "Confirm that this is a separate need, or do not place this order: %(why)s",
+                    why=split_message(priced.split),
+                )
+            }
+        )
+    po = await service.create_purchase_order(
         session,
         organisation_id=organisation_id,
         buyer_user_id=user.id,
@@ -140,6 +182,15 @@ async def place(
         delivery_by=delivery_by,
         settings=settings,
     )
+    if priced.split is not None:
+        await splits.record_split(
+            session,
+            warning=priced.split,
+            actor_user_id=user.id,
+            actor_role=Role.BUYER.value,
+            purchase_order_id=po.id,
+        )
+    return po
 
 
 @dataclass(frozen=True)

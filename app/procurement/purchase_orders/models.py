@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, TimestampMixin, str_enum, utcnow
@@ -175,3 +175,26 @@ class Incident(Base):
     raised_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class SplitEvent(Base):
+    """Direct purchases of one item by one organisation within the window whose sum crosses the
+    direct-purchase limit: the buyer was warned and went on. Admins see these."""
+
+    __tablename__ = "procurement_split_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    listing_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id"))
+    odop_product_id: Mapped[int | None] = mapped_column(ForeignKey("odop_products.id"))
+    purchase_order_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_orders.id"))
+    earlier_order_ids: Mapped[list[int]] = mapped_column(JSON)
+    earlier_total_paise: Mapped[int] = mapped_column(BigInteger)
+    this_total_paise: Mapped[int] = mapped_column(BigInteger)
+    limit_paise: Mapped[int] = mapped_column(BigInteger)
+    window_days: Mapped[int]
+    created_at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(String(200), default="")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from app.listings.models import Listing
 from app.procurement.purchase_orders.models import (
     Delivery,
     Incident,
@@ -41,6 +42,15 @@ async def by_id(session: AsyncSession, po_id: int, *, lock: bool = False) -> Pur
     if lock:
         query = query.with_for_update(of=PurchaseOrder)
     return await session.scalar(query)
+
+
+async def numbers(session: AsyncSession, po_ids: Sequence[int]) -> dict[int, str]:
+    if not po_ids:
+        return {}
+    rows = await session.execute(
+        select(PurchaseOrder.id, PurchaseOrder.number).where(PurchaseOrder.id.in_(po_ids))
+    )
+    return {row.id: row.number for row in rows}
 
 
 async def number_taken(session: AsyncSession, number: str) -> bool:
@@ -156,3 +166,56 @@ async def line_titles(session: AsyncSession, po_ids: Sequence[int]) -> dict[int,
     for po_id, title in rows.all():
         titles.setdefault(po_id, []).append(title)
     return titles
+
+
+# Split purchases: the organisation's direct purchase orders ---------------------------------------
+
+
+async def odop_products_of(
+    session: AsyncSession, listing_ids: Sequence[int]
+) -> dict[int, int | None]:
+    """The ODOP product of each listing that exists."""
+    if not listing_ids:
+        return {}
+    rows = await session.execute(
+        select(Listing.id, Listing.odop_product_id).where(Listing.id.in_(listing_ids))
+    )
+    return {row.id: row.odop_product_id for row in rows}
+
+
+async def recent_direct_orders(
+    session: AsyncSession,
+    *,
+    organisation_id: int,
+    since: datetime,
+    listing_ids: Sequence[int],
+    odop_product_ids: Sequence[int],
+    exclude_purchase_order_id: int | None,
+) -> list[tuple[int, int, int | None]]:
+    """(purchase order id, its total, the matching line's listing id) of the organisation's
+    direct purchase orders since ``since`` with a line of one of the listings or of a listing of
+    one of the ODOP products; cancelled and declined orders left out. One row per order."""
+    matches: ColumnElement[bool] = PurchaseOrderLine.listing_id.in_(listing_ids)
+    if odop_product_ids:
+        matches = matches | PurchaseOrderLine.listing_id.in_(
+            select(Listing.id).where(Listing.odop_product_id.in_(odop_product_ids))
+        )
+    statement = (
+        select(PurchaseOrder.id, PurchaseOrder.total_paise, PurchaseOrderLine.listing_id)
+        .join(PurchaseOrderLine, PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
+        .where(
+            PurchaseOrder.organisation_id == organisation_id,
+            PurchaseOrder.mode == "direct",
+            PurchaseOrder.created_at >= since,
+            PurchaseOrder.state.not_in([POState.CANCELLED, POState.DECLINED]),
+            matches,
+        )
+        .order_by(PurchaseOrder.id)
+    )
+    if exclude_purchase_order_id is not None:
+        statement = statement.where(PurchaseOrder.id != exclude_purchase_order_id)
+    seen: dict[int, tuple[int, int, int | None]] = {}
+    for order_id, total, listing_id in (await session.execute(statement)).all():
+        if order_id not in seen or listing_id in listing_ids:
+            seen[order_id] = (order_id, total, listing_id)
+    return list(seen.values())

@@ -27,6 +27,11 @@ class DirectPurchaseIn(BaseModel):
     consignee_user_id: Id
     delivery_address_id: Id
     delivery_by: date
+    separate_need: bool = Field(
+        default=False,
+        description="Required (true) when the quote carries a split_warning: the buyer confirms "
+        "this is a separate need, not one demand split to stay under the direct limit",
+    )
 
 
 class ReasonIn(BaseModel):
@@ -118,6 +123,16 @@ class IncidentOut(BaseModel):
     resolved_at: datetime | None
 
 
+class SplitWarningOut(BaseModel):
+    earlier_order_numbers: list[str]
+    earlier_total_paise: int
+    this_total_paise: int
+    total_paise: int
+    limit_paise: int
+    window_days: int
+    message: str
+
+
 class DirectQuoteOut(BaseModel):
     unit_price_paise: int
     goods_paise: int
@@ -128,3 +143,8 @@ class DirectQuoteOut(BaseModel):
     total_paise: int
     mode_required: str = Field(description="direct, l1 or bid: what the rules require")
     direct_allowed: bool
+    split_warning: SplitWarningOut | None = Field(
+        default=None,
+        description="Set when this and the organisation's recent direct purchases of the same "
+        "item add up to more than the direct limit; placing then needs separate_need",
+    )

@@ -6,11 +6,12 @@ its PDF, the seller's GST invoice, the audit trail export, and the platform admi
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import AdminUser, CurrentUser
@@ -75,6 +76,7 @@ async def home(request: Request, session: SessionDep, user: CurrentUser) -> Resp
                 "roles": roles,
                 "open_pos": open_pos,
                 "seller_pos": seller_pos,
+                "is_seller": seller is not None,
                 "incidents": [i for i in incidents if i.resolved_at is None],
                 "numbers": numbers,
                 "state_label": service.state_label,
@@ -119,6 +121,34 @@ async def _render_direct(
     )
 
 
+async def _direct_args(
+    session: SessionDep, user: CurrentUser, listing_id: int, quantity: str, address_id: str
+) -> dict[str, Any]:
+    choices = {c.address_id: c for c in await direct.address_choices(session, user)}
+    choice = choices.get(form_int(address_id, low=1) or 0)
+    if choice is None:
+        raise FormErrors(
+            {"delivery_address_id": _("Choose one of your organisation's delivery addresses.")}
+        )
+    return {
+        "user": user,
+        "listing_id": listing_id,
+        "quantity": form_int(quantity, low=1),
+        "organisation_id": choice.organisation_id,
+        "consignee_user_id": choice.consignee_user_id,
+        "delivery_address_id": choice.address_id,
+    }
+
+
+async def _preview(
+    session: SessionDep, settings: Settings, args: dict[str, Any]
+) -> tuple[direct.DirectQuote, dict[str, str]]:
+    quote = await direct.quote(session, settings, **args)
+    if not quote.allowed:
+        return quote, {"quantity": direct.mode_message(quote.mode, quote.priced.total, settings)}
+    return quote, {}
+
+
 @router.get("/procurement/direct/{listing_id}", name="procurement_direct")
 async def direct_form(
     request: Request,
@@ -126,8 +156,22 @@ async def direct_form(
     settings: SettingsDep,
     user: CurrentUser,
     listing_id: int,
+    quantity: Annotated[str, Query(max_length=20)] = "",
+    delivery_address_id: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    return await _render_direct(request, session, settings, user, listing_id, {}, {})
+    """The form; with a quantity and an address in the query (a link from elsewhere), the price
+    and any split-purchase warning are shown at once."""
+    if not (quantity and delivery_address_id):
+        return await _render_direct(request, session, settings, user, listing_id, {}, {})
+    values = {"quantity": quantity, "delivery_address_id": delivery_address_id}
+    try:
+        args = await _direct_args(session, user, listing_id, quantity, delivery_address_id)
+        quote, errors = await _preview(session, settings, args)
+    except FormErrors as exc:
+        return await _render_direct(
+            request, session, settings, user, listing_id, values, exc.errors
+        )
+    return await _render_direct(request, session, settings, user, listing_id, values, errors, quote)
 
 
 @router.post("/procurement/direct/{listing_id}", name="procurement_direct_place")
@@ -140,43 +184,35 @@ async def direct_place(
     quantity: Text = "",
     delivery_address_id: Text = "",
     delivery_by: Text = "",
+    separate_need: Text = "",
     action: Text = "issue",
 ) -> Response:
     values = {
         "quantity": quantity,
         "delivery_address_id": delivery_address_id,
         "delivery_by": delivery_by,
+        "separate_need": separate_need,
     }
-    choices = {c.address_id: c for c in await direct.address_choices(session, user)}
-    choice = choices.get(form_int(delivery_address_id, low=1) or 0)
+    args: dict[str, Any] = {}
     try:
-        if choice is None:
-            raise FormErrors(
-                {"delivery_address_id": _("Choose one of your organisation's delivery addresses.")}
-            )
-        args = {
-            "user": user,
-            "listing_id": listing_id,
-            "quantity": form_int(quantity, low=1),
-            "organisation_id": choice.organisation_id,
-            "consignee_user_id": choice.consignee_user_id,
-            "delivery_address_id": choice.address_id,
-        }
+        args = await _direct_args(session, user, listing_id, quantity, delivery_address_id)
         if action == "preview":
-            quote = await direct.quote(session, settings, **args)  # type: ignore[arg-type]
-            errors = (
-                {}
-                if quote.allowed
-                else {"quantity": direct.mode_message(quote.mode, quote.priced.total, settings)}
-            )
+            quote, errors = await _preview(session, settings, args)
             return await _render_direct(
                 request, session, settings, user, listing_id, values, errors, quote
             )
         day = parse_date(delivery_by, "delivery_by") if delivery_by.strip() else None
-        po = await direct.place(session, settings, delivery_by=day, **args)  # type: ignore[arg-type]
+        po = await direct.place(
+            session, settings, delivery_by=day, separate_need=separate_need == "yes", **args
+        )
     except FormErrors as exc:
+        shown = None
+        if args and exc.errors.keys() <= {"delivery_by", "separate_need"}:
+            # Keep the price and the split warning in view next to the errors.
+            with contextlib.suppress(FormErrors):
+                shown, _errors = await _preview(session, settings, args)
         return await _render_direct(
-            request, session, settings, user, listing_id, values, exc.errors
+            request, session, settings, user, listing_id, values, exc.errors, shown
         )
     flash(
         request,

@@ -21,6 +21,7 @@ from app.procurement.audit.models import AuditRecord
 from app.procurement.buying import repository, service
 from app.procurement.buying.models import Bid, BuyingMethod, Requirement, RequirementStatus
 from app.procurement.purchase_orders import service as po_service
+from app.procurement.purchase_orders import splits
 from app.procurement.purchase_orders.models import PurchaseOrder
 from app.procurement.purchase_orders.schemas import POLine
 from app.sellers.models import SellerStatus
@@ -550,7 +551,7 @@ async def test_split_direct_purchases_are_detected_recorded_and_shown_to_admins(
     )
     assert first.total_paise == 1_000_000
     # A second purchase of ₹4,000 stays under the limit in sum: no warning.
-    quiet = await service.split_warning(
+    quiet = await splits.split_warning(
         db,
         settings,
         organisation_id=b.organisation.id,
@@ -559,7 +560,7 @@ async def test_split_direct_purchases_are_detected_recorded_and_shown_to_admins(
     )
     assert quiet is None
     # Another seller's listing of the same ODOP product, taking the sum over the limit: warned.
-    warning = await service.split_warning(
+    warning = await splits.split_warning(
         db,
         settings,
         organisation_id=b.organisation.id,
@@ -570,7 +571,7 @@ async def test_split_direct_purchases_are_detected_recorded_and_shown_to_admins(
     assert warning.total_paise == 1_600_000
     # Another organisation's purchases do not count.
     assert (
-        await service.split_warning(
+        await splits.split_warning(
             db,
             settings,
             organisation_id=b.organisation.id + 1000,
@@ -579,7 +580,7 @@ async def test_split_direct_purchases_are_detected_recorded_and_shown_to_admins(
         )
         is None
     )
-    event = await service.record_split(
+    event = await splits.record_split(
         db, warning=warning, actor_user_id=b.buyer.id, actor_role="buyer", purchase_order_id=None
     )
     assert "split_purchase_detected" in await _audit_actions(db, b.organisation.id)

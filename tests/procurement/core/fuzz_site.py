@@ -17,7 +17,7 @@ from app.procurement.organisations.models import (
     OrgKind,
     Role,
 )
-from app.procurement.purchase_orders import service
+from app.procurement.purchase_orders import direct, service
 from app.procurement.purchase_orders.models import PurchaseOrder
 from app.procurement.purchase_orders.schemas import POLine
 from tests import factories
@@ -49,7 +49,7 @@ async def pages(
     db.add(address)
     await db.flush()
 
-    async def po() -> PurchaseOrder:
+    async def po(unit_price_paise: int = listing.price_paise) -> PurchaseOrder:
         return await service.create_purchase_order(
             db,
             organisation_id=org.id,
@@ -57,7 +57,7 @@ async def pages(
             consignee_user_id=buyer.id,
             delivery_address_id=address.id,
             seller_id=listing.seller_id,
-            lines=[POLine(listing.id, 1, listing.price_paise)],
+            lines=[POLine(listing.id, 1, unit_price_paise)],
             mode="direct",
             source="fuzz",
             source_id=None,
@@ -87,12 +87,28 @@ async def pages(
     for one in (goods_accepted, invoiced):
         await service.accept_goods(db, settings, user=buyer, number=one.number)
     await service.issue_invoice(db, settings, user=seller_owner, number=invoiced.number)
+    # A large earlier direct purchase of the same item, so that buying one more is warned as a
+    # split purchase and the page shows the "separate need" checkbox.
+    await po(settings.procurement_direct_limit_paise * 9 // 10)
+    split_page = f"/procurement/direct/{listing.id}?quantity=1&delivery_address_id={address.id}"
+    one_more = await direct.quote(
+        db,
+        settings,
+        user=buyer,
+        listing_id=listing.id,
+        quantity=1,
+        organisation_id=org.id,
+        consignee_user_id=buyer.id,
+        delivery_address_id=address.id,
+    )
+    assert one_more.allowed and one_more.split is not None
     return {
         "buyer": [
             "/procurement",
             "/procurement/organisations/new",
             f"/procurement/organisations/{org.id}",
             f"/procurement/direct/{listing.id}",
+            split_page,
             *(f"/procurement/po/{p.number}" for p in (issued, delivered, received, invoiced)),
         ],
         "seller": [
