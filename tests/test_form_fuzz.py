@@ -43,7 +43,6 @@ from app.config import Settings
 from app.db import utcnow
 from app.listings.models import Listing, ListingImage
 from app.listings.sale_models import SellerShipping
-from app.main import create_app
 from app.orders import cart as cart_service
 from app.orders import checkout
 from app.orders import repository as orders_repository
