@@ -54,7 +54,7 @@ node_modules/.installed: package.json package-lock.json
 node-deps: node_modules/.installed
 
 test: lint node-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: install-dev
 	$(BIN)/python -m bench.run $(ARGS)
