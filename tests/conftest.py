@@ -29,8 +29,10 @@ from app.job_handlers import register_all
 from app.jobs import JobRunner
 from app.main import create_app
 from app.reference.loading import load_reference
+from tests.shared_routes import share_route_contexts
 
 POSTGRES_ENV = "ODOP_TEST_POSTGRES_URL"
+share_route_contexts()  # see tests/shared_routes.py
 register_all()  # job handlers and seller hooks, as every process that runs the app has them
 
 
