@@ -8,14 +8,10 @@ a page, a 409 or a 422 for an empty form); "refused" is the exact status expecte
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import httpx
 import pytest
-from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.config import Settings
 from app.orders import api as orders_api
@@ -24,12 +20,17 @@ from app.orders import checkout, repository, service
 from app.orders import views as orders_views
 from app.orders.models import PartState
 from tests import factories
-from tests.helpers import post_form, start_session
+from tests.authorization_matrix import (
+    SIGN_IN,
+    Actors,
+    Refusals,
+    Route,
+    assert_refusals,
+    served_routes,
+)
 from tests.orders.conftest import UP_ADDRESS, make_shop
 
 ACTORS = ("anonymous", "buyer", "seller", "other_seller", "stranger", "admin")
-SIGN_IN = "sign_in"  # pages: redirect to the sign-in page; API: 401
-Refusals = dict[str, int | str]
 PUBLIC: Refusals = {}
 SIGNED_IN: Refusals = {"anonymous": SIGN_IN}
 BUYER_ONLY: Refusals = {
@@ -41,13 +42,6 @@ BUYER_ONLY: Refusals = {
 }
 ANY_SELLER: Refusals = {"anonymous": SIGN_IN, "buyer": 404, "stranger": 404, "admin": 404}
 PART_SELLER: Refusals = {**ANY_SELLER, "other_seller": 404}
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str  # {order}, {part}, {listing} are the fixture's
-    refused: Refusals
 
 
 ROUTES = [
@@ -82,13 +76,7 @@ ROUTES = [
 
 def test_the_matrix_covers_every_orders_route() -> None:
     routers = (orders_views.cart_router, orders_views.router, orders_api.router)
-    served = {
-        (method, route.path)
-        for router in routers
-        for route in router.routes
-        if isinstance(route, APIRoute)
-        for method in (route.methods or set()) - {"HEAD"}
-    }
+    served = served_routes(*routers)
     listed = {
         (r.method, r.path.format(order="{number}", part="{part_id}", listing="{listing_id}"))
         for r in ROUTES
@@ -140,45 +128,12 @@ async def test_authorisation(
         "stranger": stranger,
         "admin": admin,
     }
-    api_secrets = {}
-    for name, user in users.items():
-        if user is not None:
-            _token, api_secrets[name] = await accounts_service.create_api_token(
-                db, user, name="matrix", scopes=accounts_service.scopes_for(user)
-            )
-    await db.commit()
+    actors = await Actors(client, db, settings, users).issue_tokens()
     path = route.path.format(order=order.number, part=part.id, listing=shop.glass.id)
     body = {"listing_id": shop.glass.id, "quantity": 2, **UP_ADDRESS}
 
-    outcomes: dict[str, int | str] = {}
     # The buyer and the seller go last: some of their allowed requests change the order.
-    for actor in sorted(ACTORS, key=lambda a: a in ("buyer", "seller")):
-        client.cookies.clear()
-        user = users[actor]
-        if path.startswith("/api/"):
-            headers = {"authorization": f"Bearer {api_secrets[actor]}"} if user else {}
-            response = await client.request(
-                route.method,
-                path,
-                headers=headers,
-                json=body if route.method in ("POST", "PUT") else None,
-            )
-            signed_out = response.status_code == 401
-        else:
-            if user is not None:
-                await start_session(client, db, settings, user)
-            if route.method == "GET":
-                response = await client.get(path)
-            else:
-                response = await post_form(client, path)
-            signed_out = response.status_code == 303 and response.headers["location"].startswith(
-                "/account/sign-in"
-            )
-        outcomes[actor] = SIGN_IN if signed_out else response.status_code
-    for actor in ACTORS:
-        expected = route.refused.get(actor)
-        if expected is None:
-            assert outcomes[actor] not in (SIGN_IN, 401, 403, 404), (actor, outcomes)
-            assert outcomes[actor] != 500, (actor, outcomes)
-        else:
-            assert outcomes[actor] == expected, (actor, outcomes)
+    outcomes = await actors.outcomes(
+        route.method, path, sorted(ACTORS, key=lambda a: a in ("buyer", "seller")), json=body
+    )
+    assert_refusals(route.refused, outcomes)

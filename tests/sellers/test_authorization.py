@@ -7,15 +7,12 @@ redirect, a page, a 409 or a 422 for an empty form); "refused" is the exact stat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import httpx
 import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import phone_views
-from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.catalog import admin_views as catalog_admin_views
 from app.catalog import views as catalog_views
@@ -28,22 +25,20 @@ from app.sellers import views as sellers_views
 from app.sms import dev_router as sms_dev_router
 from app.storage import LocalStorage
 from tests import factories
+from tests.authorization_matrix import (
+    SIGN_IN,
+    Actors,
+    Refusals,
+    Route,
+    assert_refusals,
+    served_routes,
+)
 from tests.factories import onboarded_seller
-from tests.helpers import post_form, start_session
 from tests.sellers import files
 
 ACTORS = ("anonymous", "buyer", "other_seller", "owner", "admin")
-SIGN_IN = "sign_in"  # pages: redirect to the sign-in page; API: 401
 
 
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str  # {listing}, {document}, {claim}, {member}, {image}, {seller} are the owner's
-    refused: Refusals
-
-
-Refusals = dict[str, int | str]
 OWNER_ONLY: Refusals = {"anonymous": SIGN_IN, "buyer": 404, "other_seller": 404, "admin": 404}
 ANY_SELLER: Refusals = {"anonymous": SIGN_IN, "buyer": 404, "admin": 404}
 SIGNED_IN: Refusals = {"anonymous": SIGN_IN}
@@ -130,13 +125,7 @@ def test_the_matrix_covers_every_seller_and_admin_route() -> None:
         phone_views.router,
         sms_dev_router,
     )
-    served = {
-        (method, route.path)
-        for router in routers
-        for route in router.routes
-        if isinstance(route, APIRoute)
-        for method in (route.methods or set()) - {"HEAD"}
-    } | {
+    served = served_routes(*routers) | {
         (method, route.path)
         for route in catalog_views.router.routes
         if isinstance(route, APIRoute) and route.path.startswith("/sellers/")
@@ -211,44 +200,12 @@ async def test_authorisation(
         "owner": owner,
         "admin": admin,
     }
-    api_secrets = {}
-    for name, user in users.items():
-        if user is not None:
-            scopes = accounts_service.scopes_for(user)
-            _token, api_secrets[name] = await accounts_service.create_api_token(
-                db, user, name="matrix", scopes=scopes
-            )
-    await db.commit()
+    actors = await Actors(
+        client, db, settings, users, sign_in_pages=("/account/sign-in", "/sell/start")
+    ).issue_tokens()
 
-    outcomes: dict[str, int | str] = {}
-    # The owner goes last: some of its allowed requests delete what the others aimed at.
-    for actor in sorted(ACTORS, key=lambda a: a == "owner"):
-        client.cookies.clear()
-        user = users[actor]
-        if path.startswith("/api/"):
-            headers = {"authorization": f"Bearer {api_secrets[actor]}"} if user else {}
-            response = await client.request(
-                route.method,
-                path,
-                headers=headers,
-                json=API_BODY if route.method in ("POST", "PUT") else None,
-            )
-            signed_out = response.status_code == 401
-        else:
-            if user is not None:
-                await start_session(client, db, settings, user)
-            if route.method == "GET":
-                response = await client.get(path)
-            else:
-                response = await post_form(client, path)
-            signed_out = response.status_code == 303 and response.headers["location"].startswith(
-                ("/account/sign-in", "/sell/start")
-            )
-        outcomes[actor] = SIGN_IN if signed_out else response.status_code
-    for actor in ACTORS:
-        expected = route.refused.get(actor)
-        if expected is None:
-            assert outcomes[actor] not in (SIGN_IN, 401, 403, 404), (actor, outcomes)
-            assert outcomes[actor] != 500, (actor, outcomes)
-        else:
-            assert outcomes[actor] == expected, (actor, outcomes)
+    # The owner goes last: some of its allowed requests delete what the others aim at.
+    outcomes = await actors.outcomes(
+        route.method, path, sorted(ACTORS, key=lambda a: a == "owner"), json=API_BODY
+    )
+    assert_refusals(route.refused, outcomes)

@@ -7,15 +7,11 @@ a page, a 409 or a 422 for an empty form); "refused" is the exact status expecte
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import httpx
 import pytest
-from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.config import Settings
 from app.orders.ledger import api as ledger_api
@@ -27,25 +23,23 @@ from app.orders.payments import views as payment_views
 from app.orders.payments.models import Payment
 from app.sellers.models import Seller
 from tests import factories
-from tests.helpers import post_form, start_session
+from tests.authorization_matrix import (
+    SIGN_IN,
+    Actors,
+    Refusals,
+    Route,
+    assert_refusals,
+    served_routes,
+)
 from tests.orders.payments.conftest import PartSpec, make_order
 
 ACTORS = ("anonymous", "buyer", "seller", "stranger", "admin")
-SIGN_IN = "sign_in"  # pages: redirect to the sign-in page; API: 401
-Refusals = dict[str, int | str]
 BUYER_ONLY: Refusals = {"anonymous": SIGN_IN, "seller": 404, "stranger": 404, "admin": 404}
 SELLER_ONLY: Refusals = {"anonymous": SIGN_IN, "buyer": 404, "stranger": 404, "admin": 404}
 ADMIN_ONLY: Refusals = {"anonymous": SIGN_IN, "buyer": 403, "seller": 403, "stranger": 403}
 PUBLIC: Refusals = {}
 # Authenticated by the Stripe-Signature header only: an unsigned call is a 400 for everyone.
 SIGNATURE: Refusals = dict.fromkeys(ACTORS, 400)
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str  # {order}, {payment}, {batch}, {session} are the fixture's
-    refused: Refusals
 
 
 ROUTES = [
@@ -87,13 +81,7 @@ def test_the_matrix_covers_every_payments_and_ledger_route() -> None:
         ledger_views.admin_router,
         ledger_api.router,
     )
-    served = {
-        (method, route.path)
-        for router in routers
-        for route in router.routes
-        if isinstance(route, APIRoute)
-        for method in (route.methods or set()) - {"HEAD"}
-    }
+    served = served_routes(*routers)
     listed = {
         (
             r.method,
@@ -140,13 +128,7 @@ async def test_authorisation(
         "stranger": stranger,
         "admin": admin,
     }
-    secrets = {}
-    for name, user in users.items():
-        if user is not None:
-            _token, secrets[name] = await accounts_service.create_api_token(
-                db, user, name="matrix", scopes=accounts_service.scopes_for(user)
-            )
-    await db.commit()
+    actors = await Actors(client, db, settings, users).issue_tokens()
     path = route.path.format(
         order=order.number if "refunds" not in route.path else paid.number,
         payment=offline_payment.id,
@@ -154,35 +136,8 @@ async def test_authorisation(
         session=sandbox.provider_payment_id,
     )
 
-    outcomes: dict[str, int | str] = {}
     # The buyer and the admin go last: some of their allowed requests change what others aim at.
-    for actor in sorted(ACTORS, key=lambda a: a in ("buyer", "admin")):
-        client.cookies.clear()
-        user = users[actor]
-        if path.startswith("/api/"):
-            headers = {"authorization": f"Bearer {secrets[actor]}"} if user else {}
-            response = await client.request(
-                route.method,
-                path,
-                headers=headers,
-                json=API_BODY if route.method == "POST" else None,
-            )
-            signed_out = response.status_code == 401
-        else:
-            if user is not None:
-                await start_session(client, db, settings, user)
-            if route.method == "GET":
-                response = await client.get(path)
-            else:
-                response = await post_form(client, path)
-            signed_out = response.status_code == 303 and response.headers["location"].startswith(
-                "/account/sign-in"
-            )
-        outcomes[actor] = SIGN_IN if signed_out else response.status_code
-    for actor in ACTORS:
-        expected = route.refused.get(actor)
-        if expected is None:
-            assert outcomes[actor] not in (SIGN_IN, 401, 403, 404), (actor, outcomes)
-            assert outcomes[actor] != 500, (actor, outcomes)
-        else:
-            assert outcomes[actor] == expected, (actor, outcomes)
+    outcomes = await actors.outcomes(
+        route.method, path, sorted(ACTORS, key=lambda a: a in ("buyer", "admin")), json=API_BODY
+    )
+    assert_refusals(route.refused, outcomes)

@@ -14,11 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.routing import APIRoute
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.config import Settings
 from app.db import utcnow
@@ -28,7 +26,8 @@ from app.procurement.buying import views as buying_views
 from app.procurement.buying.models import BuyingMethod, Requirement
 from app.storage import LocalStorage
 from tests import factories
-from tests.helpers import post_form, start_session
+from tests.authorization_matrix import SIGN_IN, Actors, Refusals, assert_refusals, served_routes
+from tests.authorization_matrix import Route as MatrixRoute
 from tests.procurement.buying.conftest import Buying, make_buying
 
 ACTORS = (
@@ -41,8 +40,6 @@ ACTORS = (
     "stranger",
     "admin",
 )
-SIGN_IN = "sign_in"  # pages: redirect to the sign-in page; API: 401
-Refusals = dict[str, int | str]
 SIGNED_IN: Refusals = {"anonymous": SIGN_IN}
 OUTSIDERS: Refusals = {
     "anonymous": SIGN_IN,
@@ -76,10 +73,9 @@ ADMIN_ONLY: Refusals = {
 
 
 @dataclass(frozen=True)
-class Route:
-    method: str
-    path: str  # {l1}, {ordered}, {bid}, {closed}, {comparison} are the fixture's
-    refused: Refusals
+class Route(MatrixRoute):
+    """{l1}, {ordered}, {bid}, {closed}, {comparison} in the path are the fixture's."""
+
     body: dict[str, Any] = field(default_factory=dict)
 
 
@@ -113,13 +109,7 @@ ROUTES = [
 
 def test_the_matrix_covers_every_buying_route() -> None:
     routers = (buying_views.router, buying_views.admin_router, buying_api.router)
-    served = {
-        (method, route.path)
-        for router in routers
-        for route in router.routes
-        if isinstance(route, APIRoute)
-        for method in (route.methods or set()) - {"HEAD"}
-    }
+    served = served_routes(*routers)
     listed = {
         (
             r.method,
@@ -212,13 +202,7 @@ async def test_authorisation(
         "stranger": stranger,
         "admin": admin,
     }
-    api_secrets = {}
-    for name, user in users.items():
-        if user is not None:
-            _token, api_secrets[name] = await accounts_service.create_api_token(
-                db, user, name="matrix", scopes=accounts_service.scopes_for(user)
-            )
-    await db.commit()
+    actors = await Actors(client, db, settings, users).issue_tokens()
     path = route.path.format(
         l1=l1.id, bid=bid.id, closed=closed.id, ordered=ordered_id, comparison=comparison_id
     )
@@ -246,35 +230,8 @@ async def test_authorisation(
             "valid_until": b.delivery_by(60).isoformat(),
         }
 
-    outcomes: dict[str, int | str] = {}
     # The buyer and the seller go last: some of their allowed requests change things.
-    for actor in sorted(ACTORS, key=lambda a: a in ("buyer", "seller")):
-        client.cookies.clear()
-        user = users[actor]
-        if path.startswith("/api/"):
-            headers = {"authorization": f"Bearer {api_secrets[actor]}"} if user else {}
-            response = await client.request(
-                route.method,
-                path,
-                headers=headers,
-                json=body if route.method in ("POST", "PUT") else None,
-            )
-            signed_out = response.status_code == 401
-        else:
-            if user is not None:
-                await start_session(client, db, settings, user)
-            if route.method == "GET":
-                response = await client.get(path)
-            else:
-                response = await post_form(client, path)
-            signed_out = response.status_code == 303 and response.headers["location"].startswith(
-                "/account/sign-in"
-            )
-        outcomes[actor] = SIGN_IN if signed_out else response.status_code
-    for actor in ACTORS:
-        expected = route.refused.get(actor)
-        if expected is None:
-            assert outcomes[actor] not in (SIGN_IN, 401, 403, 404), (actor, outcomes)
-            assert outcomes[actor] != 500, (actor, outcomes)
-        else:
-            assert outcomes[actor] == expected, (actor, outcomes)
+    outcomes = await actors.outcomes(
+        route.method, path, sorted(ACTORS, key=lambda a: a in ("buyer", "seller")), json=body
+    )
+    assert_refusals(route.refused, outcomes)

@@ -10,15 +10,11 @@ redirect, a page, a 409 for a step the PO's state does not allow, a 422 for an e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import httpx
 import pytest
-from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service as accounts_service
 from app.accounts.models import Role as AccountRole
 from app.accounts.models import User
 from app.config import Settings
@@ -28,7 +24,14 @@ from app.procurement.purchase_orders import api, service
 from app.procurement.purchase_orders import views as po_views
 from app.procurement.purchase_orders.schemas import POLine
 from tests import factories
-from tests.helpers import post_form, start_session
+from tests.authorization_matrix import (
+    SIGN_IN,
+    Actors,
+    Refusals,
+    Route,
+    assert_refusals,
+    served_routes,
+)
 from tests.procurement.core.conftest import add_roles, in_days, make_office, make_organisation
 
 ACTORS = (
@@ -43,14 +46,12 @@ ACTORS = (
     "stranger",
     "admin",
 )
-SIGN_IN = "sign_in"  # pages: redirect to the sign-in page; API: 401
-Refusals = dict[str, int | str]
 SIGNED_IN: Refusals = {"anonymous": SIGN_IN}
 ALL_BUT = {actor: 403 for actor in ACTORS if actor != "anonymous"}
-ADMIN_ONLY: Refusals = {**ALL_BUT, "anonymous": SIGN_IN, "admin": None}  # type: ignore[dict-item]
+ADMIN_ONLY: Refusals = {**ALL_BUT, "anonymous": SIGN_IN, "admin": None}
 OUTSIDERS = {"other_seller": 404, "other_org": 404, "stranger": 404}
 ORG_MEMBERS: Refusals = {"anonymous": SIGN_IN, **OUTSIDERS, "seller": 404, "admin": 404}
-ORG_ADMIN: Refusals = {**ALL_BUT, "anonymous": SIGN_IN, "org_admin": None}  # type: ignore[dict-item]
+ORG_ADMIN: Refusals = {**ALL_BUT, "anonymous": SIGN_IN, "org_admin": None}
 PO_VIEWERS: Refusals = {"anonymous": SIGN_IN, **OUTSIDERS}
 PO_SELLER: Refusals = {
     "anonymous": SIGN_IN,
@@ -76,18 +77,7 @@ TRAIL: Refusals = {
     **OUTSIDERS,
     **dict.fromkeys(("buyer", "consignee", "payer", "seller"), 403),
 }
-BUYERS: Refusals = {**ALL_BUT, "anonymous": SIGN_IN, "buyer": None}  # type: ignore[dict-item]
-
-
-def _clean(refusals: Refusals) -> Refusals:
-    return {actor: status for actor, status in refusals.items() if status is not None}
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str  # {number}, {organisation_id}, {membership_id}, {listing_id} are the fixture's
-    refused: Refusals
+BUYERS: Refusals = {**ALL_BUT, "anonymous": SIGN_IN, "buyer": None}
 
 
 ROUTES = [
@@ -167,13 +157,7 @@ def test_the_matrix_covers_every_procurement_core_route() -> None:
         po_views.admin_router,
         api.router,
     )
-    served = {
-        (method, route.path)
-        for router in routers
-        for route in router.routes
-        if isinstance(route, APIRoute)
-        for method in (route.methods or set()) - {"HEAD"}
-    }
+    served = served_routes(*routers)
     assert served == {(r.method, r.path) for r in ROUTES}
 
 
@@ -230,13 +214,7 @@ async def test_authorisation(
         "stranger": stranger,
         "admin": admin,
     }
-    api_secrets = {}
-    for name, user in users.items():
-        if user is not None:
-            _token, api_secrets[name] = await accounts_service.create_api_token(
-                db, user, name="matrix", scopes=accounts_service.scopes_for(user)
-            )
-    await db.commit()
+    actors = await Actors(client, db, settings, users).issue_tokens()
     path = route.path.format(
         number=po.number,
         organisation_id=office.organisation.id,
@@ -265,36 +243,12 @@ async def test_authorisation(
         "paid_on": in_days(0).isoformat(),
     }
 
-    outcomes: dict[str, int | str] = {}
     # Those whose allowed requests change the PO or the organisation go last.
     changers = ("org_admin", "seller", "buyer", "consignee", "payer")
-    for actor in sorted(ACTORS, key=lambda a: changers.index(a) + 1 if a in changers else 0):
-        client.cookies.clear()
-        user = users[actor]
-        if path.startswith("/api/"):
-            headers = {"authorization": f"Bearer {api_secrets[actor]}"} if user else {}
-            response = await client.request(
-                route.method,
-                path,
-                headers=headers,
-                json=body if route.method == "POST" else None,
-            )
-            signed_out = response.status_code == 401
-        else:
-            if user is not None:
-                await start_session(client, db, settings, user)
-            if route.method == "GET":
-                response = await client.get(path)
-            else:
-                response = await post_form(client, path)
-            signed_out = response.status_code == 303 and response.headers["location"].startswith(
-                "/account/sign-in"
-            )
-        outcomes[actor] = SIGN_IN if signed_out else response.status_code
-    refused = _clean(route.refused)
-    for actor in ACTORS:
-        expected = refused.get(actor)
-        if expected is None:
-            assert outcomes[actor] not in (SIGN_IN, 401, 403, 404, 500), (actor, outcomes)
-        else:
-            assert outcomes[actor] == expected, (actor, outcomes)
+    outcomes = await actors.outcomes(
+        route.method,
+        path,
+        sorted(ACTORS, key=lambda a: changers.index(a) + 1 if a in changers else 0),
+        json=body,
+    )
+    assert_refusals(route.refused, outcomes)

@@ -8,14 +8,10 @@ a page, a 409 or a 422 for an empty form); "refused" is the exact status expecte
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import httpx
 import pytest
-from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.config import Settings
 from app.procurement.quotes import api as quotes_api
@@ -23,24 +19,22 @@ from app.procurement.quotes import service
 from app.procurement.quotes import views as quotes_views
 from app.storage import LocalStorage
 from tests import factories
-from tests.helpers import post_form, start_session
+from tests.authorization_matrix import (
+    SIGN_IN,
+    Actors,
+    Refusals,
+    Route,
+    assert_refusals,
+    served_routes,
+)
 from tests.procurement.quotes.conftest import firozabad_id, in_days, quoted
 from tests.sellers import files
 
 ACTORS = ("anonymous", "buyer", "seller", "other_seller", "stranger", "admin")
-SIGN_IN = "sign_in"  # pages: redirect to the sign-in page; API: 401
-Refusals = dict[str, int | str]
 SIGNED_IN: Refusals = {"anonymous": SIGN_IN}
 NOT_OWN_LISTING: Refusals = {"anonymous": SIGN_IN, "seller": 409}
 ANY_SELLER: Refusals = {"anonymous": SIGN_IN, "buyer": 404, "stranger": 404, "admin": 404}
 PARTIES: Refusals = {"anonymous": SIGN_IN, "other_seller": 404, "stranger": 404, "admin": 404}
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str  # {quote}, {listing}, {attachment} are the fixture's
-    refused: Refusals
 
 
 ROUTES = [
@@ -69,13 +63,7 @@ ROUTES = [
 
 
 def test_the_matrix_covers_every_quotes_route() -> None:
-    served = {
-        (method, route.path)
-        for router in (quotes_views.router, quotes_api.router)
-        for route in router.routes
-        if isinstance(route, APIRoute)
-        for method in (route.methods or set()) - {"HEAD"}
-    }
+    served = served_routes(quotes_views.router, quotes_api.router)
     listed = {
         (
             r.method,
@@ -110,12 +98,7 @@ async def test_authorisation(
         "stranger": stranger,
         "admin": admin,
     }
-    api_secrets = {}
-    for name, user in users.items():
-        if user is not None:
-            _token, api_secrets[name] = await accounts_service.create_api_token(
-                db, user, name="matrix", scopes=accounts_service.scopes_for(user)
-            )
+    actors = await Actors(client, db, settings, users).issue_tokens()
     body = {
         "listing_id": q.shop.glass.id,
         "quantity": 40,
@@ -131,32 +114,12 @@ async def test_authorisation(
     path = route.path.format(
         quote=q.quote.id, listing=q.shop.glass.id, attachment=message.attachments[0].id
     )
-    outcomes: dict[str, int | str] = {}
     # The buyer and the seller go last: some of their allowed requests change the quote.
-    for actor in sorted(ACTORS, key=lambda a: a in ("buyer", "seller")):
-        client.cookies.clear()
-        user = users[actor]
-        if path.startswith("/api/"):
-            headers = {"authorization": f"Bearer {api_secrets[actor]}"} if user else {}
-            response = await client.request(
-                route.method, path, headers=headers, json=body if route.method == "POST" else None
-            )
-            signed_out = response.status_code == 401
-        else:
-            if user is not None:
-                await start_session(client, db, settings, user)
-            if route.method == "GET":
-                response = await client.get(path)
-            else:
-                response = await post_form(client, path, {"body": "Hello"})
-            signed_out = response.status_code == 303 and response.headers["location"].startswith(
-                "/account/sign-in"
-            )
-        outcomes[actor] = SIGN_IN if signed_out else response.status_code
-    for actor in ACTORS:
-        expected = route.refused.get(actor)
-        if expected is None:
-            assert outcomes[actor] not in (SIGN_IN, 401, 403, 404), (actor, outcomes)
-            assert outcomes[actor] != 500, (actor, outcomes)
-        else:
-            assert outcomes[actor] == expected, (actor, outcomes)
+    outcomes = await actors.outcomes(
+        route.method,
+        path,
+        sorted(ACTORS, key=lambda a: a in ("buyer", "seller")),
+        json=body,
+        form={"body": "Hello"},
+    )
+    assert_refusals(route.refused, outcomes)
