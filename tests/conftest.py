@@ -114,6 +114,13 @@ async def session_factory(engine: AsyncEngine) -> AsyncIterator[async_sessionmak
         await transaction.rollback()
 
 
+@pytest.fixture(scope="session")
+def demo_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A media folder for catalogs seeded with the demo: its photos (two JPEGs per ODOP product,
+    about 15 ms each to draw) are drawn by the first seed of this process and kept by the rest."""
+    return tmp_path_factory.mktemp("demo-media")
+
+
 @pytest.fixture(autouse=True)
 def fresh_search_backends() -> Iterator[None]:
     """Each test's transaction is rolled back, and the search tables a test created with it;

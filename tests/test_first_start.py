@@ -22,12 +22,14 @@ from app.config import get_settings
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-def test_ensure_indexes_once_then_only_when_the_index_is_out_of_date(tmp_path: Path) -> None:
+def test_ensure_indexes_once_then_only_when_the_index_is_out_of_date(
+    tmp_path: Path, demo_media: Path
+) -> None:
     database = tmp_path / "first.sqlite3"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("ODOP_")},
         "ODOP_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-        "ODOP_MEDIA_DIR": str(tmp_path / "media"),
+        "ODOP_MEDIA_DIR": str(demo_media),
         "ODOP_SEARCH_BACKEND": "database",
         "COLUMNS": "200",
     }

@@ -39,13 +39,13 @@ ODOP = [sys.executable, "-m", "app.cli"]
 
 
 @pytest.fixture(scope="session")
-def live_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def live_env(tmp_path_factory: pytest.TempPathFactory, demo_media: Path) -> dict[str, str]:
     """The live server's environment; run `odop` commands against its database with it."""
     folder = tmp_path_factory.mktemp("live")
     return {
         **os.environ,
         "ODOP_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'live.sqlite3'}",
-        "ODOP_MEDIA_DIR": str(folder / "media"),
+        "ODOP_MEDIA_DIR": str(demo_media),
         "ODOP_MAIL_DIR": str(folder / "mail"),
         "ODOP_SMS_DIR": str(folder / "sms"),
         "ODOP_LOG_LEVEL": "WARNING",

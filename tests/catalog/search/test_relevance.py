@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,17 +26,10 @@ def test_the_suite_is_well_formed() -> None:
     assert issue <= {c.q for c in cases}
 
 
-@pytest.fixture(scope="session")
-def demo_photos(tmp_path_factory: pytest.TempPathFactory) -> LocalStorage:
-    """The demo photos, drawn once per run (about 15 ms each, one per ODOP product) and shared
-    by every backend's catalog."""
-    return LocalStorage(tmp_path_factory.mktemp("demo-photos"))
-
-
 async def test_buyer_queries_find_what_they_mean(
-    db: AsyncSession, settings: Settings, demo_photos: LocalStorage, search_backend: str
+    db: AsyncSession, settings: Settings, demo_media: Path, search_backend: str
 ) -> None:
-    await seed_demo(db, demo_photos)
+    await seed_demo(db, LocalStorage(demo_media))
     await service.setup(db, settings)
     ids = list(await db.scalars(select(Listing.id)))
     await service.sync_listings(db, ids, settings)
