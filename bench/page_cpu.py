@@ -4,10 +4,14 @@
     .venv/bin/python -m bench.page_cpu --pg-database odop_bench --pages product --profile x.prof
 
 No wrk, no sockets, no concurrency: each request goes through the whole app (middleware,
-dependencies, queries, template) via httpx's ASGITransport, with the page cache off, so the
-figure is this process's CPU time per page (``time.process_time``), which on a shared machine
-moves far less than req/s. PostgreSQL's own CPU is not in it. ``--profile`` writes a cProfile
-file of the measured loop (read it with ``python -m pstats`` or snakeviz).
+dependencies, queries, template) via httpx's ASGITransport, with the page cache and the search
+result cache off, so the figure is this process's CPU time per page (``time.process_time``),
+which on a shared machine moves far less than req/s; the wall time per page includes
+PostgreSQL's work and the waits for a core. Page types: the long-tail pages of ``make bench``
+(home, state, district, product), ``api`` (``/api/v1/listings`` of every district) and
+``search`` (the search page over the generated long tail of ``bench/search.py``), so the same
+command run against catalogs of different sizes shows how the cost grows. ``--profile``
+writes a cProfile file of the measured loop (read it with ``python -m pstats``).
 """
 
 from __future__ import annotations
@@ -19,23 +23,43 @@ import os
 import statistics
 import time
 from itertools import cycle, islice
+from urllib.parse import unquote, urlencode
 
 import httpx
+from sqlalchemy import select
 
 from app.config import Settings
 from app.db import make_engine, make_session_factory
+from app.listings.models import Listing
 from app.main import create_app
+from app.reference.models import District
 from bench.harness import DEFAULT_POSTGRES_URL
+from bench.search_queries import long_tail as search_long_tail
 from bench.urls import LONG_TAIL_PAGES, long_tail
+
+PAGES = (*LONG_TAIL_PAGES, "api", "search")
 
 
 async def paths_of(url: str, products: int) -> dict[str, list[str]]:
     engine = make_engine(url)
     try:
         async with make_session_factory(engine)() as session:
-            return await long_tail(session, products)
+            paths = await long_tail(session, products)
+            titles = (
+                await session.execute(
+                    select(Listing.title, District.name)
+                    .join(District, District.id == Listing.district_id)
+                    .where(Listing.id % 97 == 0)
+                    .limit(5000)
+                )
+            ).all()
     finally:
         await engine.dispose()
+    places = [[unquote(part) for part in p.split("/")[2:]] for p in paths["district"]]
+    paths["api"] = [f"/api/v1/listings?{urlencode({'state': s, 'district': d})}" for s, d in places]
+    queries = search_long_tail([(t, d) for t, d in titles], 1000)
+    paths["search"] = ["/search?" + urlencode({"q": q}) for q in queries]
+    return paths
 
 
 async def measure(args: argparse.Namespace) -> None:
@@ -45,6 +69,7 @@ async def measure(args: argparse.Namespace) -> None:
     settings = Settings(
         database_url=url,
         page_cache_seconds=0,
+        search_cache_seconds=0,
         run_jobs_in_process=False,
         log_level="WARNING",
         db_pool_size=4,
@@ -96,7 +121,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--profile", default="", help="write cProfile stats to PROFILE.<page>")
     args = parser.parse_args()
-    unknown = set(args.pages) - set(LONG_TAIL_PAGES)
+    unknown = set(args.pages) - set(PAGES)
     if unknown:
         parser.error(f"unknown pages: {sorted(unknown)}")
     asyncio.run(measure(args))
