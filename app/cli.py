@@ -64,6 +64,23 @@ def run_in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     return asyncio.run(runner())
 
 
+def run_with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` with a session that commits as it goes (``work`` calls ``commit``); what it
+    has not committed when it fails is rolled back."""
+
+    async def runner() -> T:
+        engine = make_engine(get_settings().database_url)
+        try:
+            async with make_session_factory(engine)() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(runner())
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -159,7 +176,11 @@ def seed_demo(
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        report = run_in_session(lambda s: run_seed(s, storage, listings=listings, progress=advance))
+        # Committed batch by batch: a million listings in one transaction would hold everything
+        # until the end, and an interrupted run would keep nothing.
+        report = run_with_session(
+            lambda s: run_seed(s, storage, listings=listings, progress=advance, commit_batches=True)
+        )
     console.print(
         f"Demo data: {report.sellers} sellers, {report.gi_claims} verified GI claims, "
         f"{report.listings} listings, {report.images} product images created."

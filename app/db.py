@@ -229,6 +229,41 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+READ_ONLY_OPTION = "odop_read_only"
+
+
+def _refuse_writes_without_transaction(
+    connection: Any, _cursor: Any, statement: str, *_args: Any
+) -> None:
+    if connection.get_execution_options().get(READ_ONLY_OPTION) and _WRITE_STATEMENT.match(
+        statement
+    ):
+        raise WriteInReadTransaction(
+            f"a write through a read-only session (public catalog pages): {statement[:80]}"
+        )
+
+
+def make_read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for the public catalog's GET pages and API, which only read.
+
+    On PostgreSQL their connections run without a transaction (AUTOCOMMIT): no BEGIN and no
+    COMMIT, two of a product page's five round trips. Each statement sees what was committed
+    when it started, which is all a page of listings needs. A statement that writes is refused
+    (``WriteInReadTransaction``), since nothing would make it atomic with the next. SQLite keeps
+    its ordinary read transaction (BEGIN DEFERRED costs no round trip there)."""
+    if engine.dialect.name != "postgresql":
+        return make_session_factory(engine)
+    if not event.contains(
+        engine.sync_engine, "before_cursor_execute", _refuse_writes_without_transaction
+    ):
+        event.listen(
+            engine.sync_engine, "before_cursor_execute", _refuse_writes_without_transaction
+        )
+    return make_session_factory(
+        engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY_OPTION: True})
+    )
+
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -256,6 +291,25 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
+
+
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for a request that only reads (``make_read_session_factory``): nothing to
+    commit. Where the app was given one session factory (the tests' shared connection), that
+    one."""
+    state = request.app.state
+    factory: async_sessionmaker[AsyncSession] = (
+        getattr(state, "read_session_factory", None) or state.session_factory
+    )
+    read_only = read_only_transactions(True)
+    try:
+        async with factory() as session:
+            yield session
+    finally:
+        reset_read_only(read_only)
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 
 class Slugged(Protocol):

@@ -135,9 +135,15 @@ async def seed_demo(
     *,
     listings: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    commit_batches: bool = False,
 ) -> DemoReport:
     """Create demo sellers and listings until there are at least ``listings`` demo listings
-    (and at least one per ODOP product). Running it again adds only what is missing."""
+    (and at least one per ODOP product). Running it again adds only what is missing.
+
+    With ``commit_batches`` (the ``odop seed demo`` command) the sellers and then every batch of
+    ``BATCH`` listings with their photos and bulk prices are committed as they are written, so a
+    million listings never sit in one transaction, and a seed that was stopped goes on from the
+    last committed batch when run again (each listing's slug follows its index)."""
     report = DemoReport()
     rng = random.Random(20261122)  # noqa: S311 - demo data, not security
     products = await catalog_repository.odop_products_for_demo(session)
@@ -145,6 +151,8 @@ async def seed_demo(
     districts = {d.id: d for d in await reference_repository.all_rows(session, District)}
     sellers = await _ensure_sellers(session, products, categories, districts, report)
     await _ensure_demo_rates(session)
+    if commit_batches:
+        await session.commit()
     existing = await catalog_repository.count_demo_listings(session)
     target = max(listings, len(products))
     to_create = target - existing
@@ -165,6 +173,8 @@ async def seed_demo(
         id_of = await catalog_repository.listing_ids_by_slug(session, slugs)
         ids = [id_of[slug] for slug in slugs]
         await _insert_children(session, rng, ids, batch, products, existing + created, images)
+        if commit_batches:
+            await session.commit()
         created += len(batch)
         report.listings += len(batch)
         if progress:

@@ -40,7 +40,7 @@ from app.catalog.search import api as search_api
 from app.catalog.search import service as search_service
 from app.catalog.search import views as search_views
 from app.config import PROJECT_ROOT, Settings, get_settings
-from app.db import make_engine, make_session_factory
+from app.db import make_engine, make_read_session_factory, make_session_factory
 from app.errors import AppError, NotFound
 from app.job_handlers import register_all
 from app.jobs import JobRunner
@@ -114,9 +114,14 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={_static_fingerprint(path)}"
 
 
-def attach_database(app: FastAPI, session_factory: async_sessionmaker[AsyncSession]) -> None:
+def attach_database(
+    app: FastAPI,
+    session_factory: async_sessionmaker[AsyncSession],
+    read_session_factory: async_sessionmaker[AsyncSession] | None = None,
+) -> None:
     settings: Settings = app.state.settings
     app.state.session_factory = session_factory
+    app.state.read_session_factory = read_session_factory or session_factory
     app.state.job_runner = JobRunner(session_factory, settings)
 
 
@@ -128,7 +133,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(
             settings.database_url, echo=settings.database_echo, pool_size=settings.db_pool_size
         )
-        attach_database(app, make_session_factory(engine))
+        attach_database(app, make_session_factory(engine), make_read_session_factory(engine))
     stop = asyncio.Event()
     loop_task = None
     if settings.run_jobs_in_process:
@@ -295,6 +300,7 @@ def create_app(
     app.state.public_storage = LocalStorage(settings.media_dir / "public")
     app.state.private_storage = LocalStorage(settings.media_dir / "private")
     app.state.session_factory = None
+    app.state.read_session_factory = None
     if session_factory is not None:
         attach_database(app, session_factory)
 

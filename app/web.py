@@ -16,9 +16,18 @@ from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_eval_context,
+    select_autoescape,
+)
 from jinja2.bccache import Bucket, BytecodeCache
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 from starlette.datastructures import MutableHeaders
+from starlette.routing import NoMatchFound
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import PROJECT_ROOT, Settings
@@ -167,6 +176,18 @@ class _SharedBytecodeCache(BytecodeCache):
 _COMPILED_TEMPLATES = _SharedBytecodeCache()
 
 
+@pass_eval_context
+def _translate(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
+    """``_()`` in templates, as jinja2.ext.i18n's newstyle ``gettext`` does it (escaped when the
+    template autoescapes, always ``%``-formatted), in one call: the extension's ``_`` calls
+    ``gettext`` which calls the translation function, three calls through Jinja's context each,
+    and a catalog page has about 50 of them."""
+    translated = translations_for(current_language()).gettext(message)
+    if eval_ctx.autoescape:
+        return Markup(translated) % variables  # noqa: S704 - our own catalogs, as Jinja does
+    return translated % variables
+
+
 def build_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -184,6 +205,7 @@ def build_environment() -> Environment:
         ),
         newstyle=True,
     )
+    env.globals["_"] = _translate
     env.globals["localized"] = localized_name
     env.filters["inr"] = format_inr
     env.filters["date"] = format_date
@@ -376,6 +398,48 @@ class CsrfToken:
         return str(self)
 
 
+class RouteIndex:
+    """``router.url_path_for`` without walking every route on each call.
+
+    Starlette asks each route in order and takes the first that accepts the name with exactly
+    these parameter names; FastAPI's included routers each walk their own routes again, so one
+    miss costs ~100 failed attempts. Whether a route accepts depends only on the name and the
+    parameter names, so the route that answered is remembered per (name, parameter names) and
+    asked directly next time; anything unexpected falls back to the full walk."""
+
+    def __init__(self, router: Any) -> None:
+        self.router = router
+        self._leaves: list[Any] | None = None
+        self._route_of: dict[tuple[str, frozenset[str]], Any] = {}
+
+    def leaves(self) -> list[Any]:
+        if self._leaves is None:
+            leaves: list[Any] = []
+            for route in self.router.routes:
+                contexts = getattr(route, "effective_route_contexts", None)
+                leaves.extend(contexts() if contexts else [route])
+            self._leaves = leaves
+        return self._leaves
+
+    def url_path_for(self, name: str, /, **params: Any) -> Any:
+        key = (name, frozenset(params))
+        route = self._route_of.get(key)
+        if route is not None:
+            try:
+                return route.url_path_for(name, **params)
+            except NoMatchFound:
+                pass
+        else:
+            for leaf in self.leaves():
+                try:
+                    url = leaf.url_path_for(name, **params)
+                except NoMatchFound:
+                    continue
+                self._route_of[key] = leaf
+                return url
+        return self.router.url_path_for(name, **params)
+
+
 class Templates:
     """Renders templates with the request-scoped globals every page needs."""
 
@@ -386,9 +450,11 @@ class Templates:
 
     def url_for(self, request: Request) -> Callable[..., str]:
         """``url_path_for`` memoised: Starlette tries every route in turn on each call, and a
-        catalog page links to ~80 places. One Templates serves one app, so one bounded cache."""
+        catalog page links to ~80 places. One Templates serves one app, so one bounded cache;
+        a miss (a long-tail page's own State and district) goes straight to the route that
+        answered that name and those parameters before (``RouteIndex``)."""
         if self._url_for is None:
-            self._url_for = lru_cache(maxsize=8192)(request.app.url_path_for)
+            self._url_for = lru_cache(maxsize=8192)(RouteIndex(request.app.router).url_path_for)
         return self._url_for
 
     def render(

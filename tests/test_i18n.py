@@ -1,8 +1,17 @@
 from __future__ import annotations
 
 import httpx
+from jinja2 import Environment
 
-from app.i18n import gettext, negotiate, reset_language, set_language, translations_for
+from app.i18n import (
+    current_language,
+    gettext,
+    negotiate,
+    reset_language,
+    set_language,
+    translations_for,
+)
+from app.web import build_environment
 from tests.i18n_extract import extracted_messages
 
 
@@ -64,3 +73,33 @@ async def test_currency_choice_is_limited_to_configured_currencies(
     assert "odop_currency=USD" in chosen.headers["set-cookie"]
     unknown = await client.get("/preferences/currency?code=XYZ&next=/")
     assert "odop_currency=INR" in unknown.headers["set-cookie"]
+
+
+def test_templates_translate_as_jinjas_i18n_extension_does() -> None:
+    """Templates' ``_()`` is one call instead of the extension's three, with the same output:
+    translated, escaped where the template autoescapes (pages, not text mails), always
+    %-formatted."""
+    ours = build_environment()
+    reference = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    reference.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda m: translations_for(current_language()).gettext(m),
+        ngettext=lambda s, p, n: translations_for(current_language()).ngettext(s, p, n),
+        newstyle=True,
+    )
+    source = '{{ _("Min. order %(n)s", n=value) }}|{{ _("Home") }}|{{ _("100%% %(n)s", n=value) }}'
+    outputs = set()
+    for language in ("en", "hi"):
+        token = set_language(language)
+        try:
+            for autoescape in (True, False):
+                ours.autoescape = reference.autoescape = autoescape
+                for value in ("<b>5</b>", 5):
+                    got = ours.from_string(source).render(value=value)
+                    assert got == reference.from_string(source).render(value=value)
+                    outputs.add(got)
+        finally:
+            reset_language(token)
+    assert "Min. order &lt;b&gt;5&lt;/b&gt;|Home|100% &lt;b&gt;5&lt;/b&gt;" in outputs
+    assert "Min. order <b>5</b>|Home|100% <b>5</b>" in outputs
+    assert f"|{translations_for('hi').gettext('Home')}|" in " ".join(outputs)
+    assert translations_for("hi").gettext("Home") != "Home"

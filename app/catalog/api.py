@@ -11,7 +11,7 @@ from app.catalog.cache import TtlCache
 from app.catalog.cached import DistrictRow, StateRow
 from app.catalog.deps import CacheDep
 from app.catalog.repository import ListingQuery
-from app.db import SessionDep
+from app.db import ReadSessionDep
 from app.errors import ValidationFailed, error_responses
 from app.listings.models import Listing
 from app.reference.models import Category, District, GiTag, State
@@ -58,7 +58,9 @@ def _listing_fields(listing: Listing, gi_verified: bool) -> dict[str, object]:
     }
 
 
-async def _state_param(session: SessionDep, cache: TtlCache, slug: str | None) -> StateRow | None:
+async def _state_param(
+    session: ReadSessionDep, cache: TtlCache, slug: str | None
+) -> StateRow | None:
     if slug is None:
         return None
     state = await service.find_state(session, cache, slug)
@@ -68,7 +70,7 @@ async def _state_param(session: SessionDep, cache: TtlCache, slug: str | None) -
 
 
 async def _district_param(
-    session: SessionDep, cache: TtlCache, state: StateRow | None, slug: str | None
+    session: ReadSessionDep, cache: TtlCache, state: StateRow | None, slug: str | None
 ) -> DistrictRow | None:
     if slug is None:
         return None
@@ -84,7 +86,7 @@ async def _district_param(
 
 @router.get("/states", response_model=list[schemas.StateOut], summary="States and UTs")
 async def list_states(
-    session: SessionDep, cache: CacheDep, _: Annotated[schemas.NoQuery, Query()]
+    session: ReadSessionDep, cache: CacheDep, _: Annotated[schemas.NoQuery, Query()]
 ) -> list[schemas.StateOut]:
     totals = await service.counts(session, cache)
     return [
@@ -107,7 +109,7 @@ async def list_states(
     responses=error_responses(404),
 )
 async def list_districts(
-    session: SessionDep, cache: CacheDep, state: str, _: Annotated[schemas.NoQuery, Query()]
+    session: ReadSessionDep, cache: CacheDep, state: str, _: Annotated[schemas.NoQuery, Query()]
 ) -> list[schemas.DistrictOut]:
     found = await service.get_state(session, cache, state)
     return [
@@ -126,7 +128,7 @@ async def list_districts(
 
 @router.get("/odop-products", response_model=list[schemas.OdopProductOut], summary="ODOP products")
 async def list_odop_products(
-    session: SessionDep, cache: CacheDep, query: Annotated[schemas.OdopProductQuery, Query()]
+    session: ReadSessionDep, cache: CacheDep, query: Annotated[schemas.OdopProductQuery, Query()]
 ) -> list[schemas.OdopProductOut]:
     state = await _state_param(session, cache, query.state)
     district = await _district_param(session, cache, state, query.district)
@@ -152,7 +154,7 @@ async def list_odop_products(
 
 @router.get("/gi-tags", response_model=schemas.GiPage, summary="Registered GI tags")
 async def list_gi_tags(
-    session: SessionDep, cache: CacheDep, query: Annotated[schemas.GiQuery, Query()]
+    session: ReadSessionDep, cache: CacheDep, query: Annotated[schemas.GiQuery, Query()]
 ) -> schemas.GiPage:
     state = await _state_param(session, cache, query.state)
     tags, pages = await service.gi_directory(
@@ -186,7 +188,7 @@ async def list_gi_tags(
 
 @router.get("/categories", response_model=list[schemas.CategoryOut], summary="Categories")
 async def list_categories(
-    session: SessionDep, cache: CacheDep, _: Annotated[schemas.NoQuery, Query()]
+    session: ReadSessionDep, cache: CacheDep, _: Annotated[schemas.NoQuery, Query()]
 ) -> list[schemas.CategoryOut]:
     totals = await service.counts(session, cache)
     return [
@@ -203,7 +205,7 @@ async def list_categories(
 
 @router.get("/listings", response_model=schemas.ListingPageOut, summary="Public listings")
 async def list_listings(
-    session: SessionDep, cache: CacheDep, query: Annotated[schemas.ListingsQuery, Query()]
+    session: ReadSessionDep, cache: CacheDep, query: Annotated[schemas.ListingsQuery, Query()]
 ) -> schemas.ListingPageOut:
     state = await _state_param(session, cache, query.state)
     district = await _district_param(session, cache, state, query.district)
@@ -250,7 +252,7 @@ async def list_listings(
     responses=error_responses(404),
 )
 async def get_listing(
-    session: SessionDep, slug: str, _: Annotated[schemas.NoQuery, Query()]
+    session: ReadSessionDep, slug: str, _: Annotated[schemas.NoQuery, Query()]
 ) -> schemas.ListingDetailOut:
     listing = await service.get_listing(session, slug)
     gi_verified = bool(await service.verified_gi_listing_ids(session, [listing]))

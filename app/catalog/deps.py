@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 
 from app.catalog import service
 from app.catalog.cache import TtlCache
-from app.db import SessionDep
+from app.db import ReadSessionDep, SessionDep
 from app.errors import ValidationFailed
 from app.i18n import current_language
 from app.preferences import selected_currency
@@ -28,6 +28,17 @@ async def buyer_prices(request: Request, session: SessionDep, cache: CacheDep) -
 
 
 PricesDep = Annotated[service.Prices, Depends(buyer_prices)]
+
+
+async def catalog_prices(
+    request: Request, session: ReadSessionDep, cache: CacheDep
+) -> service.Prices:
+    """``buyer_prices`` for the catalog's read-only pages, on their read session (one session
+    per request: the page's own)."""
+    return await service.prices(session, cache, selected_currency(request), current_language())
+
+
+CatalogPricesDep = Annotated[service.Prices, Depends(catalog_prices)]
 
 
 async def lenient_page(page: str | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -11,15 +12,17 @@ from fastapi.responses import HTMLResponse, Response
 from app.catalog import seo, service
 from app.catalog.deps import (
     CacheDep,
+    CatalogPricesDep,
     PageFilters,
     PageFiltersDep,
     PageNumber,
-    PricesDep,
     page_cursor,
 )
+from app.catalog.pages import CardPage
 from app.catalog.repository import ListingQuery
 from app.config import Settings
-from app.db import SessionDep
+from app.db import ReadSessionDep
+from app.i18n import current_language, localized_name, translations_for
 from app.reference.models import GoodsClass
 from app.web import templates_of
 
@@ -46,17 +49,74 @@ def seller_path(slug: str) -> str:
     return f"/sellers/{quote(slug)}"
 
 
+# The unit words of templates/includes/macros.html ``unit_name``.
+UNIT_MESSAGES = {
+    "kg": "kg",
+    "litre": "litre",
+    "metre": "metre",
+    "pair": "pair",
+    "set": "set",
+    "pack": "pack",
+    "g": "gram",
+    "dozen": "dozen",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CardLine:
+    """What one listing card prints, as plain text (Jinja escapes it on output)."""
+
+    href: str
+    thumb_key: str | None
+    alt: str
+    title: str
+    price: str
+    per_unit: str
+    min_order: str
+    place: str
+    gi: bool
+    seller_href: str
+    seller_name: str
+
+
+def card_lines(page: CardPage, prices: service.Prices) -> list[CardLine]:
+    """A card grid's text prepared in one call: in the template each card made about twenty
+    calls through Jinja's context (a translation, a unit macro, places, prices, links)."""
+    translate = translations_for(current_language()).gettext
+    lines = []
+    for card in page.listings:
+        photo = card.images[0] if card.images else None
+        unit = translate(UNIT_MESSAGES.get(card.unit, "piece"))
+        lines.append(
+            CardLine(
+                href=product_path(card.slug),
+                thumb_key=photo.thumb_key if photo else None,
+                alt=(photo.alt or card.title) if photo else "",
+                title=localized_name(card, "title"),
+                price=prices(card.price_paise),
+                per_unit=translate("per %(unit)s") % {"unit": unit},
+                min_order=translate("Min. order %(n)s") % {"n": card.moq},
+                place=f"{localized_name(card.district)}, {localized_name(card.state)}",
+                gi=page.shows_gi(card),
+                seller_href=seller_path(card.seller.slug),
+                seller_name=card.seller.display_name,
+            )
+        )
+    return lines
+
+
 def _render(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     context.setdefault("canonical", seo.absolute(settings, request.url.path))
     context["product_path"] = product_path
     context["seller_path"] = seller_path
+    context["card_lines"] = card_lines
     return templates_of(request).render(request, name, context)
 
 
 @router.get("/", response_class=HTMLResponse, name="home")
 async def home(
-    request: Request, session: SessionDep, cache: CacheDep, prices: PricesDep
+    request: Request, session: ReadSessionDep, cache: CacheDep, prices: CatalogPricesDep
 ) -> HTMLResponse:
     data = await service.home(session, cache)
     return _render(request, "catalog/home.html", {"home": data, "prices": prices})
@@ -64,7 +124,7 @@ async def home(
 
 @router.get("/states/{state_slug}", response_class=HTMLResponse, name="state")
 async def state_page(
-    request: Request, session: SessionDep, cache: CacheDep, state_slug: str
+    request: Request, session: ReadSessionDep, cache: CacheDep, state_slug: str
 ) -> HTMLResponse:
     state = await service.get_state(session, cache, state_slug)
     districts = await service.districts_of_state(session, cache, state)
@@ -74,9 +134,9 @@ async def state_page(
 @router.get("/states/{state_slug}/{district_slug}", response_class=HTMLResponse, name="district")
 async def district_page(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     cache: CacheDep,
-    prices: PricesDep,
+    prices: CatalogPricesDep,
     filters: PageFiltersDep,
     state_slug: str,
     district_slug: str,
@@ -105,7 +165,7 @@ async def district_page(
 @router.get("/gi", response_class=HTMLResponse, name="gi_index")
 async def gi_index(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     cache: CacheDep,
     page: PageNumber,
     state: str | None = None,
@@ -143,9 +203,9 @@ async def gi_index(
 @router.get("/gi/{gi_slug}", response_class=HTMLResponse, name="gi")
 async def gi_page(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     cache: CacheDep,
-    prices: PricesDep,
+    prices: CatalogPricesDep,
     filters: PageFiltersDep,
     gi_slug: str,
 ) -> HTMLResponse:
@@ -162,9 +222,9 @@ async def gi_page(
 @router.get("/categories/{category_slug}", response_class=HTMLResponse, name="category")
 async def category_page(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     cache: CacheDep,
-    prices: PricesDep,
+    prices: CatalogPricesDep,
     filters: PageFiltersDep,
     category_slug: str,
 ) -> HTMLResponse:
@@ -189,9 +249,9 @@ async def category_page(
 @router.get("/sellers/{seller_slug}", response_class=HTMLResponse, name="seller_public")
 async def seller_public_page(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     cache: CacheDep,
-    prices: PricesDep,
+    prices: CatalogPricesDep,
     filters: PageFiltersDep,
     seller_slug: str,
 ) -> HTMLResponse:
@@ -208,7 +268,7 @@ async def seller_public_page(
 
 @router.get("/products/{slug}", response_class=HTMLResponse, name="product")
 async def product_page(
-    request: Request, session: SessionDep, cache: CacheDep, prices: PricesDep, slug: str
+    request: Request, session: ReadSessionDep, cache: CacheDep, prices: CatalogPricesDep, slug: str
 ) -> HTMLResponse:
     data = await service.product_page(session, cache, slug)
     listing = data.listing
@@ -240,14 +300,14 @@ async def robots(request: Request) -> Response:
 
 
 @router.get("/sitemap.xml", name="sitemap")
-async def sitemap_index(request: Request, session: SessionDep) -> Response:
+async def sitemap_index(request: Request, session: ReadSessionDep) -> Response:
     settings: Settings = request.app.state.settings
     body = await seo.sitemap_index(session, settings)
     return Response(body, media_type="application/xml")
 
 
 @router.get("/sitemaps/{name}.xml", name="sitemap_part")
-async def sitemap_part(request: Request, session: SessionDep, name: str) -> Response:
+async def sitemap_part(request: Request, session: ReadSessionDep, name: str) -> Response:
     settings: Settings = request.app.state.settings
     body = await seo.sitemap_part(session, settings, name)
     return Response(body, media_type="application/xml")
