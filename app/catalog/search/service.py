@@ -295,7 +295,10 @@ async def _place_search(
         text = " ".join(product) + ("" if ends_open else " ")
         result = await backend.search(session, replace(preferred, text=text))
         if result.hits or result.total:
-            result.places, result.product_words = found, product
+            # The understood query shows the words that matched, not the ones relaxation dropped.
+            dropped = {part for word in result.ignored for part in word.split()}
+            result.places = found
+            result.product_words = [w for w in product if w not in dropped]
             return result
     # Nothing but places, or product words that match nothing: the places' listings.
     result = await backend.search(session, replace(preferred, text=understanding.place_text + " "))

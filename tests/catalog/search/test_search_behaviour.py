@@ -240,6 +240,11 @@ async def test_a_place_is_a_preference_and_the_page_says_so(
     assert "district=uttar-pradesh%2Fvaranasi" in page.text
     body = await find(client, q="glass zzqx")
     assert ids(body) and body["ignored"] == ["zzqx"]
+    # A word relaxation dropped is not part of the understood query, nor of the "only" link.
+    page = await client.get("/search", params={"q": "varanasi zzqx silk"})
+    assert "Silk, preferring Varanasi, Uttar Pradesh" in page.text
+    assert "ignored: zzqx" in page.text
+    assert "q=silk&amp;district=uttar-pradesh%2Fvaranasi" in page.text
 
 
 async def test_values_within_a_facet_are_ored_and_count_what_they_would_add(
