@@ -50,6 +50,11 @@ from app.db import begin_write
 FACET_CAP = 5_000
 # The top bucket of a word in more titles than this ranks its newest this many title matches.
 TOP_BUCKET_CANDIDATES = 2_000
+# A relevance search that names a place serves pages that end at most this deep from the place's
+# own matches (a bounded set: a district has about 130 listings at 100,000), ranked alone.
+PLACE_PAGE_LIMIT = 100
+# ... when the words match at least this many listings (fewer are ranked at once more cheaply).
+PLACE_MIN_MATCHES = 1_000
 # A query word in at least this share of all listings is optional (once there are enough
 # listings for the share to mean something).
 WEAK_WORD_SHARE = 0.4
@@ -139,6 +144,8 @@ class _Lexicon:
     size: int
     groups: list[list[str]]
     documents: int = 0
+    # What a backend derives once per vocabulary load (FTS5's averages, on SQLite).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -162,6 +169,20 @@ class WordPlan:
     def group(self, level: int) -> set[str]:
         """0: exact terms; 1: and prefixes; 2: and typos."""
         return self.exact | (self.prefix if level else set()) | (self.typos if level > 1 else set())
+
+
+@dataclass
+class TierRank:
+    """The matches of one place tier (the preferred districts, or the rest of the preferred
+    States) and how they are ordered. Every one of them matches at the same level and is in the
+    same place, so the relevance order's remaining keys decide: every word in the title, the
+    optional words, the words as written in the title, then the full-text score."""
+
+    match: list[set[str]]  # the groups every listing of the tier matches (at the best level)
+    title_only: bool
+    every: list[set[str]]  # the title key's groups
+    weak: list[set[str]]  # the optional words' groups
+    direct: list[set[str]] | None  # the "as written" key's groups, when it orders anything
 
 
 class DatabaseBackend:
@@ -208,16 +229,32 @@ class DatabaseBackend:
         title: bool = False,
         bare: bool = False,
         candidates: int | None = None,
+        capped: bool = False,
     ) -> tuple[str, str]:
         """(FROM clause that yields the documents as ``d``, full-text WHERE condition);
         ``scored`` when the relevance expression will be used; ``title`` to match in titles
         only; ``bare`` when the query needs no column of ``d`` but ``listing_id`` (no filter,
-        place or sort column); ``candidates`` to match only the newest that many listings."""
+        place or sort column); ``candidates`` to match only the newest that many listings;
+        ``capped`` when the query has no other condition and reads at most ``:cap`` rows (the
+        facet pass), so the match itself may stop there."""
         raise NotImplementedError
 
     async def _insert_terms(
         self, session: AsyncSession, suffix: str, counts: dict[str, int]
     ) -> None:
+        raise NotImplementedError
+
+    async def _tier_rows(
+        self,
+        session: AsyncSession,
+        rank: TierRank,
+        conditions: list[str],
+        params: dict[str, Any],
+        limit: int,
+    ) -> list[Any] | None:
+        """The first ``limit`` hit rows, in ``rank``'s order, of the listings that meet
+        ``conditions`` (the tier and the filters) and match ``rank.match``; None when the tier
+        is too big to rank this way."""
         raise NotImplementedError
 
     async def _typo_matches(
@@ -421,7 +458,9 @@ class DatabaseBackend:
         lexicon = await self.lexicon(session)
         vocabulary, synonyms = lexicon.vocabulary, lexicon.synonyms
         known = vocabulary.frequencies
-        prefix_last = not query_text.rstrip().endswith(('"', " "))
+        # A query that ends in a space or a closing quote has no word still being typed (the
+        # service ends a query that way when its last word was a place name).
+        prefix_last = not query_text.endswith(" ") and not query_text.rstrip().endswith('"')
         plans: list[WordPlan] = []
         i = 0
         while i < len(words):
@@ -546,8 +585,11 @@ class DatabaseBackend:
                 Sort.NEWEST: "d.published_at DESC",
             }[query.sort]
             bucket = None
-            if query.sort == Sort.RELEVANCE and required and not narrowed:
-                bucket = await self._top_bucket(session, query, required, optional)
+            if query.sort == Sort.RELEVANCE and required:
+                if query.prefer_state or query.prefer_district:
+                    bucket = await self._place_page(session, query, required, optional, titles_only)
+                elif not narrowed:
+                    bucket = await self._top_bucket(session, query, required, optional)
             rows = bucket
             if rows is None:
                 rows = await self._page(
@@ -578,14 +620,21 @@ class DatabaseBackend:
         prefix = last.word if last is not None and last.prefix else None
         hits = [self._hit(row, matched, prefix) for row in rows]
         # Counting and facets need no relevance score: a source without it is much cheaper.
-        source, where, params = self._where(query, groups, scored=False, title=titles_only)
+        source, where, params = self._where(
+            query, groups, scored=False, title=titles_only, capped=not self._filters(query, {})
+        )
         total, facets, counted = await self._total_and_facets(session, source, where, params, query)
         # Values within a facet are OR'ed: a facet with ticked values counts its values over the
         # hits of every other filter, so each value shows how many hits it would add.
         for facet in FACETS if query.with_facets else ():
             if getattr(query, facet):
+                others = query.without(facet)
                 source, where, params = self._where(
-                    query.without(facet), groups, scored=False, title=titles_only
+                    others,
+                    groups,
+                    scored=False,
+                    title=titles_only,
+                    capped=not self._filters(others, {}),
                 )
                 facets[facet] = await self._facet_counts(session, source, where, params, facet)
         # Words are reported as ignored only when the rest found something.
@@ -605,10 +654,13 @@ class DatabaseBackend:
         scored: bool,
         title: bool = False,
         bare: bool = False,
+        capped: bool = False,
     ) -> tuple[str, str, dict[str, Any]]:
         params: dict[str, Any] = {}
         if groups:
-            source, condition = self._match(groups, params, scored=scored, title=title, bare=bare)
+            source, condition = self._match(
+                groups, params, scored=scored, title=title, bare=bare, capped=capped
+            )
             conditions = [condition] if condition else []
         else:
             source, conditions = f"{self.rows_table} d", []
@@ -694,6 +746,62 @@ class DatabaseBackend:
             offset=query.offset,
         )
         return rows if len(rows) == query.per_page else None
+
+    async def _place_page(
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        required: list[WordPlan],
+        optional: list[WordPlan],
+        titles_only: bool,
+    ) -> list[Any] | None:
+        """The page from the named places' own best matches, or None when they cannot fill it.
+
+        In the relevance order of a query that names a place, the listings that match every
+        word at the best level any listing reaches come first, and among them the preferred
+        districts' listings, then the rest of the preferred States' (see _rank). Ranking a
+        tier's matches alone (a district: about 130 listings at 100,000; the tier is found by
+        its facet keys) gives the same page as ranking every match of the words when the tiers
+        fill it: "rice bilaspur" ranks Bilaspur's rice, not all 4,800 rice listings."""
+        need = query.offset + query.per_page
+        if need > PLACE_PAGE_LIMIT or self._matches_at_most(required) < PLACE_MIN_MATCHES:
+            return None  # a deep page, or so few matches that ranking them all is cheaper
+        level = _best_level(required)
+        every = [p.group(2) for p in required]
+        direct = [p.direct & p.group(2) for p in required]
+        rank = TierRank(
+            match=[p.group(level) for p in required],
+            title_only=titles_only,
+            every=every,
+            weak=[p.group(0) for p in optional],
+            direct=direct if all(direct) and direct != every else None,
+        )
+        tiers: list[tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]] = []
+        if query.prefer_district:
+            tiers.append(({"district_key": query.prefer_district}, {}))
+        if query.prefer_state:
+            tiers.append(
+                ({"state_slug": query.prefer_state}, {"district_key": query.prefer_district})
+            )
+        rows: list[Any] = []
+        for include, exclude in tiers:
+            params: dict[str, Any] = {}
+            conditions = [_tier_condition(include, exclude, params), *self._filters(query, params)]
+            found = await self._tier_rows(session, rank, conditions, params, need - len(rows))
+            if found is None:
+                return None
+            rows += found
+            if len(rows) >= need:
+                return rows[query.offset : need]
+        return None
+
+    def _matches_at_most(self, required: list[WordPlan]) -> int:
+        """An upper bound of the listings that match every word (with typos), from the
+        vocabulary's document frequencies."""
+        if self._lexicon is None:
+            return 0
+        known = self._lexicon.vocabulary.frequencies
+        return min(sum(known.get(t.split()[0], 0) for t in p.group(2)) for p in required)
 
     @staticmethod
     def _place_rank(query: SearchQuery, params: dict[str, Any]) -> str:
@@ -812,6 +920,27 @@ def _with_combination(column: str, names: list[str]) -> str:
     return (
         "d.facet_key IN (SELECT facet_key FROM search_listings_facets "
         f"WHERE {column} IN ({', '.join(names)}))"
+    )
+
+
+def _tier_condition(
+    include: dict[str, tuple[str, ...]], exclude: dict[str, tuple[str, ...]], params: dict[str, Any]
+) -> str:
+    """SQL: the row's facet combination has one of ``include``'s values in each of its columns
+    and none of ``exclude``'s."""
+    tests = []
+    for negate, columns in ((False, include), (True, exclude)):
+        for column, values in columns.items():
+            if not values:
+                continue
+            names = []
+            for value in values:
+                name = f"tier_{len(params)}"
+                params[name] = value
+                names.append(f":{name}")
+            tests.append(f"{column} {'NOT IN' if negate else 'IN'} ({', '.join(names)})")
+    return (
+        f"d.facet_key IN (SELECT facet_key FROM search_listings_facets WHERE {' AND '.join(tests)})"
     )
 
 
