@@ -572,6 +572,9 @@ class DatabaseBackend:
         # Filters and a preferred place narrow the whole match already; there, the top bucket
         # would often fall short and only add a statement.
         narrowed = bool(query.prefer_state or query.prefer_district or self._filters(query, {}))
+        # A word in every listing ("product", in every demo description) orders nothing: its
+        # ranking key would only cost a scan of all its matches.
+        ordering = [p for p in optional if p.df < documents]
         while True:
             groups = [p.group(2) for p in required]
             relevance = query.sort == Sort.RELEVANCE
@@ -579,17 +582,16 @@ class DatabaseBackend:
                 query, groups, scored=relevance, title=titles_only, bare=relevance and not narrowed
             )
             order = {
-                Sort.RELEVANCE: self._rank(required, optional, query, params),
+                Sort.RELEVANCE: self._rank(required, ordering, query, params),
                 Sort.PRICE_ASC: "d.price_paise ASC",
                 Sort.PRICE_DESC: "d.price_paise DESC",
                 Sort.NEWEST: "d.published_at DESC",
             }[query.sort]
             bucket = None
-            if query.sort == Sort.RELEVANCE and required:
-                if query.prefer_state or query.prefer_district:
-                    bucket = await self._place_page(session, query, required, optional, titles_only)
-                elif not narrowed:
-                    bucket = await self._top_bucket(session, query, required, optional)
+            if query.sort == Sort.RELEVANCE and (query.prefer_state or query.prefer_district):
+                bucket = await self._place_page(session, query, required, ordering, titles_only)
+            elif query.sort == Sort.RELEVANCE and required and not narrowed:
+                bucket = await self._top_bucket(session, query, required, ordering)
             rows = bucket
             if rows is None:
                 rows = await self._page(
@@ -764,8 +766,13 @@ class DatabaseBackend:
         its facet keys) gives the same page as ranking every match of the words when the tiers
         fill it: "rice bilaspur" ranks Bilaspur's rice, not all 4,800 rice listings."""
         need = query.offset + query.per_page
-        if need > PLACE_PAGE_LIMIT or self._matches_at_most(required) < PLACE_MIN_MATCHES:
-            return None  # a deep page, or so few matches that ranking them all is cheaper
+        if need > PLACE_PAGE_LIMIT:
+            return None
+        if not required:
+            # No product words ("and etah"): the places' newest listings, tier by tier.
+            return await self._place_tiers(session, query, need, None)
+        if self._matches_at_most(required) < PLACE_MIN_MATCHES:
+            return None  # so few matches that ranking them all at once is cheaper
         level = _best_level(required)
         every = [p.group(2) for p in required]
         direct = [p.direct & p.group(2) for p in required]
@@ -776,6 +783,14 @@ class DatabaseBackend:
             weak=[p.group(0) for p in optional],
             direct=direct if all(direct) and direct != every else None,
         )
+        return await self._place_tiers(session, query, need, rank)
+
+    async def _place_tiers(
+        self, session: AsyncSession, query: SearchQuery, need: int, rank: TierRank | None
+    ) -> list[Any] | None:
+        """The first ``need`` rows of the preferred districts' listings, then the rest of the
+        preferred States', each tier in ``rank``'s order (newest first without words); None
+        when the tiers do not fill the page or one is too big to rank alone."""
         tiers: list[tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]] = []
         if query.prefer_district:
             tiers.append(({"district_key": query.prefer_district}, {}))
@@ -787,7 +802,18 @@ class DatabaseBackend:
         for include, exclude in tiers:
             params: dict[str, Any] = {}
             conditions = [_tier_condition(include, exclude, params), *self._filters(query, params)]
-            found = await self._tier_rows(session, rank, conditions, params, need - len(rows))
+            if rank is None:
+                found: list[Any] | None = await self._page(
+                    session,
+                    f"{self.rows_table} d",
+                    f"WHERE {' AND '.join(conditions)}",
+                    "d.published_at DESC",
+                    params,
+                    limit=need - len(rows),
+                    offset=0,
+                )
+            else:
+                found = await self._tier_rows(session, rank, conditions, params, need - len(rows))
             if found is None:
                 return None
             rows += found
@@ -798,10 +824,13 @@ class DatabaseBackend:
     def _matches_at_most(self, required: list[WordPlan]) -> int:
         """An upper bound of the listings that match every word (with typos), from the
         vocabulary's document frequencies."""
-        if self._lexicon is None:
+        return self._groups_match_at_most([p.group(2) for p in required])
+
+    def _groups_match_at_most(self, groups: list[set[str]]) -> int:
+        if self._lexicon is None or not groups:
             return 0
         known = self._lexicon.vocabulary.frequencies
-        return min(sum(known.get(t.split()[0], 0) for t in p.group(2)) for p in required)
+        return min(sum(known.get(t.split()[0], 0) for t in group) for group in groups)
 
     @staticmethod
     def _place_rank(query: SearchQuery, params: dict[str, Any]) -> str:
