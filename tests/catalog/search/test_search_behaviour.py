@@ -227,6 +227,11 @@ async def test_database_facets_are_capped_and_cut_to_the_most_frequent(
     body = await find(client, sort="newest")
     assert body["total"] == 4 and not body["total_is_exact"]
     assert sum(f["count"] for f in body["facets"]["state"]) == 4
+    # The page does not claim a count it did not make.
+    page = await client.get("/search", params={"sort": "newest"})
+    assert "Products found: more than 4" in page.text
+    page = await client.get("/search", params={"q": "silk"})
+    assert "Products found: 2" in page.text
 
 
 async def test_a_place_is_a_preference_and_the_page_says_so(
