@@ -826,6 +826,10 @@ class DatabaseBackend:
         vocabulary's document frequencies."""
         return self._groups_match_at_most([p.group(2) for p in required])
 
+    def _documents(self) -> int:
+        """The listings in the index when the vocabulary was last checked."""
+        return self._lexicon.documents if self._lexicon is not None else 0
+
     def _groups_match_at_most(self, groups: list[set[str]]) -> int:
         if self._lexicon is None or not groups:
             return 0
