@@ -55,6 +55,7 @@ def _response(query: SearchQuery, params: SearchParams, result: SearchResult) ->
             name: [FacetValueOut(value=v.value, label=v.label, count=v.count) for v in values]
             for name, values in result.facets.items()
         },
+        facets_approximate=result.facets_approximate,
         applied=service.applied(params),
         ignored=result.ignored,
         preferring=[

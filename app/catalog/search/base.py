@@ -100,6 +100,9 @@ class SearchResult:
     total: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     total_is_exact: bool = True
+    # The facet counts were made over only part of the matches (the database backend's first
+    # FACET_CAP): each is a lower bound, shown as "N+".
+    facets_approximate: bool = False
     # Query words left out because the query matched nothing with them (see the relaxation).
     ignored: list[str] = field(default_factory=list)
     # The places the query named (a preference, see places.py) and its other words.

@@ -47,9 +47,20 @@ from app.catalog.search.base import (
 )
 from app.db import begin_write
 
-FACET_CAP = 5_000
-# The top bucket of a word in more titles than this ranks its newest this many title matches.
-TOP_BUCKET_CANDIDATES = 2_000
+# The total and the facet counts are counted over at most this many matching rows: a broad
+# word's first FACET_CAP matches (its total then reads "more than FACET_CAP", and its facet counts
+# are lower bounds, flagged ``facets_approximate`` and shown as "N+"). Reading matches is most of
+# an uncached search's cost for a word in thousands of listings (on PostgreSQL about 2.3 µs a row
+# to test the match), so the cap bounds it: 5,000 rows cost 20–55 ms, 1,000 about 4–8 ms.
+FACET_CAP = 1_000
+# The top bucket of a word in more titles than this ranks its newest this many title matches
+# (ranking costs about 10 µs a row on PostgreSQL: 2,000 rows were 20 ms of a 15 ms budget).
+TOP_BUCKET_CANDIDATES = 500
+# A relevance search that names a place serves pages that end at most this deep from the place's
+# own matches (a bounded set: a district has about 130 listings at 100,000), ranked alone.
+PLACE_PAGE_LIMIT = 100
+# ... when the words match at least this many listings (fewer are ranked at once more cheaply).
+PLACE_MIN_MATCHES = 1_000
 # A query word in at least this share of all listings is optional (once there are enough
 # listings for the share to mean something).
 WEAK_WORD_SHARE = 0.4
@@ -139,6 +150,8 @@ class _Lexicon:
     size: int
     groups: list[list[str]]
     documents: int = 0
+    # What a backend derives once per vocabulary load (FTS5's averages, on SQLite).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -162,6 +175,20 @@ class WordPlan:
     def group(self, level: int) -> set[str]:
         """0: exact terms; 1: and prefixes; 2: and typos."""
         return self.exact | (self.prefix if level else set()) | (self.typos if level > 1 else set())
+
+
+@dataclass
+class TierRank:
+    """The matches of one place tier (the preferred districts, or the rest of the preferred
+    States) and how they are ordered. Every one of them matches at the same level and is in the
+    same place, so the relevance order's remaining keys decide: every word in the title, the
+    optional words, the words as written in the title, then the full-text score."""
+
+    match: list[set[str]]  # the groups every listing of the tier matches (at the best level)
+    title_only: bool
+    every: list[set[str]]  # the title key's groups
+    weak: list[set[str]]  # the optional words' groups
+    direct: list[set[str]] | None  # the "as written" key's groups, when it orders anything
 
 
 class DatabaseBackend:
@@ -208,16 +235,32 @@ class DatabaseBackend:
         title: bool = False,
         bare: bool = False,
         candidates: int | None = None,
+        capped: bool = False,
     ) -> tuple[str, str]:
         """(FROM clause that yields the documents as ``d``, full-text WHERE condition);
         ``scored`` when the relevance expression will be used; ``title`` to match in titles
         only; ``bare`` when the query needs no column of ``d`` but ``listing_id`` (no filter,
-        place or sort column); ``candidates`` to match only the newest that many listings."""
+        place or sort column); ``candidates`` to match only the newest that many listings;
+        ``capped`` when the query has no other condition and reads at most ``:cap`` rows (the
+        facet pass), so the match itself may stop there."""
         raise NotImplementedError
 
     async def _insert_terms(
         self, session: AsyncSession, suffix: str, counts: dict[str, int]
     ) -> None:
+        raise NotImplementedError
+
+    async def _tier_rows(
+        self,
+        session: AsyncSession,
+        rank: TierRank,
+        conditions: list[str],
+        params: dict[str, Any],
+        limit: int,
+    ) -> list[Any] | None:
+        """The first ``limit`` hit rows, in ``rank``'s order, of the listings that meet
+        ``conditions`` (the tier and the filters) and match ``rank.match``; None when the tier
+        is too big to rank this way."""
         raise NotImplementedError
 
     async def _typo_matches(
@@ -421,7 +464,9 @@ class DatabaseBackend:
         lexicon = await self.lexicon(session)
         vocabulary, synonyms = lexicon.vocabulary, lexicon.synonyms
         known = vocabulary.frequencies
-        prefix_last = not query_text.rstrip().endswith(('"', " "))
+        # A query that ends in a space or a closing quote has no word still being typed (the
+        # service ends a query that way when its last word was a place name).
+        prefix_last = not query_text.endswith(" ") and not query_text.rstrip().endswith('"')
         plans: list[WordPlan] = []
         i = 0
         while i < len(words):
@@ -533,6 +578,9 @@ class DatabaseBackend:
         # Filters and a preferred place narrow the whole match already; there, the top bucket
         # would often fall short and only add a statement.
         narrowed = bool(query.prefer_state or query.prefer_district or self._filters(query, {}))
+        # A word in every listing ("product", in every demo description) orders nothing: its
+        # ranking key would only cost a scan of all its matches.
+        ordering = [p for p in optional if p.df < documents]
         while True:
             groups = [p.group(2) for p in required]
             relevance = query.sort == Sort.RELEVANCE
@@ -540,14 +588,16 @@ class DatabaseBackend:
                 query, groups, scored=relevance, title=titles_only, bare=relevance and not narrowed
             )
             order = {
-                Sort.RELEVANCE: self._rank(required, optional, query, params),
+                Sort.RELEVANCE: self._rank(required, ordering, query, params),
                 Sort.PRICE_ASC: "d.price_paise ASC",
                 Sort.PRICE_DESC: "d.price_paise DESC",
                 Sort.NEWEST: "d.published_at DESC",
             }[query.sort]
             bucket = None
-            if query.sort == Sort.RELEVANCE and required and not narrowed:
-                bucket = await self._top_bucket(session, query, required, optional)
+            if query.sort == Sort.RELEVANCE and (query.prefer_state or query.prefer_district):
+                bucket = await self._place_page(session, query, required, ordering, titles_only)
+            elif query.sort == Sort.RELEVANCE and required and not narrowed:
+                bucket = await self._top_bucket(session, query, required, ordering)
             rows = bucket
             if rows is None:
                 rows = await self._page(
@@ -578,22 +628,34 @@ class DatabaseBackend:
         prefix = last.word if last is not None and last.prefix else None
         hits = [self._hit(row, matched, prefix) for row in rows]
         # Counting and facets need no relevance score: a source without it is much cheaper.
-        source, where, params = self._where(query, groups, scored=False, title=titles_only)
+        source, where, params = self._where(
+            query, groups, scored=False, title=titles_only, capped=not self._filters(query, {})
+        )
         total, facets, counted = await self._total_and_facets(session, source, where, params, query)
+        approximate = not counted and bool(facets)
         # Values within a facet are OR'ed: a facet with ticked values counts its values over the
         # hits of every other filter, so each value shows how many hits it would add.
         for facet in FACETS if query.with_facets else ():
             if getattr(query, facet):
+                others = query.without(facet)
                 source, where, params = self._where(
-                    query.without(facet), groups, scored=False, title=titles_only
+                    others,
+                    groups,
+                    scored=False,
+                    title=titles_only,
+                    capped=not self._filters(others, {}),
                 )
-                facets[facet] = await self._facet_counts(session, source, where, params, facet)
+                facets[facet], complete = await self._facet_counts(
+                    session, source, where, params, facet
+                )
+                approximate = approximate or not complete
         # Words are reported as ignored only when the rest found something.
         return SearchResult(
             hits=hits,
             total=total,
             facets=facets,
             total_is_exact=counted,
+            facets_approximate=approximate,
             ignored=ignored if total else [],
         )
 
@@ -605,10 +667,13 @@ class DatabaseBackend:
         scored: bool,
         title: bool = False,
         bare: bool = False,
+        capped: bool = False,
     ) -> tuple[str, str, dict[str, Any]]:
         params: dict[str, Any] = {}
         if groups:
-            source, condition = self._match(groups, params, scored=scored, title=title, bare=bare)
+            source, condition = self._match(
+                groups, params, scored=scored, title=title, bare=bare, capped=capped
+            )
             conditions = [condition] if condition else []
         else:
             source, conditions = f"{self.rows_table} d", []
@@ -695,6 +760,93 @@ class DatabaseBackend:
         )
         return rows if len(rows) == query.per_page else None
 
+    async def _place_page(
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        required: list[WordPlan],
+        optional: list[WordPlan],
+        titles_only: bool,
+    ) -> list[Any] | None:
+        """The page from the named places' own best matches, or None when they cannot fill it.
+
+        In the relevance order of a query that names a place, the listings that match every
+        word at the best level any listing reaches come first, and among them the preferred
+        districts' listings, then the rest of the preferred States' (see _rank). Ranking a
+        tier's matches alone (a district: about 130 listings at 100,000; the tier is found by
+        its facet keys) gives the same page as ranking every match of the words when the tiers
+        fill it: "rice bilaspur" ranks Bilaspur's rice, not all 4,800 rice listings."""
+        need = query.offset + query.per_page
+        if need > PLACE_PAGE_LIMIT:
+            return None
+        if not required:
+            # No product words ("and etah"): the places' newest listings, tier by tier.
+            return await self._place_tiers(session, query, need, None)
+        if self._matches_at_most(required) < PLACE_MIN_MATCHES:
+            return None  # so few matches that ranking them all at once is cheaper
+        level = _best_level(required)
+        every = [p.group(2) for p in required]
+        direct = [p.direct & p.group(2) for p in required]
+        rank = TierRank(
+            match=[p.group(level) for p in required],
+            title_only=titles_only,
+            every=every,
+            weak=[p.group(0) for p in optional],
+            direct=direct if all(direct) and direct != every else None,
+        )
+        return await self._place_tiers(session, query, need, rank)
+
+    async def _place_tiers(
+        self, session: AsyncSession, query: SearchQuery, need: int, rank: TierRank | None
+    ) -> list[Any] | None:
+        """The first ``need`` rows of the preferred districts' listings, then the rest of the
+        preferred States', each tier in ``rank``'s order (newest first without words); None
+        when the tiers do not fill the page or one is too big to rank alone."""
+        tiers: list[tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]] = []
+        if query.prefer_district:
+            tiers.append(({"district_key": query.prefer_district}, {}))
+        if query.prefer_state:
+            tiers.append(
+                ({"state_slug": query.prefer_state}, {"district_key": query.prefer_district})
+            )
+        rows: list[Any] = []
+        for include, exclude in tiers:
+            params: dict[str, Any] = {}
+            conditions = [_tier_condition(include, exclude, params), *self._filters(query, params)]
+            if rank is None:
+                found: list[Any] | None = await self._page(
+                    session,
+                    f"{self.rows_table} d",
+                    f"WHERE {' AND '.join(conditions)}",
+                    "d.published_at DESC",
+                    params,
+                    limit=need - len(rows),
+                    offset=0,
+                )
+            else:
+                found = await self._tier_rows(session, rank, conditions, params, need - len(rows))
+            if found is None:
+                return None
+            rows += found
+            if len(rows) >= need:
+                return rows[query.offset : need]
+        return None
+
+    def _matches_at_most(self, required: list[WordPlan]) -> int:
+        """An upper bound of the listings that match every word (with typos), from the
+        vocabulary's document frequencies."""
+        return self._groups_match_at_most([p.group(2) for p in required])
+
+    def _documents(self) -> int:
+        """The listings in the index when the vocabulary was last checked."""
+        return self._lexicon.documents if self._lexicon is not None else 0
+
+    def _groups_match_at_most(self, groups: list[set[str]]) -> int:
+        if self._lexicon is None or not groups:
+            return 0
+        known = self._lexicon.vocabulary.frequencies
+        return min(sum(known.get(t.split()[0], 0) for t in group) for group in groups)
+
     @staticmethod
     def _place_rank(query: SearchQuery, params: dict[str, Any]) -> str:
         cases: list[str] = []
@@ -722,19 +874,25 @@ class DatabaseBackend:
 
     async def _facet_counts(
         self, session: AsyncSession, source: str, where: str, params: dict[str, Any], facet: str
-    ) -> list[FacetValue]:
+    ) -> tuple[list[FacetValue], bool]:
+        """One facet's most frequent values over at most FACET_CAP matching rows, and whether
+        the rows counted were every match (else each count is a lower bound)."""
         value, label = _FACET_COLUMNS[facet]
         sql = (
-            f"SELECT f.{value} AS v, f.{label} AS l, sum(c.n) AS n "
-            f"FROM ({_combination_counts(source, where)}) AS c "
+            f"SELECT f.{value} AS v, f.{label} AS l, sum(c.n) AS n, max(c.seen) AS seen "
+            f"FROM (SELECT facet_key, n, sum(n) OVER () AS seen "
+            f"FROM ({_combination_counts(source, where)}) AS g) AS c "
             "JOIN search_listings_facets f ON f.facet_key = c.facet_key "
             f"WHERE f.{value} IS NOT NULL GROUP BY f.{value}, f.{label} "
             "ORDER BY n DESC, v LIMIT :facet_limit"
         )
-        rows = await session.execute(
-            text(sql), {**params, "cap": FACET_CAP, "facet_limit": FACET_LIMIT}
-        )
-        return [FacetValue(str(v), str(name), int(n)) for v, name, n in rows]
+        rows = (
+            await session.execute(
+                text(sql), {**params, "cap": FACET_CAP, "facet_limit": FACET_LIMIT}
+            )
+        ).all()
+        complete = all(int(seen) < FACET_CAP for *_, seen in rows)
+        return [FacetValue(str(v), str(name), int(n)) for v, name, n, _ in rows], complete
 
     async def _total_and_facets(
         self,
@@ -812,6 +970,27 @@ def _with_combination(column: str, names: list[str]) -> str:
     return (
         "d.facet_key IN (SELECT facet_key FROM search_listings_facets "
         f"WHERE {column} IN ({', '.join(names)}))"
+    )
+
+
+def _tier_condition(
+    include: dict[str, tuple[str, ...]], exclude: dict[str, tuple[str, ...]], params: dict[str, Any]
+) -> str:
+    """SQL: the row's facet combination has one of ``include``'s values in each of its columns
+    and none of ``exclude``'s."""
+    tests = []
+    for negate, columns in ((False, include), (True, exclude)):
+        for column, values in columns.items():
+            if not values:
+                continue
+            names = []
+            for value in values:
+                name = f"tier_{len(params)}"
+                params[name] = value
+                names.append(f":{name}")
+            tests.append(f"{column} {'NOT IN' if negate else 'IN'} ({', '.join(names)})")
+    return (
+        f"d.facet_key IN (SELECT facet_key FROM search_listings_facets WHERE {' AND '.join(tests)})"
     )
 
 

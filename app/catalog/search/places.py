@@ -85,6 +85,9 @@ class Gazetteer:
     def __init__(self, rows: Iterable[PlaceRow]) -> None:
         self.names: dict[tuple[str, ...], set[Place]] = {}
         self.districts: list[Place] = []
+        # (district key, name) for every name of every district, former and Hindi names too:
+        # what a search with no hits compares the query with ("mysoreee" -> Mysuru).
+        self.district_names: list[tuple[str, str]] = []
         by_name: dict[tuple[str, str], Place] = {}
         hindi = hindi_district_names()
         for row in rows:
@@ -111,6 +114,8 @@ class Gazetteer:
         key = _key(name or "")
         if key and not set(key) <= _DIRECTIONS:
             self.names.setdefault(key, set()).add(place)
+            if place.district_key is not None and name:
+                self.district_names.append((place.district_key, name))
 
     def understand(self, words: Sequence[str]) -> Understanding:
         """Split query words (from analysis.query_words) into product words and places, taking

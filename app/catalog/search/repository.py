@@ -207,17 +207,10 @@ async def hindi_facet_labels(session: AsyncSession) -> dict[str, dict[str, str]]
 
 async def gi_tags_with_listings(session: AsyncSession) -> list[tuple[str, str]]:
     """(slug, name) of the GI tags that searchable listings carry."""
-    rows = await session.execute(
-        select(GiTag.slug, GiTag.name)
-        .where(
-            GiTag.id.in_(
-                _searchable()
-                .where(Listing.gi_tag_id.is_not(None))
-                .with_only_columns(Listing.gi_tag_id)
-            )
-        )
-        .order_by(GiTag.name)
-    )
+    # One probe of the listings' GI tag index per tag, stopping at its first searchable listing
+    # (an IN over every searchable listing took 0.6 s at 100,000 listings on SQLite).
+    carried = _searchable().where(Listing.gi_tag_id == GiTag.id).exists()
+    rows = await session.execute(select(GiTag.slug, GiTag.name).where(carried).order_by(GiTag.name))
     return [(str(slug), str(name)) for slug, name in rows]
 
 

@@ -119,6 +119,11 @@ class SearchResponse(BaseModel):
     per_page: int
     hits: list[HitOut]
     facets: dict[str, list[FacetValueOut]]
+    facets_approximate: bool = Field(
+        False,
+        description="The facet counts were made over only part of the matches: each count is a "
+        "lower bound (the page shows it as 'N+').",
+    )
     applied: dict[str, object] = Field(description="The filters and sort that were applied.")
     ignored: list[str] = Field([], description="Query words left out: no product matched them.")
     preferring: list[PlaceOut] = Field(

@@ -255,11 +255,11 @@ async def _suggestions(
     if isinstance(backend, DatabaseBackend):
         frequencies = (await backend.lexicon(session)).vocabulary.frequencies
         terms = suggestions.closest_terms(analysis.query_words(text), frequencies)
-    districts = (await gazetteer(session)).districts
-    by_key = {p.district_key or "": p for p in districts}
-    near_districts = suggestions.near_names(
-        text, [(p.district_key or "", p.district or "") for p in districts]
-    )
+    places_known = await gazetteer(session)
+    by_key = {p.district_key or "": p for p in places_known.districts}
+    # Every name of a district counts (Mysore for Mysuru), each district once.
+    near = suggestions.near_names(text, places_known.district_names, limit=12)
+    near_districts = list(dict.fromkeys(key for key, _ in near))[: suggestions.MAX_NAMES]
     known = _popular.get(id(backend))
     if known is None or now - known[0] > GAZETTEER_SECONDS:
         browse = await backend.search(session, SearchQuery(per_page=1))
@@ -268,7 +268,7 @@ async def _suggestions(
     return suggestions.Suggestions(
         terms=terms,
         gi_tags=suggestions.near_names(text, _gi_names[1]),
-        districts=[by_key[key] for key, _ in near_districts],
+        districts=[by_key[key] for key in near_districts if key in by_key],
         categories=known[1],
     )
 
@@ -295,7 +295,10 @@ async def _place_search(
         text = " ".join(product) + ("" if ends_open else " ")
         result = await backend.search(session, replace(preferred, text=text))
         if result.hits or result.total:
-            result.places, result.product_words = found, product
+            # The understood query shows the words that matched, not the ones relaxation dropped.
+            dropped = {part for word in result.ignored for part in word.split()}
+            result.places = found
+            result.product_words = [w for w in product if w not in dropped]
             return result
     # Nothing but places, or product words that match nothing: the places' listings.
     result = await backend.search(session, replace(preferred, text=understanding.place_text + " "))

@@ -46,7 +46,9 @@ def closest_terms(words: Sequence[str], frequencies: Mapping[str, int]) -> list[
     return sorted(found, key=lambda t: found[t])[:MAX_TERMS]
 
 
-def near_names(text: str, names: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+def near_names(
+    text: str, names: Iterable[tuple[str, str]], limit: int = MAX_NAMES
+) -> list[tuple[str, str]]:
     """(key, name) pairs whose name is close to ``text``, best first."""
     pairs = list(names)
     matches = process.extract(
@@ -54,6 +56,6 @@ def near_names(text: str, names: Iterable[tuple[str, str]]) -> list[tuple[str, s
         [analysis.normalise(name) for _, name in pairs],
         scorer=fuzz.WRatio,
         score_cutoff=NAME_SCORE,
-        limit=MAX_NAMES,
+        limit=limit,
     )
     return [pairs[index] for _, _, index in matches]

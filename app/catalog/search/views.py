@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from app.catalog.deps import PricesDep
-from app.catalog.search import service
+from app.catalog.search import database, service
 from app.catalog.search.base import FACETS, FILTER_FIELDS, SearchResult, Sort
 from app.catalog.search.schemas import SearchParams, marked_html
 from app.db import SessionDep
@@ -98,6 +98,7 @@ async def search_page(request: Request, session: SessionDep, prices: PricesDep) 
                 "category": _("Category"),
                 "seller_type": _("Seller type"),
             },
+            "facet_cap": database.FACET_CAP,
             "pages": pages,
             "prev_url": _url(params, page=params.page - 1) if params.page > 1 else None,
             "next_url": _url(params, page=params.page + 1) if params.page < pages else None,

@@ -76,3 +76,28 @@ async def test_the_top_bucket_ranks_at_most_its_newest_candidates(
     one = (await client.get("/api/v1/search", params={"q": "glass", "per_page": 1})).json()
     assert [h["id"] for h in one["hits"]] == [newest]
     assert one["total"] == 2  # the count and facets still cover every match
+
+
+async def test_postgres_finds_the_newest_candidates_the_same_way_at_every_size(
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    settings: Settings,
+    catalog: Catalog,
+    monkeypatch: Any,
+) -> None:
+    """Few matches sort whole rows; thousands sort ids first; a word in most listings lets the
+    planner walk the primary key: the same candidates and the same page every way."""
+    database_backend(db, settings)
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's forms of the candidate query")
+    from app.catalog.search import postgres_fts
+
+    monkeypatch.setattr(database, "TOP_BUCKET_CANDIDATES", 1)
+    pages = []
+    for narrow, dense in ((10**9, 1.0), (0, 10.0), (0, 0.0)):
+        monkeypatch.setattr(postgres_fts, "NARROW_CANDIDATES", narrow)
+        monkeypatch.setattr(postgres_fts, "DENSE_SHARE", dense)
+        service.results_cache.clear()
+        body = (await client.get("/api/v1/search", params={"q": "glass", "per_page": 1})).json()
+        pages.append([h["id"] for h in body["hits"]])
+    assert pages == [[max(catalog.glass.id, catalog.cheap_glass.id)]] * 3

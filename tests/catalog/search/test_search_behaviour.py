@@ -223,10 +223,24 @@ async def test_database_facets_are_capped_and_cut_to_the_most_frequent(
     monkeypatch.setattr(database, "FACET_LIMIT", 30)
     monkeypatch.setattr(database, "FACET_CAP", 4)
     body = await find(client, q="silk")  # a new query: the cached one above still stands
-    assert body["total"] == 2 and body["total_is_exact"]
+    assert body["total"] == 2 and body["total_is_exact"] and not body["facets_approximate"]
     body = await find(client, sort="newest")
-    assert body["total"] == 4 and not body["total_is_exact"]
+    assert body["total"] == 4 and not body["total_is_exact"] and body["facets_approximate"]
     assert sum(f["count"] for f in body["facets"]["state"]) == 4
+    # The page does not claim a count it did not make: facet counts read "N+".
+    page = await client.get("/search", params={"sort": "newest"})
+    assert "Products found: more than 4" in page.text
+    assert "+)</span>" in page.text and "counted over the first 4 matches only" in page.text
+    page = await client.get("/search", params={"q": "silk"})
+    assert "Products found: 2" in page.text
+    assert "+)</span>" not in page.text and "counted over the first" not in page.text
+    # A ticked State's own counts come from a pass without that filter: 3 hits in the State,
+    # but its other values are counted over all 5 listings, capped at 4.
+    body = await find(client, state="uttar-pradesh", sort="price_asc")
+    assert body["total"] == 3 and body["total_is_exact"] and body["facets_approximate"]
+    monkeypatch.setattr(database, "FACET_CAP", 6)
+    body = await find(client, state="uttar-pradesh", sort="price_desc")
+    assert body["total"] == 3 and not body["facets_approximate"]
 
 
 async def test_a_place_is_a_preference_and_the_page_says_so(
@@ -240,6 +254,11 @@ async def test_a_place_is_a_preference_and_the_page_says_so(
     assert "district=uttar-pradesh%2Fvaranasi" in page.text
     body = await find(client, q="glass zzqx")
     assert ids(body) and body["ignored"] == ["zzqx"]
+    # A word relaxation dropped is not part of the understood query, nor of the "only" link.
+    page = await client.get("/search", params={"q": "varanasi zzqx silk"})
+    assert "Silk, preferring Varanasi, Uttar Pradesh" in page.text
+    assert "ignored: zzqx" in page.text
+    assert "q=silk&amp;district=uttar-pradesh%2Fvaranasi" in page.text
 
 
 async def test_values_within_a_facet_are_ored_and_count_what_they_would_add(

@@ -58,3 +58,13 @@ def test_suggestions_reach_further_than_typo_tolerance() -> None:
     assert near_names("firozabadxyz glazz", [("a", "Firozabad Glass"), ("b", "Kota Doria")]) == [
         ("a", "Firozabad Glass")
     ]
+
+
+def test_a_search_with_no_hits_is_offered_districts_by_any_of_their_names() -> None:
+    names = Gazetteer(ROWS).district_names
+    assert ("karnataka/mysuru", "Mysuru") in names
+    assert any(key == "karnataka/mysuru" and name.lower() == "mysore" for key, name in names)
+    # "mysoreee" is four edits from Mysuru but near its former name.
+    assert near_names("mysoreee", names)[0][0] == "karnataka/mysuru"
+    # A district named only by a direction is not offered by that name.
+    assert ("delhi/north", "North") not in names
