@@ -367,30 +367,32 @@ async def product_page_row(session: AsyncSession, slug: str) -> Any:
     return (await session.execute(_PRODUCT_PAGE, {"slug": slug})).first()
 
 
+# Built once: a statement built per request costs more CPU (coercing every column and clause)
+# than the page's whole round trip to PostgreSQL; with bound parameters only the values change.
+_LISTING_IMAGES = (
+    select(
+        ListingImage.storage_key,
+        ListingImage.thumb_key,
+        ListingImage.width,
+        ListingImage.height,
+        ListingImage.alt,
+    )
+    .where(ListingImage.listing_id == bindparam("listing_id"))
+    .order_by(ListingImage.position, ListingImage.id)
+)
+_PRICE_TIERS = (
+    select(PriceTier.min_quantity, PriceTier.price_paise)
+    .where(PriceTier.listing_id == bindparam("listing_id"))
+    .order_by(PriceTier.min_quantity)
+)
+
+
 async def listing_images(session: AsyncSession, listing_id: int) -> Sequence[Any]:
-    return (
-        await session.execute(
-            select(
-                ListingImage.storage_key,
-                ListingImage.thumb_key,
-                ListingImage.width,
-                ListingImage.height,
-                ListingImage.alt,
-            )
-            .where(ListingImage.listing_id == listing_id)
-            .order_by(ListingImage.position, ListingImage.id)
-        )
-    ).all()
+    return (await session.execute(_LISTING_IMAGES, {"listing_id": listing_id})).all()
 
 
 async def listing_price_tiers(session: AsyncSession, listing_id: int) -> Sequence[Any]:
-    return (
-        await session.execute(
-            select(PriceTier.min_quantity, PriceTier.price_paise)
-            .where(PriceTier.listing_id == listing_id)
-            .order_by(PriceTier.min_quantity)
-        )
-    ).all()
+    return (await session.execute(_PRICE_TIERS, {"listing_id": listing_id})).all()
 
 
 # Listings ----------------------------------------------------------------------------------------
