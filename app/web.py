@@ -182,10 +182,24 @@ def _translate(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
     template autoescapes, always ``%``-formatted), in one call: the extension's ``_`` calls
     ``gettext`` which calls the translation function, three calls through Jinja's context each,
     and a catalog page has about 50 of them."""
+    if not variables and eval_ctx.autoescape:
+        # Most calls have no variables: their Markup is the same for every request of a language.
+        key = (current_language(), message)
+        plain = _PLAIN_MESSAGES.get(key)
+        if plain is None:
+            plain = Markup(translations_for(key[0]).gettext(message)) % {}  # noqa: S704
+            _PLAIN_MESSAGES[key] = plain
+        return plain
     translated = translations_for(current_language()).gettext(message)
     if eval_ctx.autoescape:
         return Markup(translated) % variables  # noqa: S704 - our own catalogs, as Jinja does
     return translated % variables
+
+
+# (language, message) -> its escaped translation, for ``_()`` calls without variables: the
+# catalogs are read once per process (``translations_for`` is cached), so this only grows to
+# the number of template messages times languages.
+_PLAIN_MESSAGES: dict[tuple[str, str], Markup] = {}
 
 
 def build_environment() -> Environment:

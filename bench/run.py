@@ -13,7 +13,7 @@ reported as such and not loaded. Results are also written to bench/results/<time
 On PostgreSQL it then measures the long tail (``--long-tail on|off|only``): for the home, State,
 district and product pages, the single cached URL, the same page type over paths drawn at random
 (``--tail-products`` product pages, every district and State) with the page cache on (defaults)
-and off (``ODOP_PAGE_CACHE_SECONDS=0``), and, for products and districts, the same paths from the
+and off (``ODOP_PAGE_CACHE_SECONDS=0``), and the same paths from the
 fortunes-style reference app (bench/reference_app.py: raw asyncpg + plain Jinja2) served in the
 same run. It prints req/s, p50/p99, the worker's CPU per page, the ratio to the reference and to
 the hello-world, the worker's RSS after the load and the load average during each run.
@@ -247,6 +247,19 @@ def _load(
     return result, cpu, load
 
 
+def tail_runs(server: str, paths: list[str]) -> list[tuple[str, list[str]]]:
+    """(variant, paths) loaded on ``server`` (reference | uncached | cached) for one page type:
+    every page type runs on the reference app, so each prints a ratio to it."""
+    if server == "reference":
+        return [("reference (asyncpg + Jinja2)", paths)]
+    if server == "uncached":
+        return [("long tail, uncached", paths)]
+    runs = [("cached single URL", paths[:1])]
+    if len(paths) > 1:
+        runs.append(("long tail, page cache on", paths))
+    return runs
+
+
 def bench_long_tail(args: argparse.Namespace, wrk: str) -> tuple[WrkResult, list[TailRow]]:
     """The long-tail runs on PostgreSQL: cached URL, long tail with and without the page
     cache, and the reference app over the same paths. One server runs at a time (the
@@ -283,16 +296,7 @@ def bench_long_tail(args: argparse.Namespace, wrk: str) -> tuple[WrkResult, list
     for name, command, server_env, log in servers:
         with start_server(command, server_env, VAR_DIR / log) as server:
             for page in pages:
-                runs: list[tuple[str, list[str]]] = []
-                if name == "reference" and page in ("product", "district"):
-                    runs = [("reference (asyncpg + Jinja2)", paths[page])]
-                elif name == "uncached":
-                    runs = [("long tail, uncached", paths[page])]
-                elif name == "cached":
-                    runs = [("cached single URL", paths[page][:1])]
-                    if len(paths[page]) > 1:
-                        runs.append(("long tail, page cache on", paths[page]))
-                for variant, targets in runs:
+                for variant, targets in tail_runs(name, paths[page]):
                     console.print(f"long tail: {page}, {variant} ({len(targets)} paths) …")
                     result, cpu, load = _load(server.base, targets, server.process.pid, args, wrk)
                     row = TailRow(page, variant, len(targets), result, cpu, load)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -14,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.listings.models import ListingStatus
 from app.reference.models import GiTag
-from bench import harness
+from bench import harness, reference_app
 from bench import run as bench_run
-from bench.urls import NothingToBenchmark, build_urls, resolve
+from bench.urls import LONG_TAIL_PAGES, NothingToBenchmark, build_urls, resolve
 from tests import factories
 
 WRK_STDOUT = """Running 1s test @ http://127.0.0.1:8000/
@@ -130,3 +131,82 @@ def test_wrk_rotates_over_every_path_after_an_unmeasured_warm_up(tmp_path: Path)
     assert result.requests > 0 and result.statuses == {200: result.requests}
     # The warm-up run's requests reached the server but are not in the measured result.
     assert sum(counts.values()) > result.requests + 100
+
+
+async def _reference_page(db: AsyncSession, path: str) -> str | None:
+    """The reference app's page for ``path``, read through this test's own connection (and so
+    its uncommitted rows), with the reference's row cache emptied first."""
+    connection = await (await db.connection()).get_raw_connection()
+    raw = connection.driver_connection
+    reference_app._cache.clear()
+    parts = path.strip("/").split("/")
+    if path == "/":
+        return await reference_app.home(raw)
+    return await reference_app.state(raw, parts[1])
+
+
+def _links(html: str, prefix: str) -> list[str]:
+    return re.findall(rf'href="({re.escape(prefix)}[^"?]*)"', html)
+
+
+async def test_reference_home_and_state_pages_show_the_storefronts_rows(
+    db: AsyncSession, client: httpx.AsyncClient, is_postgres: bool
+) -> None:
+    if not is_postgres:
+        pytest.skip("the reference app reads PostgreSQL through asyncpg")
+    seller = await factories.seller(db)
+    for _ in range(3):
+        await factories.listing(db, seller)
+    await factories.listing(db, seller, status=ListingStatus.DRAFT)
+    await db.flush()
+
+    storefront = (await client.get("/")).text
+    reference = await _reference_page(db, "/")
+    assert reference is not None
+    # Same States in the same order, same featured districts, same categories.
+    assert _links(reference, "/states/") == _links(storefront, "/states/")
+    assert _links(reference, "/categories/") == _links(storefront, "/categories/")
+    assert "Products: 3" in reference  # the draft is not counted
+    assert "Products: 4" not in reference
+
+    storefront = (await client.get("/states/uttar-pradesh")).text
+    reference = await _reference_page(db, "/states/uttar-pradesh")
+    assert reference is not None
+    assert _links(reference, "/states/uttar-pradesh/") == _links(
+        storefront, "/states/uttar-pradesh/"
+    )
+    assert "Products: 3" in reference
+    assert "Firozabad" in reference
+    assert await _reference_page(db, "/states/atlantis") is None
+
+
+async def test_the_reference_app_caches_home_rows_like_the_catalog_cache(
+    db: AsyncSession, is_postgres: bool
+) -> None:
+    if not is_postgres:
+        pytest.skip("the reference app reads PostgreSQL through asyncpg")
+    seller = await factories.seller(db)
+    await factories.listing(db, seller)
+    await db.flush()
+    first = await _reference_page(db, "/")
+    assert first is not None and "Products: 1" in first
+    await factories.listing(db, seller)
+    await db.flush()
+    raw = (await (await db.connection()).get_raw_connection()).driver_connection
+    # Within the cache time the rows are not counted again; a new process would count 2.
+    assert await reference_app.home(raw) == first
+    assert "Products: 2" in (await _reference_page(db, "/") or "")
+
+
+def test_every_long_tail_page_type_is_loaded_on_the_reference_app_too() -> None:
+    paths = {"home": ["/"], "state": ["/states/a", "/states/b"], "product": ["/products/p"]}
+    for page in LONG_TAIL_PAGES:
+        targets = paths.get(page, ["/states/a/b"])
+        assert bench_run.tail_runs("reference", targets) == [
+            ("reference (asyncpg + Jinja2)", targets)
+        ]
+    assert bench_run.tail_runs("cached", ["/"]) == [("cached single URL", ["/"])]
+    assert [v for v, _ in bench_run.tail_runs("cached", paths["state"])] == [
+        "cached single URL",
+        "long tail, page cache on",
+    ]

@@ -367,30 +367,32 @@ async def product_page_row(session: AsyncSession, slug: str) -> Any:
     return (await session.execute(_PRODUCT_PAGE, {"slug": slug})).first()
 
 
+# Built once: a statement built per request costs more CPU (coercing every column and clause)
+# than the page's whole round trip to PostgreSQL; with bound parameters only the values change.
+_LISTING_IMAGES = (
+    select(
+        ListingImage.storage_key,
+        ListingImage.thumb_key,
+        ListingImage.width,
+        ListingImage.height,
+        ListingImage.alt,
+    )
+    .where(ListingImage.listing_id == bindparam("listing_id"))
+    .order_by(ListingImage.position, ListingImage.id)
+)
+_PRICE_TIERS = (
+    select(PriceTier.min_quantity, PriceTier.price_paise)
+    .where(PriceTier.listing_id == bindparam("listing_id"))
+    .order_by(PriceTier.min_quantity)
+)
+
+
 async def listing_images(session: AsyncSession, listing_id: int) -> Sequence[Any]:
-    return (
-        await session.execute(
-            select(
-                ListingImage.storage_key,
-                ListingImage.thumb_key,
-                ListingImage.width,
-                ListingImage.height,
-                ListingImage.alt,
-            )
-            .where(ListingImage.listing_id == listing_id)
-            .order_by(ListingImage.position, ListingImage.id)
-        )
-    ).all()
+    return (await session.execute(_LISTING_IMAGES, {"listing_id": listing_id})).all()
 
 
 async def listing_price_tiers(session: AsyncSession, listing_id: int) -> Sequence[Any]:
-    return (
-        await session.execute(
-            select(PriceTier.min_quantity, PriceTier.price_paise)
-            .where(PriceTier.listing_id == listing_id)
-            .order_by(PriceTier.min_quantity)
-        )
-    ).all()
+    return (await session.execute(_PRICE_TIERS, {"listing_id": listing_id})).all()
 
 
 # Listings ----------------------------------------------------------------------------------------
@@ -493,29 +495,34 @@ def _first_photo(column: Any) -> Any:
     )
 
 
+# A card's columns, built once (the two photo subqueries and the GI check are whole SELECTs;
+# building them per request cost more Python than running the statement).
+_CARD_COLUMNS = (
+    Listing.id,
+    Listing.slug,
+    Listing.title,
+    Listing.title_hi,
+    Listing.price_paise,
+    Listing.published_at,
+    Listing.unit_code,
+    Listing.moq,
+    Listing.state_id,
+    Listing.district_id,
+    Seller.slug.label("seller_slug"),
+    Seller.display_name.label("seller_name"),
+    _gi_shown(),
+    _first_photo(ListingImage.thumb_key).label("thumb_key"),
+    _first_photo(ListingImage.alt).label("photo_alt"),
+)
+
+
 async def public_cards(session: AsyncSession, query: ListingQuery, limit: int) -> Sequence[Any]:
     """What a listing card shows of up to ``limit`` public listings after ``query.after``: one
     statement (the first photo and the GI check are correlated subqueries)."""
     conditions, order = _listing_conditions(query)
     return (
         await session.execute(
-            select(
-                Listing.id,
-                Listing.slug,
-                Listing.title,
-                Listing.title_hi,
-                Listing.price_paise,
-                Listing.published_at,
-                Listing.unit_code,
-                Listing.moq,
-                Listing.state_id,
-                Listing.district_id,
-                Seller.slug.label("seller_slug"),
-                Seller.display_name.label("seller_name"),
-                _gi_shown(),
-                _first_photo(ListingImage.thumb_key).label("thumb_key"),
-                _first_photo(ListingImage.alt).label("photo_alt"),
-            )
+            select(*_CARD_COLUMNS)
             .join(Seller, Seller.id == Listing.seller_id)
             .where(and_(*conditions))
             .order_by(*order)
