@@ -176,6 +176,12 @@ class _SharedBytecodeCache(BytecodeCache):
 _COMPILED_TEMPLATES = _SharedBytecodeCache()
 
 
+# (language, message) -> its escaped translation, for ``_()`` calls without variables: the
+# catalogs are read once per process (``translations_for`` is cached), so this only grows to
+# the number of template messages times languages.
+_PLAIN_MESSAGES: dict[tuple[str, str], Markup] = {}
+
+
 @pass_eval_context
 def _translate(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
     """``_()`` in templates, as jinja2.ext.i18n's newstyle ``gettext`` does it (escaped when the
@@ -194,12 +200,6 @@ def _translate(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
     if eval_ctx.autoescape:
         return Markup(translated) % variables  # noqa: S704 - our own catalogs, as Jinja does
     return translated % variables
-
-
-# (language, message) -> its escaped translation, for ``_()`` calls without variables: the
-# catalogs are read once per process (``translations_for`` is cached), so this only grows to
-# the number of template messages times languages.
-_PLAIN_MESSAGES: dict[tuple[str, str], Markup] = {}
 
 
 def build_environment() -> Environment:

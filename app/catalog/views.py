@@ -22,7 +22,8 @@ from app.catalog.pages import CardPage
 from app.catalog.repository import ListingQuery
 from app.config import Settings
 from app.db import ReadSessionDep
-from app.i18n import current_language, localized_name, translations_for
+from app.i18n import gettext as _
+from app.i18n import localized_name
 from app.reference.models import GoodsClass
 from app.web import templates_of
 
@@ -49,17 +50,19 @@ def seller_path(slug: str) -> str:
     return f"/sellers/{quote(slug)}"
 
 
-# The unit words of templates/includes/macros.html ``unit_name``.
-UNIT_MESSAGES = {
-    "kg": "kg",
-    "litre": "litre",
-    "metre": "metre",
-    "pair": "pair",
-    "set": "set",
-    "pack": "pack",
-    "g": "gram",
-    "dozen": "dozen",
-}
+def unit_words() -> dict[str, str]:
+    """Each unit of sale (``app.listings.models.UNITS``) as the buyer's language says it."""
+    return {
+        "piece": _("piece"),
+        "kg": _("kg"),
+        "litre": _("litre"),
+        "metre": _("metre"),
+        "pair": _("pair"),
+        "set": _("set"),
+        "pack": _("pack"),
+        "g": _("gram"),
+        "dozen": _("dozen"),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +85,10 @@ class CardLine:
 def card_lines(page: CardPage, prices: service.Prices) -> list[CardLine]:
     """A card grid's text prepared in one call: in the template each card made about twenty
     calls through Jinja's context (a translation, a unit macro, places, prices, links)."""
-    translate = translations_for(current_language()).gettext
+    units = unit_words()
     lines = []
     for card in page.listings:
         photo = card.images[0] if card.images else None
-        unit = translate(UNIT_MESSAGES.get(card.unit, "piece"))
         lines.append(
             CardLine(
                 href=product_path(card.slug),
@@ -94,8 +96,8 @@ def card_lines(page: CardPage, prices: service.Prices) -> list[CardLine]:
                 alt=(photo.alt or card.title) if photo else "",
                 title=localized_name(card, "title"),
                 price=prices(card.price_paise),
-                per_unit=translate("per %(unit)s") % {"unit": unit},
-                min_order=translate("Min. order %(n)s") % {"n": card.moq},
+                per_unit=_("per %(unit)s", unit=units.get(card.unit, units["piece"])),
+                min_order=_("Min. order %(n)s", n=card.moq),
                 place=f"{localized_name(card.district)}, {localized_name(card.state)}",
                 gi=page.shows_gi(card),
                 seller_href=seller_path(card.seller.slug),
