@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
+from app.db import PreparedSelect
 from app.listings import repository as listing_repository
 from app.listings.models import Listing, ListingImage, PriceTier
 from app.listings.sale_models import GstRate, SaleUnit
@@ -329,7 +330,7 @@ def _gi_shown() -> Any:
     ).label("gi_verified")
 
 
-_PRODUCT_PAGE = (
+_PRODUCT_PAGE = PreparedSelect(
     select(
         Listing.id,
         Listing.slug,
@@ -364,12 +365,12 @@ _PRODUCT_PAGE = (
 
 async def product_page_row(session: AsyncSession, slug: str) -> Any:
     """The columns of a public listing that its page shows, with its seller's public ones."""
-    return (await session.execute(_PRODUCT_PAGE, {"slug": slug})).first()
+    return await _PRODUCT_PAGE.first(session, slug=slug)
 
 
 # Built once: a statement built per request costs more CPU (coercing every column and clause)
 # than the page's whole round trip to PostgreSQL; with bound parameters only the values change.
-_LISTING_IMAGES = (
+_LISTING_IMAGES = PreparedSelect(
     select(
         ListingImage.storage_key,
         ListingImage.thumb_key,
@@ -380,7 +381,7 @@ _LISTING_IMAGES = (
     .where(ListingImage.listing_id == bindparam("listing_id"))
     .order_by(ListingImage.position, ListingImage.id)
 )
-_PRICE_TIERS = (
+_PRICE_TIERS = PreparedSelect(
     select(PriceTier.min_quantity, PriceTier.price_paise)
     .where(PriceTier.listing_id == bindparam("listing_id"))
     .order_by(PriceTier.min_quantity)
@@ -388,11 +389,11 @@ _PRICE_TIERS = (
 
 
 async def listing_images(session: AsyncSession, listing_id: int) -> Sequence[Any]:
-    return (await session.execute(_LISTING_IMAGES, {"listing_id": listing_id})).all()
+    return await _LISTING_IMAGES.all(session, listing_id=listing_id)
 
 
 async def listing_price_tiers(session: AsyncSession, listing_id: int) -> Sequence[Any]:
-    return (await session.execute(_PRICE_TIERS, {"listing_id": listing_id})).all()
+    return await _PRICE_TIERS.all(session, listing_id=listing_id)
 
 
 # Listings ----------------------------------------------------------------------------------------

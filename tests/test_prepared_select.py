@@ -1,0 +1,101 @@
+"""PreparedSelect: on PostgreSQL it runs on asyncpg directly, and must answer exactly as
+SQLAlchemy would, be seen by the engine's statement listeners and keep the NUL guard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import bindparam, event, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import PreparedSelect
+from app.errors import ValidationFailed
+from app.listings.models import Listing, ListingStatus
+from app.sellers.models import Seller, SellerStatus, SellerType
+from tests import factories
+
+# Every kind of value a public page reads: an integer, texts (one NULL), a str_enum on both sides
+# of the join, a JSON list, a UTC datetime, booleans, a labelled column and a computed one, with
+# a parameter given by the call and constants bound in the statement (enums, a boolean).
+LISTINGS_OF_SELLER = PreparedSelect(
+    select(
+        Listing.id,
+        Listing.slug,
+        Listing.title_hi,
+        Listing.status,
+        Listing.ships_to,
+        Listing.published_at,
+        Listing.made_to_order,
+        Listing.export_ready,
+        Seller.seller_type.label("seller_type"),
+        (Listing.price_paise * 2).label("double_price"),
+    )
+    .join(Seller, Seller.id == Listing.seller_id)
+    .where(
+        Seller.slug == bindparam("seller_slug"),
+        Seller.status == SellerStatus.VERIFIED,
+        Listing.status != ListingStatus.UNPUBLISHED,
+        Listing.moq >= bindparam("min_moq"),
+        Listing.made_to_order.is_not(true()) | Listing.export_ready,
+    )
+    .order_by(Listing.id)
+)
+
+
+async def _two_listings(db: AsyncSession) -> Seller:
+    owner = await factories.seller(db, seller_type=SellerType.SHG)
+    await factories.listing(db, owner, ships_to=["US", "AE"], export_ready=True)
+    await factories.listing(
+        db, owner, status=ListingStatus.DRAFT, title_hi="परीक्षण", published_at=None, moq=3
+    )
+    return owner
+
+
+async def test_rows_equal_sqlalchemys_for_every_kind_of_value(db: AsyncSession) -> None:
+    owner = await _two_listings(db)
+    params: dict[str, Any] = {"seller_slug": owner.slug, "min_moq": 1}
+
+    rows = await LISTINGS_OF_SELLER.all(db, **params)
+    expected = (await db.execute(LISTINGS_OF_SELLER.statement, params)).all()
+
+    assert len(rows) == 2
+    assert [tuple(row) for row in rows] == [tuple(row) for row in expected]
+    assert [type(value) for value in rows[0]] == [type(value) for value in expected[0]]
+    first, second = rows
+    assert first.status is ListingStatus.PUBLISHED and second.status is ListingStatus.DRAFT
+    assert first.seller_type is SellerType.SHG
+    assert first.ships_to == ["US", "AE"] and first.published_at is not None
+    assert first.published_at.tzinfo is not None
+    assert second.title_hi == "परीक्षण" and second.published_at is None
+    assert first.double_price == 2 * 150_000
+
+    assert await LISTINGS_OF_SELLER.first(db, seller_slug=owner.slug, min_moq=2) == second
+    assert await LISTINGS_OF_SELLER.first(db, seller_slug="no-such-seller", min_moq=1) is None
+
+
+async def test_the_engines_statement_listeners_see_it(db: AsyncSession) -> None:
+    owner = await _two_listings(db)
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(args[2])
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        await LISTINGS_OF_SELLER.all(db, seller_slug=owner.slug, min_moq=1)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(seen) == 1 and "FROM listings JOIN sellers" in seen[0]
+
+
+async def test_a_nul_character_is_refused_as_everywhere(db: AsyncSession) -> None:
+    with pytest.raises(ValidationFailed):
+        await LISTINGS_OF_SELLER.all(db, seller_slug="bad\x00slug", min_moq=1)
+    assert await LISTINGS_OF_SELLER.all(db, seller_slug="still-usable", min_moq=1) == []
+
+
+def test_an_in_list_parameter_is_refused_when_built() -> None:
+    with pytest.raises(ValueError, match="IN list"):
+        PreparedSelect(select(Listing.id).where(Listing.id.in_(bindparam("ids", expanding=True))))
