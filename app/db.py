@@ -406,8 +406,8 @@ class PreparedSelect:
     On PostgreSQL this compiles the statement once and runs it on the session's asyncpg
     connection (asyncpg prepares it once per connection), converting the values as SQLAlchemy
     would; the engine's ``before_cursor_execute`` listeners still see every statement (the NUL
-    guard, the read-only guard, statement counts in tests). A driver error invalidates the
-    connection, as SQLAlchemy does on a disconnect. Elsewhere it runs through SQLAlchemy."""
+    guard, the read-only guard, statement counts in tests). A connection that an error closed is
+    invalidated, as SQLAlchemy does on a disconnect. Elsewhere it runs through SQLAlchemy."""
 
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         if any(bind.expanding for bind in statement.compile().binds.values()):
@@ -431,7 +431,8 @@ class PreparedSelect:
         try:
             records = await raw.driver_connection.fetch(sql, *arguments)  # type: ignore[union-attr]
         except BaseException:
-            await connection.invalidate()
+            if raw.driver_connection.is_closed():  # type: ignore[union-attr]
+                await connection.invalidate()
             raise
         return plan.rows(records)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, event, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, event, select, text, true
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.db import PreparedSelect
+from app.db import PreparedSelect, make_read_session_factory
 from app.errors import ValidationFailed
 from app.listings.models import Listing, ListingStatus
 from app.sellers.models import Seller, SellerStatus, SellerType
@@ -99,3 +99,18 @@ async def test_a_nul_character_is_refused_as_everywhere(db: AsyncSession) -> Non
 def test_an_in_list_parameter_is_refused_when_built() -> None:
     with pytest.raises(ValueError, match="IN list"):
         PreparedSelect(select(Listing.id).where(Listing.id.in_(bindparam("ids", expanding=True))))
+
+
+async def test_a_dropped_connection_is_replaced_not_reused(engine: AsyncEngine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("runs on asyncpg only on PostgreSQL")
+    factory = make_read_session_factory(engine)
+    async with factory() as session:
+        backend = await session.scalar(text("SELECT pg_backend_pid()"))
+        async with engine.connect() as other:
+            await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the driver raises
+            await LISTINGS_OF_SELLER.all(session, seller_slug="any", min_moq=1)
+    for _ in range(3):  # the pool must not hand the dead connection out again
+        async with factory() as session:
+            assert await LISTINGS_OF_SELLER.all(session, seller_slug="any", min_moq=1) == []

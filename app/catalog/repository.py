@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
     Select,
     and_,
     bindparam,
     case,
     false,
     func,
-    literal,
     or_,
     select,
     text,
@@ -443,31 +444,57 @@ def _card_options() -> list[Any]:
     ]
 
 
-def _listing_conditions(query: ListingQuery) -> tuple[list[Any], list[Any]]:
-    """The WHERE conditions and ORDER BY of a listing page (keyset pagination on (sort key, id):
-    every page is an index range scan, however deep)."""
-    column, descending = SORT_COLUMNS[query.sort]
-    conditions: list[Any] = [listing_repository.is_public()]
-    if query.state_id is not None:
-        conditions.append(Listing.state_id == query.state_id)
-    if query.district_id is not None:
-        conditions.append(Listing.district_id == query.district_id)
-    if query.gi_tag_id is not None:
-        conditions += [Listing.gi_tag_id == query.gi_tag_id, listing_repository.has_verified_gi()]
-    if query.category_id is not None:
-        conditions.append(Listing.category_id == query.category_id)
-    if query.seller_id is not None:
-        conditions.append(Listing.seller_id == query.seller_id)
-    if query.min_price_paise is not None:
-        conditions.append(Listing.price_paise >= query.min_price_paise)
-    if query.max_price_paise is not None:
-        conditions.append(Listing.price_paise <= query.max_price_paise)
-    if query.export_ready is not None:
-        conditions.append(Listing.export_ready.is_(query.export_ready))
+# A listing page's filters, as the names of its bound parameters: the statement of each shape
+# (which filters are set, the order, whether it continues after a row) is built once.
+_FILTERS: tuple[tuple[str, Callable[[], Any]], ...] = (
+    ("state_id", lambda: Listing.state_id == bindparam("state_id")),
+    ("district_id", lambda: Listing.district_id == bindparam("district_id")),
+    (
+        "gi_tag_id",
+        lambda: and_(
+            Listing.gi_tag_id == bindparam("gi_tag_id"), listing_repository.has_verified_gi()
+        ),
+    ),
+    ("category_id", lambda: Listing.category_id == bindparam("category_id")),
+    ("seller_id", lambda: Listing.seller_id == bindparam("seller_id")),
+    ("min_price_paise", lambda: Listing.price_paise >= bindparam("min_price_paise")),
+    ("max_price_paise", lambda: Listing.price_paise <= bindparam("max_price_paise")),
+    ("export_ready", lambda: Listing.export_ready == bindparam("export_ready")),
+)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    filters: tuple[str, ...]
+    sort: str
+    continues: bool
+
+
+def _shape_and_parameters(query: ListingQuery) -> tuple[_Shape, dict[str, Any]]:
+    parameters = {
+        name: getattr(query, name) for name, _ in _FILTERS if getattr(query, name) is not None
+    }
     if query.after is not None:
-        value, last_id = query.after
+        parameters["after_value"], parameters["after_id"] = query.after
+    shape = _Shape(
+        tuple(name for name, _ in _FILTERS if name in parameters),
+        query.sort,
+        query.after is not None,
+    )
+    return shape, parameters
+
+
+def _listing_conditions(shape: _Shape) -> tuple[list[Any], list[Any]]:
+    """The WHERE conditions and ORDER BY of a listing page of this shape (keyset pagination on
+    (sort key, id): every page is an index range scan, however deep)."""
+    column, descending = SORT_COLUMNS[shape.sort]
+    conditions: list[Any] = [listing_repository.is_public()]
+    conditions += [condition() for name, condition in _FILTERS if name in shape.filters]
+    if shape.continues:
         position = tuple_(column, Listing.id)
-        bound = tuple_(literal(value, column.type), literal(last_id, Listing.id.type))
+        bound = tuple_(
+            bindparam("after_value", type_=column.type), bindparam("after_id", type_=Integer)
+        )
         conditions.append(position < bound if descending else position > bound)
     order = [column.desc(), Listing.id.desc()] if descending else [column, Listing.id]
     return conditions, order
@@ -475,13 +502,15 @@ def _listing_conditions(query: ListingQuery) -> tuple[list[Any], list[Any]]:
 
 async def public_listings(session: AsyncSession, query: ListingQuery, limit: int) -> list[Listing]:
     """Up to ``limit`` public listings (ORM rows, for the API) after ``query.after``."""
-    conditions, order = _listing_conditions(query)
+    shape, parameters = _shape_and_parameters(query)
+    conditions, order = _listing_conditions(shape)
     rows = await session.scalars(
         select(Listing)
         .where(and_(*conditions))
         .options(*_card_options())
         .order_by(*order)
-        .limit(limit)
+        .limit(limit),
+        parameters,
     )
     return list(rows.unique().all())
 
@@ -517,19 +546,24 @@ _CARD_COLUMNS = (
 )
 
 
+@functools.cache
+def _cards_statement(shape: _Shape) -> PreparedSelect:
+    conditions, order = _listing_conditions(shape)
+    return PreparedSelect(
+        select(*_CARD_COLUMNS)
+        .join(Seller, Seller.id == Listing.seller_id)
+        .where(and_(*conditions))
+        .order_by(*order)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
 async def public_cards(session: AsyncSession, query: ListingQuery, limit: int) -> Sequence[Any]:
     """What a listing card shows of up to ``limit`` public listings after ``query.after``: one
-    statement (the first photo and the GI check are correlated subqueries)."""
-    conditions, order = _listing_conditions(query)
-    return (
-        await session.execute(
-            select(*_CARD_COLUMNS)
-            .join(Seller, Seller.id == Listing.seller_id)
-            .where(and_(*conditions))
-            .order_by(*order)
-            .limit(limit)
-        )
-    ).all()
+    statement (the first photo and the GI check are correlated subqueries), built once for each
+    shape of query."""
+    shape, parameters = _shape_and_parameters(query)
+    return await _cards_statement(shape).all(session, limit=limit, **parameters)
 
 
 async def public_listing_by_slug(session: AsyncSession, slug: str) -> Listing | None:
