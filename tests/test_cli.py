@@ -88,3 +88,20 @@ def test_worker_once_runs_due_jobs_and_exits(odop) -> None:  # type: ignore[no-u
     result = odop("worker", "--once")
     assert result.returncode == 0, result.stderr
     assert "Ran 0 jobs" in result.stdout
+
+
+# Libraries that only some commands or requests need: a server worker must not hold them from
+# startup (each is megabytes of RSS per worker; docs/benchmarks.md).
+LOADED_ON_FIRST_USE = ("alembic", "stripe")
+
+
+def test_a_server_worker_does_not_load_what_only_some_commands_need() -> None:
+    probe = (
+        "import sys, app.cli, app.main\n"
+        "app.main.create_app()\n"
+        f"print(sorted(m for m in {LOADED_ON_FIRST_USE!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=PROJECT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

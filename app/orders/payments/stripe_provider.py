@@ -8,9 +8,7 @@ first answer instead of charging or refunding twice.
 
 from __future__ import annotations
 
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from app.config import Settings
 from app.orders.payments.base import (
@@ -19,6 +17,9 @@ from app.orders.payments.base import (
     PaymentRequest,
     PaymentStart,
 )
+
+if TYPE_CHECKING:
+    import stripe
 
 STRIPE_TIMEOUT_SECONDS = 20.0
 # Our own idempotency keys make the library's retries safe; two retries ride out a network blip.
@@ -42,6 +43,8 @@ class StripeProvider:
         self._api_base = settings.stripe_api_base
 
     def _client(self) -> tuple[stripe.StripeClient, stripe.HTTPXClient]:
+        import stripe  # imported on first use, not by every worker at startup (5 MB)
+
         # One client per call: httpx's async pool belongs to the event loop it was used on.
         http = stripe.HTTPXClient(timeout=STRIPE_TIMEOUT_SECONDS)
         client = stripe.StripeClient(
@@ -53,6 +56,8 @@ class StripeProvider:
         return client, http
 
     async def start_payment(self, request: PaymentRequest) -> PaymentStart:
+        import stripe
+
         # The payment key tells which attempt a PaymentIntent's events are about.
         metadata = {"order_number": request.order_number, "payment_key": request.idempotency_key}
         params: dict[str, Any] = {
@@ -96,6 +101,8 @@ class StripeProvider:
     async def refund(
         self, *, provider_payment_id: str, amount_minor: int, currency: str, idempotency_key: str
     ) -> str:
+        import stripe
+
         client, http = self._client()
         try:
             payment_intent = provider_payment_id
@@ -124,6 +131,8 @@ class StripeProvider:
     async def close(self, provider_payment_id: str) -> bool:
         if not provider_payment_id.startswith("cs_"):
             return True
+        import stripe
+
         client, http = self._client()
         try:
             session = await client.v1.checkout.sessions.retrieve_async(provider_payment_id)

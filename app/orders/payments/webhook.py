@@ -14,7 +14,6 @@ import json
 import logging
 from typing import Any
 
-import stripe
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,6 +61,8 @@ async def receive(
 ) -> tuple[bool, str]:
     """Verify, store once and enqueue. Returns (is new, event id); raises SignatureVerificationError
     or ValueError for a bad signature or body."""
+    import stripe  # on the first webhook, not in every worker at startup (5 MB)
+
     secret = webhook_secret(settings)
     if not secret:
         raise ValueError("no webhook secret is configured")
@@ -84,6 +85,8 @@ async def receive(
 
 @router.post("/webhooks/stripe", name="stripe_webhook")
 async def stripe_webhook(request: Request, session: SessionDep) -> JSONResponse:
+    import stripe
+
     body = await request.body()
     settings: Settings = request.app.state.settings
     try:
