@@ -454,6 +454,10 @@ class RouteIndex:
         return self.router.url_path_for(name, **params)
 
 
+# Routes with parameters that pages link to over and over, from a bounded set of values.
+REPEATED_LINKS = frozenset({"state", "district", "gi", "category"})
+
+
 class Templates:
     """Renders templates with the request-scoped globals every page needs."""
 
@@ -461,14 +465,24 @@ class Templates:
         self.env = build_environment()
         self.settings = settings
         self._url_for: Callable[..., str] | None = None
+        self.repeated_links: Any = None
 
     def url_for(self, request: Request) -> Callable[..., str]:
-        """``url_path_for`` memoised: Starlette tries every route in turn on each call, and a
-        catalog page links to ~80 places. One Templates serves one app, so one bounded cache;
-        a miss (a long-tail page's own State and district) goes straight to the route that
-        answered that name and those parameters before (``RouteIndex``)."""
+        """``url_path_for`` through ``RouteIndex`` (Starlette tries every route in turn), and
+        memoised for the links that repeat: those without parameters (the layout's) and those
+        to places (``REPEATED_LINKS``; a catalog page links to ~80). A link to one listing or
+        seller is mostly made once, and memoised it would only hold memory (5-6 MB over a long
+        tail of products) and push the repeated ones out."""
         if self._url_for is None:
-            self._url_for = lru_cache(maxsize=8192)(RouteIndex(request.app.router).url_path_for)
+            index = RouteIndex(request.app.router)
+            self.repeated_links = repeated = lru_cache(maxsize=4096)(index.url_path_for)
+
+            def url_for(name: str, /, **params: Any) -> Any:
+                if not params or name in REPEATED_LINKS:
+                    return repeated(name, **params)
+                return index.url_path_for(name, **params)
+
+            self._url_for = url_for
         return self._url_for
 
     def render(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.routing import NoMatchFound
 
-from app.web import RouteIndex
+from app.web import REPEATED_LINKS, RouteIndex, Templates
 
 
 def _sample(name: str) -> str:
@@ -46,3 +46,22 @@ def test_an_unknown_name_or_parameter_is_refused_as_starlette_refuses_it(app: Fa
     index.url_path_for("state", state_slug="bihar")
     with pytest.raises(NoMatchFound):
         index.url_path_for("state", state_slug="bihar", extra="1")
+
+
+def test_templates_memoise_repeated_links_only_and_give_the_same_paths(app: FastAPI) -> None:
+    names = {name for name, _ in _named_routes(app)}
+    assert names >= REPEATED_LINKS  # a renamed route would silently stop being memoised
+    request = Request({"type": "http", "app": app, "router": app.router})
+    templates = Templates(app.state.settings)
+    url_for = templates.url_for(request)
+    for name, params in _named_routes(app):
+        try:
+            expected = app.url_path_for(name, **params)
+        except (NoMatchFound, AssertionError, ValueError):
+            continue
+        assert url_for(name, **params) == url_for(name, **params) == expected, (name, params)
+    memoised = templates.repeated_links.cache_info().currsize
+    url_for("quote_new", listing_id=123456)
+    url_for("seller_public", seller_slug="a-seller")
+    url_for("district", state_slug="bihar", district_slug="gaya")
+    assert templates.repeated_links.cache_info().currsize == memoised + 1
