@@ -394,6 +394,7 @@ def create_app(
         PageCacheMiddleware,
         ttl_seconds=settings.page_cache_seconds,
         max_entries=settings.page_cache_max_entries,
+        max_bytes=settings.page_cache_max_bytes,
     )
     # Outermost: every response, cached or not, from /static and /media too, gets them.
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)

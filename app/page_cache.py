@@ -7,7 +7,10 @@ equivalent of a reverse proxy's micro-cache, with the same rules a careful proxy
 - only GET requests to the public catalog pages and API, never search, accounts, seller or admin;
 - only visitors without a session or flash cookie or an API token (signed-in users see fresh pages);
 - only 200 responses that set no cookie, embed no CSRF token and are not ``no-store``/``private``;
-- keyed by path, query, language, display currency and gzip support, bounded in entries (LRU).
+- keyed by path, query, language, display currency and gzip support, bounded in entries and in
+  bytes of bodies (least recently used first); an entry too old even to be served stale is
+  dropped as soon as it is the least recently used, so a long tail of pages read once does not
+  keep memory.
 
 Concurrent misses for one key render it once; while an expired entry is rendered again, other
 requests get the expired one (for at most one more TTL) instead of piling onto the database.
@@ -115,12 +118,15 @@ class PageCacheMiddleware:
         *,
         ttl_seconds: float,
         max_entries: int,
+        max_bytes: int = 16 * 1024 * 1024,
         clock: Callable[[], float] = time.monotonic,
         chance: Callable[[], float] = random.random,
     ) -> None:
         self.app = app
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.size = 0  # bytes of the bodies held
         self.clock = clock
         self.chance = chance
         self.refreshing: set[asyncio.Task[None]] = set()
@@ -227,11 +233,24 @@ class PageCacheMiddleware:
         now = self.clock()
         life = self.ttl_seconds * (1 - JITTER * self.chance())
         entry = CachedResponse(now + life, kept, body, now + life * REFRESH_AFTER)
+        replaced = self.entries.pop(key, None)
+        if replaced is not None:
+            self.size -= len(replaced.body)
         self.entries[key] = entry
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.max_entries:
-            self.entries.popitem(last=False)
+        self.size += len(body)
+        self._evict(now)
         return entry
+
+    def _evict(self, now: float) -> None:
+        """Drop least recently used entries while over a bound or too old to serve even stale."""
+        while self.entries:
+            key, oldest = next(iter(self.entries.items()))
+            dead = oldest.expires_at + self.ttl_seconds <= now
+            full = len(self.entries) > self.max_entries or self.size > self.max_bytes
+            if not (dead or full) or key == next(reversed(self.entries)):
+                return
+            del self.entries[key]
+            self.size -= len(oldest.body)
 
 
 async def _send_cached(send: Send, cached: CachedResponse, status: bytes) -> None:

@@ -171,6 +171,37 @@ async def test_the_least_recently_used_entry_goes_first_when_full(
     assert backend.calls == 5
 
 
+async def test_the_bodies_kept_stay_within_the_byte_budget(backend: Backend, clock: Clock) -> None:
+    app = PageCacheMiddleware(backend, ttl_seconds=10, max_entries=100, max_bytes=14, clock=clock)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        for path in ("/gi/a", "/gi/b", "/gi/c"):  # bodies of 6 bytes: "page 1" …
+            await client.get(path)
+        assert list(app.entries) == [(p, b"", "en", "", True) for p in ("/gi/b", "/gi/c")]
+        assert app.size == 12
+        assert (await client.get("/gi/c")).headers["x-page-cache"] == "hit"
+        assert (await client.get("/gi/a")).headers["x-page-cache"] == "miss"
+
+
+async def test_a_page_too_old_to_serve_even_stale_does_not_keep_memory(
+    backend: Backend, clock: Clock
+) -> None:
+    app = PageCacheMiddleware(backend, ttl_seconds=10, max_entries=100, clock=clock)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        await client.get("/gi/a")
+        await client.get("/gi/b")
+        clock.now += 15  # expired, still served stale while re-rendered: kept
+        await client.get("/gi/c")
+        assert len(app.entries) == 3
+        clock.now += 6  # /gi/a and /gi/b are past their stale window
+        await client.get("/gi/d")
+        assert [key[0] for key in app.entries] == ["/gi/c", "/gi/d"]
+        assert app.size == 12
+
+
 async def test_a_session_cookie_after_a_malformed_one_still_bypasses_the_cache(
     cached: httpx.AsyncClient, backend: Backend
 ) -> None:
