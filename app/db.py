@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -372,7 +373,6 @@ class _DriverPlan:
         self.result_processors = tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         )
-        self.plain = not any(self.result_processors)
 
     def _bound(self, name: str, value: Any) -> Any:
         process = self.bind_processors[name]
@@ -386,16 +386,37 @@ class _DriverPlan:
 
     def rows(self, records: list[Any]) -> list[Any]:
         make = self.row._make
-        if self.plain:
-            return [make(record) for record in records]
-        processors = self.result_processors
-        return [
-            make(
-                value if process is None or value is None else process(value)
-                for process, value in zip(processors, record, strict=True)
-            )
-            for record in records
+        converted = [
+            (index, process) for index, process in enumerate(self.result_processors) if process
         ]
+        if not converted:
+            return [make(record) for record in records]
+        rows = []
+        for record in records:
+            values = list(record)
+            for index, process in converted:
+                if values[index] is not None:
+                    values[index] = process(values[index])
+            rows.append(make(values))
+        return rows
+
+
+_DRIVER_CONNECTION = "odop_driver_connection"
+
+
+async def _connection_of(session: AsyncSession) -> tuple[AsyncConnection, Any]:
+    """The session's connection and, on asyncpg, its pooled DBAPI connection; remembered for the
+    session's current transaction (asking the session each time costs a greenlet switch)."""
+    transaction = session.sync_session.get_transaction()
+    known = session.info.get(_DRIVER_CONNECTION)
+    if known is not None and transaction is not None and known[0] is transaction:
+        return known[1], known[2]
+    connection = await session.connection()
+    raw = None
+    if connection.dialect.driver == "asyncpg":
+        raw = await connection.get_raw_connection()
+    session.info[_DRIVER_CONNECTION] = (session.sync_session.get_transaction(), connection, raw)
+    return connection, raw
 
 
 class PreparedSelect:
@@ -416,9 +437,9 @@ class PreparedSelect:
         self._plans: dict[Dialect, _DriverPlan] = {}
 
     async def all(self, session: AsyncSession, **params: Any) -> list[Any]:
-        connection = await session.connection()
+        connection, raw = await _connection_of(session)
         dialect = connection.dialect
-        if dialect.driver != "asyncpg":
+        if raw is None:
             return list((await connection.execute(self.statement, params)).all())
         plan = self._plans.get(dialect)
         if plan is None:
@@ -427,11 +448,10 @@ class PreparedSelect:
         sync_connection = connection.sync_connection
         for listener in sync_connection.dispatch.before_cursor_execute:  # type: ignore[union-attr]
             sql, arguments = listener(sync_connection, None, sql, arguments, None, False)
-        raw = await connection.get_raw_connection()
         try:
-            records = await raw.driver_connection.fetch(sql, *arguments)  # type: ignore[union-attr]
+            records = await raw.driver_connection.fetch(sql, *arguments)
         except BaseException:
-            if raw.driver_connection.is_closed():  # type: ignore[union-attr]
+            if raw.driver_connection.is_closed():
                 await connection.invalidate()
             raise
         return plan.rows(records)

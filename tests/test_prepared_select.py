@@ -3,13 +3,19 @@ SQLAlchemy would, be seen by the engine's statement listeners and keep the NUL g
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from sqlalchemy import bindparam, event, select, text, true
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.db import PreparedSelect, make_read_session_factory
+from app.db import (
+    PreparedSelect,
+    make_engine,
+    make_read_session_factory,
+    make_session_factory,
+)
 from app.errors import ValidationFailed
 from app.listings.models import Listing, ListingStatus
 from app.sellers.models import Seller, SellerStatus, SellerType
@@ -114,3 +120,23 @@ async def test_a_dropped_connection_is_replaced_not_reused(engine: AsyncEngine) 
     for _ in range(3):  # the pool must not hand the dead connection out again
         async with factory() as session:
             assert await LISTINGS_OF_SELLER.all(session, seller_slug="any", min_moq=1) == []
+
+
+async def test_a_connection_given_back_at_commit_is_not_used_again(engine: AsyncEngine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("runs on asyncpg only on PostgreSQL")
+    one_connection = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1)
+    factory = make_session_factory(one_connection)
+    try:
+        async with factory() as first:
+            assert await LISTINGS_OF_SELLER.all(first, seller_slug="any", min_moq=1) == []
+            await first.commit()  # its connection goes back to the pool
+            async with factory() as second:
+                assert await LISTINGS_OF_SELLER.all(second, seller_slug="any", min_moq=1) == []
+                # The pool's only connection is the second session's now: the first must wait.
+                with pytest.raises(TimeoutError):
+                    await asyncio.wait_for(
+                        LISTINGS_OF_SELLER.all(first, seller_slug="any", min_moq=1), 0.5
+                    )
+    finally:
+        await one_connection.dispose()
