@@ -202,9 +202,12 @@ def _translate(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
     return translated % variables
 
 
-def build_environment() -> Environment:
+def build_environment(*, reload: bool = True) -> Environment:
+    """``reload=False`` (outside development) skips the check that every template a page
+    extends or imports is unchanged on disk: a stat() call each, on every render."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
+        auto_reload=reload,
         bytecode_cache=_COMPILED_TEMPLATES,
         autoescape=select_autoescape(["html", "xml"]),
         undefined=StrictUndefined,
@@ -462,7 +465,7 @@ class Templates:
     """Renders templates with the request-scoped globals every page needs."""
 
     def __init__(self, settings: Settings) -> None:
-        self.env = build_environment()
+        self.env = build_environment(reload=settings.env == "development")
         self.settings = settings
         self._url_for: Callable[..., str] | None = None
         self.repeated_links: Any = None

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from app.web import build_environment
+from app.config import Settings
+from app.web import Templates, build_environment
 
 
 def test_a_second_environment_loads_compiled_templates_without_compiling(
@@ -25,3 +26,10 @@ def test_a_second_environment_loads_compiled_templates_without_compiling(
     assert rendered.name == "base.html"
     with pytest.raises(AssertionError, match="compiled"):
         second.from_string("{{ 1 }}")  # a template the cache has not seen is compiled
+
+
+def test_only_development_checks_templates_on_disk_at_every_render(settings: Settings) -> None:
+    # A page checks each template it extends or imports with a stat() call when auto_reload is on.
+    assert settings.env != "development"
+    assert Templates(settings).env.auto_reload is False
+    assert Templates(settings.model_copy(update={"env": "development"})).env.auto_reload is True
