@@ -199,6 +199,8 @@ class DatabaseBackend:
     # The table a query reads filter and sort columns and the facet key from, as ``d``.
     rows_table = "search_listings"
     typos_in_memory = True  # False when _typo_matches asks the database instead
+    # SQL: the row's facet key is one of those a subquery ({}) selects (a place tier's keys).
+    facet_keys_in = "d.facet_key IN ({})"
 
     def __init__(self) -> None:
         self._lexicon: _Lexicon | None = None
@@ -413,6 +415,7 @@ class DatabaseBackend:
         async with session_factory() as session, session.begin():
             await self._drop(session, LIVE)
             await self._rename(session, BUILD, LIVE)
+        await self._after_rebuild(session_factory)
         self._lexicon = None
         self._index_ready = True
         return written
@@ -422,6 +425,9 @@ class DatabaseBackend:
 
     async def _prepare_rebuild(self, session: AsyncSession) -> None:
         """Anything the dialect needs before reading every listing."""
+
+    async def _after_rebuild(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        """Anything the dialect does once the new index is live (outside its transactions)."""
 
     # -- querying ------------------------------------------------------------------------
     async def lexicon(self, session: AsyncSession) -> _Lexicon:
@@ -812,7 +818,10 @@ class DatabaseBackend:
         rows: list[Any] = []
         for include, exclude in tiers:
             params: dict[str, Any] = {}
-            conditions = [_tier_condition(include, exclude, params), *self._filters(query, params)]
+            conditions = [
+                _tier_condition(include, exclude, params, self.facet_keys_in),
+                *self._filters(query, params),
+            ]
             if rank is None:
                 found: list[Any] | None = await self._page(
                     session,
@@ -974,7 +983,10 @@ def _with_combination(column: str, names: list[str]) -> str:
 
 
 def _tier_condition(
-    include: dict[str, tuple[str, ...]], exclude: dict[str, tuple[str, ...]], params: dict[str, Any]
+    include: dict[str, tuple[str, ...]],
+    exclude: dict[str, tuple[str, ...]],
+    params: dict[str, Any],
+    keys_in: str = "d.facet_key IN ({})",
 ) -> str:
     """SQL: the row's facet combination has one of ``include``'s values in each of its columns
     and none of ``exclude``'s."""
@@ -989,8 +1001,8 @@ def _tier_condition(
                 params[name] = value
                 names.append(f":{name}")
             tests.append(f"{column} {'NOT IN' if negate else 'IN'} ({', '.join(names)})")
-    return (
-        f"d.facet_key IN (SELECT facet_key FROM search_listings_facets WHERE {' AND '.join(tests)})"
+    return keys_in.format(
+        f"SELECT facet_key FROM search_listings_facets WHERE {' AND '.join(tests)}"
     )
 
 
