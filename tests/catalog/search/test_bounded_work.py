@@ -159,3 +159,15 @@ async def test_postgres_title_terms_follow_the_listings(
     await backend.ensure_index(db)
     kept, derived = await _title_terms(db)
     assert kept == derived and ("chandelier", catalog.glass.id) in kept
+
+
+async def test_postgres_capped_scans_start_at_the_first_page(
+    db: AsyncSession, settings: Settings
+) -> None:
+    """The facet pass counts the first FACET_CAP matches: on a table bigger than a quarter of
+    PostgreSQL's shared buffers a synchronized scan would start wherever the last scan of it
+    was, and the same search would count other rows each time."""
+    database_backend(db, settings)
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's scans")
+    assert await db.scalar(text("SHOW synchronize_seqscans")) == "off"
