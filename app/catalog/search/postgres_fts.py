@@ -47,6 +47,10 @@ TITLE_VECTOR = "ts_filter(document, '{a}')"
 # rank was 26 ("barss" -> "brass"), and 50 already gave the in-memory index's exact answers; 100
 # leaves room for bigger vocabularies at well under a millisecond of GiST scan per word.
 NEAREST_TERMS = 100
+# A vocabulary of fewer terms than this (1,602 at 100,000 demo listings) is scanned in this
+# process instead (the term list is held for prefixes anyway): 0.07 ms for a word against a
+# round trip and 0.4 ms of the server's time, and no in-budget term is missed.
+SCANNED_TYPO_TERMS = 10_000
 # The newest candidates of words in more listings than this are found by sorting ids, not whole
 # rows (which spill to disk beyond a few thousand); of words in at least DENSE_SHARE of all
 # listings, by the planner's choice (see _match).
@@ -295,6 +299,8 @@ class PostgresBackend(DatabaseBackend):
     async def _typo_matches(
         self, session: AsyncSession, words: list[str], vocabulary: analysis.Vocabulary
     ) -> dict[str, list[str]]:
+        if len(vocabulary) < SCANNED_TYPO_TERMS:
+            return {word: vocabulary.scanned_typo_matches(word) for word in words}
         candidates: dict[str, dict[str, int]] = {word: {} for word in words}
         rows = await session.execute(_TYPO_CANDIDATES, {"words": words, "nearest": NEAREST_TERMS})
         for word, term, df in rows:
