@@ -832,8 +832,11 @@ class DatabaseBackend:
         rows: list[Any] = []
         for include, exclude in tiers:
             params: dict[str, Any] = {}
+            # Browsing newest first, the planner may walk the date index and test each row's
+            # key against the subquery's set; matching words, the keys are computed once.
+            keys_in = self.facet_keys_in if rank is not None else "d.facet_key IN ({})"
             conditions = [
-                _tier_condition(include, exclude, params, self.facet_keys_in),
+                _tier_condition(include, exclude, params, keys_in),
                 *self._filters(query, params),
             ]
             if rank is None:
