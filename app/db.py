@@ -233,7 +233,15 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEn
         )
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size // 2, pool_recycle=1800
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size // 2,
+        pool_recycle=1800,
+        # A scan that stops early (search counts facets over the first 1,000 matches) starts
+        # at the table's first page, not where another scan of a big table last was: otherwise
+        # the same uncached search counted different rows from one run to the next.
+        connect_args={"server_settings": {"synchronize_seqscans": "off"}},
     )
 
 

@@ -250,7 +250,10 @@ async def _suggestions(
     global _gi_names
     now = time.monotonic()
     if _gi_names is None or now - _gi_names[0] > GAZETTEER_SECONDS:
-        _gi_names = (now, await search_repository.gi_tags_with_listings(session))
+        if isinstance(backend, DatabaseBackend):
+            _gi_names = (now, await backend.gi_tags(session))
+        else:
+            _gi_names = (now, await search_repository.gi_tags_with_listings(session))
     terms: list[str] = []
     if isinstance(backend, DatabaseBackend):
         frequencies = (await backend.lexicon(session)).vocabulary.frequencies

@@ -11,6 +11,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Role, User
+from app.catalog.search import service
+from app.jobs import JobRunner
+from app.listings import events
+from app.listings.models import ListingStatus
 from app.rates import service as currency
 from tests import factories
 from tests.catalog.search.conftest import Catalog
@@ -119,3 +123,20 @@ async def test_a_search_that_finds_nothing_suggests_what_to_try(
     assert "gi=firozabad-glass" in page.text
     assert "district=uttar-pradesh%2Ffirozabad" in page.text
     assert "Popular categories" in page.text
+
+
+async def test_no_hit_suggestions_name_only_gi_tags_that_listings_still_carry(
+    client: httpx.AsyncClient, db: AsyncSession, jobs: JobRunner, catalog: Catalog
+) -> None:
+    """The database backends read the GI tags from the index's facet combinations: one whose
+    listings all left the index stays in that table but is no longer suggested."""
+    for listing in (catalog.glass, catalog.cheap_glass):
+        listing.status = ListingStatus.UNPUBLISHED
+        events.listing_changed(db, listing.id)
+    await db.commit()
+    await jobs.run_until_idle()
+    service.clear_reference_caches()
+    page = await client.get("/search", params={"q": "firozabadxyz glazz"})
+    assert "Nothing matched" in page.text
+    assert "gi=firozabad-glass" not in page.text
+    assert "district=uttar-pradesh%2Ffirozabad" in page.text  # places are reference data

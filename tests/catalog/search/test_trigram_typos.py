@@ -1,4 +1,5 @@
-"""PostgreSQL: typo candidates come from a GiST trigram index over the vocabulary table."""
+"""PostgreSQL: typo candidates come from a GiST trigram index over the vocabulary table (for a
+vocabulary of at least SCANNED_TYPO_TERMS terms; a smaller one is scanned in the process)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.catalog.search import postgres_fts
 from app.catalog.search.base import SearchDocument
 from app.catalog.search.postgres_fts import NEAREST_TERMS, PostgresBackend
 
 
 @pytest.fixture
-async def backend(db: AsyncSession) -> PostgresBackend:
+async def backend(db: AsyncSession, monkeypatch: pytest.MonkeyPatch) -> PostgresBackend:
     if db.get_bind().dialect.name != "postgresql":
         pytest.skip("pg_trgm is PostgreSQL's; SQLite keeps the in-memory typo index")
+    # These tests' vocabularies are tiny: treat them as big ones, which ask the trigram index.
+    monkeypatch.setattr(postgres_fts, "SCANNED_TYPO_TERMS", 0)
     backend = PostgresBackend()
     await backend.ensure_index(db)
     return backend
@@ -140,3 +144,27 @@ async def test_workers_keep_no_typo_index_in_memory(
     with pytest.raises(RuntimeError):
         vocabulary.typo_matches("glsas")
     assert vocabulary.prefix_matches("gla") == ["glass"]
+
+
+async def test_a_small_vocabulary_is_scanned_in_the_process_with_the_same_answers(
+    db: AsyncSession, backend: PostgresBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await write_terms(db, {"phulkari": 3, "kantha": 2, "kanthi": 5, "pattachitra": 4, "glass": 9})
+    vocabulary = (await backend.lexicon(db)).vocabulary
+    words = ["phulkri", "phlkri", "kanthe", "patachitar", "glsas", "glass"]
+    from_sql = await backend._typo_matches(db, words, vocabulary)
+    monkeypatch.setattr(postgres_fts, "SCANNED_TYPO_TERMS", len(vocabulary) + 1)
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sync_engine = db.get_bind()
+    event.listen(sync_engine, "before_cursor_execute", record)
+    try:
+        scanned = await backend._typo_matches(db, words, vocabulary)
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", record)
+    assert statements == []
+    assert scanned == from_sql
+    assert scanned["kanthe"] == ["kanthi", "kantha"] and scanned["glass"] == []
