@@ -11,9 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import meilisearch
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.catalog.search import analysis
@@ -32,6 +31,9 @@ from app.catalog.search.base import (
     SearchResult,
     Sort,
 )
+
+if TYPE_CHECKING:
+    import meilisearch
 
 TASK_TIMEOUT_MS = 60_000
 SEARCHABLE = [
@@ -216,8 +218,18 @@ class MeiliBackend:
     name = "meilisearch"
 
     def __init__(self, url: str, api_key: str, index: str, *, timeout: int = 10) -> None:
-        self.client = meilisearch.Client(url, api_key or None, timeout=timeout)
+        # Imported here: a worker on the database backends never holds the client (5 MB).
+        import meilisearch
+
+        self.client: meilisearch.Client = meilisearch.Client(url, api_key or None, timeout=timeout)
         self.uid = index
+        self.api_error = meilisearch.errors.MeilisearchApiError
+        # What makes a search answer "search is unavailable" instead of an error page.
+        self.unavailable_errors: tuple[type[BaseException], ...] = (
+            meilisearch.errors.MeilisearchError,
+            MeiliSyncError,
+            OSError,
+        )
 
     async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.to_thread(partial(fn, *args, **kwargs))
@@ -239,7 +251,7 @@ class MeiliBackend:
     async def ensure_index(self, session: AsyncSession) -> None:
         try:
             await self._call(self.client.get_index, self.uid)
-        except meilisearch.errors.MeilisearchApiError as exc:
+        except self.api_error as exc:
             if exc.code != "index_not_found":
                 raise
             await self._wait(
@@ -250,7 +262,7 @@ class MeiliBackend:
     async def holds(self, session: AsyncSession, listing_ids: set[int]) -> bool:
         try:
             stats = await self._call(self.client.index(self.uid).get_stats)
-        except meilisearch.errors.MeilisearchApiError as exc:
+        except self.api_error as exc:
             if exc.code == "index_not_found":
                 return False
             raise

@@ -9,7 +9,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 
-import meilisearch.errors
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import money
@@ -17,7 +16,7 @@ from app.catalog.search import analysis, places, suggestions
 from app.catalog.search import repository as search_repository
 from app.catalog.search.base import SearchBackend, SearchQuery, SearchResult
 from app.catalog.search.database import DatabaseBackend
-from app.catalog.search.meili import MeiliBackend, MeiliSyncError
+from app.catalog.search.meili import MeiliBackend
 from app.catalog.search.models import SynonymGroup
 from app.catalog.search.postgres_fts import PostgresBackend
 from app.catalog.search.schemas import SearchParams
@@ -151,9 +150,10 @@ class SearchUnavailable(AppError):
 async def _backend_search(
     backend: SearchBackend, session: AsyncSession, query: SearchQuery
 ) -> SearchResult:
+    unavailable = backend.unavailable_errors if isinstance(backend, MeiliBackend) else (OSError,)
     try:
         return await _understood_search(session, backend, query)
-    except (meilisearch.errors.MeilisearchError, MeiliSyncError, OSError) as exc:
+    except unavailable as exc:
         logger.warning("search backend failed", exc_info=True)
         raise SearchUnavailable() from exc
 
