@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import Receive, Scope, Send
 
 from app.config import Settings
@@ -83,16 +85,53 @@ async def test_a_repeated_anonymous_page_is_served_from_memory_until_it_expires(
     assert (await cached.get("/states/uttar-pradesh")).text == "page 2"
 
 
-async def test_language_currency_query_and_gzip_each_get_their_own_entry(
+async def test_language_currency_and_query_each_get_their_own_entry(
     cached: httpx.AsyncClient, backend: Backend
 ) -> None:
     await cached.get("/gi")
+    await cached.get("/gi", headers={"accept-encoding": "identity"})  # the same entry
     await cached.get("/gi", headers={"cookie": f"{LANGUAGE_COOKIE}=hi"})
     await cached.get("/gi", headers={"accept-language": "hi-IN,hi;q=0.9"})  # negotiated to hi
     await cached.get("/gi", headers={"cookie": f"{CURRENCY_COOKIE}=USD"})
     await cached.get("/gi?goods_class=handicraft")
-    await cached.get("/gi", headers={"accept-encoding": "identity"})
-    assert backend.calls == 5  # the accept-language request shares the Hindi entry
+    assert backend.calls == 4  # the accept-language request shares the Hindi entry
+
+
+PAGE = ("<p>" + "a district's products " * 100 + "</p>").encode()
+
+
+async def page(scope: Scope, receive: Receive, send: Send) -> None:
+    headers = [(b"content-type", b"text/html; charset=utf-8")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": PAGE})
+
+
+@pytest.mark.parametrize("first", ["gzip", "identity"])
+async def test_one_gzipped_entry_serves_visitors_with_and_without_gzip(
+    clock: Clock, first: str
+) -> None:
+    app = PageCacheMiddleware(
+        GZipMiddleware(page, minimum_size=800), ttl_seconds=10, max_entries=10, clock=clock
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        # httpx decodes gzip itself; look at the raw bytes and headers.
+        async def fetch(encoding: str) -> tuple[httpx.Headers, bytes]:
+            async with client.stream("GET", "/gi", headers={"accept-encoding": encoding}) as r:
+                return r.headers, b"".join([chunk async for chunk in r.aiter_raw()])
+
+        await fetch(first)
+        (entry,) = app.entries.values()
+        assert entry.zipped and app.size == len(entry.body) < len(PAGE) / 5
+        zipped_headers, zipped = await fetch("gzip")
+        plain_headers, plain = await fetch("identity")
+    assert zipped_headers["x-page-cache"] == plain_headers["x-page-cache"] == "hit"
+    assert zipped_headers["content-encoding"] == "gzip" and gzip.decompress(zipped) == PAGE
+    assert "content-encoding" not in plain_headers and plain == PAGE
+    assert int(zipped_headers["content-length"]) == len(zipped)
+    assert int(plain_headers["content-length"]) == len(PAGE)
+    assert plain_headers["vary"] == zipped_headers["vary"] == "Accept-Encoding"
 
 
 @pytest.mark.parametrize(
@@ -178,7 +217,7 @@ async def test_the_bodies_kept_stay_within_the_byte_budget(backend: Backend, clo
     ) as client:
         for path in ("/gi/a", "/gi/b", "/gi/c"):  # bodies of 6 bytes: "page 1" …
             await client.get(path)
-        assert list(app.entries) == [(p, b"", "en", "", True) for p in ("/gi/b", "/gi/c")]
+        assert list(app.entries) == [(p, b"", "en", "") for p in ("/gi/b", "/gi/c")]
         assert app.size == 12
         assert (await client.get("/gi/c")).headers["x-page-cache"] == "hit"
         assert (await client.get("/gi/a")).headers["x-page-cache"] == "miss"
