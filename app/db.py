@@ -378,9 +378,10 @@ class _DriverPlan:
         }
         columns = statement.selected_columns
         self.row: Any = namedtuple("Row", columns.keys())  # type: ignore[misc]
-        self.result_processors = tuple(
+        processors = (
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         )
+        self.converted = [(index, process) for index, process in enumerate(processors) if process]
 
     def _bound(self, name: str, value: Any) -> Any:
         process = self.bind_processors[name]
@@ -394,15 +395,12 @@ class _DriverPlan:
 
     def rows(self, records: list[Any]) -> list[Any]:
         make = self.row._make
-        converted = [
-            (index, process) for index, process in enumerate(self.result_processors) if process
-        ]
-        if not converted:
+        if not self.converted:
             return [make(record) for record in records]
         rows = []
         for record in records:
             values = list(record)
-            for index, process in converted:
+            for index, process in self.converted:
                 if values[index] is not None:
                     values[index] = process(values[index])
             rows.append(make(values))
@@ -436,7 +434,11 @@ class PreparedSelect:
     connection (asyncpg prepares it once per connection), converting the values as SQLAlchemy
     would; the engine's ``before_cursor_execute`` listeners still see every statement (the NUL
     guard, the read-only guard, statement counts in tests). A connection that an error closed is
-    invalidated, as SQLAlchemy does on a disconnect. Elsewhere it runs through SQLAlchemy."""
+    invalidated, as SQLAlchemy does on a disconnect. Elsewhere it runs through SQLAlchemy.
+
+    It is meant for read sessions (``ReadSessionDep``): in a session whose transaction has not
+    yet sent its BEGIN (SQLAlchemy sends it with the first statement it runs), the statement runs
+    outside that transaction and sees what was committed when it started."""
 
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         if any(bind.expanding for bind in statement.compile().binds.values()):
