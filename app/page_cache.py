@@ -10,9 +10,8 @@ equivalent of a reverse proxy's micro-cache, with the same rules a careful proxy
 - keyed by path, query, language and display currency, bounded in entries and in bytes of
   bodies (least recently used first); a body is kept gzipped (a fifth of its size) whatever the
   visitor who caused the render took, and unzipped on the way out for a visitor that takes no
-  gzip; an entry too old even to be served stale is
-  dropped as soon as it is the least recently used, so a long tail of pages read once does not
-  keep memory.
+  gzip; an entry too old even to be served stale is dropped as soon as it is the least recently
+  used, so a long tail of pages read once does not keep memory.
 
 Concurrent misses for one key render it once; while an expired entry is rendered again, other
 requests get the expired one (for at most one more TTL) instead of piling onto the database.
