@@ -92,7 +92,7 @@ def test_worker_once_runs_due_jobs_and_exits(odop) -> None:  # type: ignore[no-u
 
 # Libraries that only some commands or requests need: a server worker must not hold them from
 # startup (each is megabytes of RSS per worker; docs/benchmarks.md).
-LOADED_ON_FIRST_USE = ("alembic", "stripe", "meilisearch", "requests")
+LOADED_ON_FIRST_USE = ("alembic", "stripe", "meilisearch", "requests", "cryptography", "PIL")
 
 
 def test_a_server_worker_does_not_load_what_only_some_commands_need() -> None:

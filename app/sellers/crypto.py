@@ -7,24 +7,29 @@ from __future__ import annotations
 
 import base64
 import os
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _INFO = b"odop-bazaar seller bank account v1"
 _AAD = b"sellers.bank_account"
 
 
-def _key(secret_key: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
-        secret_key.encode()
-    )
+def aes_gcm(secret_key: str, info: bytes) -> AESGCM:
+    """AES-256-GCM under a key derived (HKDF-SHA256) from ODOP_SECRET_KEY for ``info``. The
+    library is imported here, on first use, not by every server worker at startup (6 MB)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info)
+    return AESGCM(key.derive(secret_key.encode()))
 
 
 def encrypt(secret_key: str, plaintext: str) -> str:
     nonce = os.urandom(12)
-    sealed = AESGCM(_key(secret_key)).encrypt(nonce, plaintext.encode(), _AAD)
+    sealed = aes_gcm(secret_key, _INFO).encrypt(nonce, plaintext.encode(), _AAD)
     return "v1:" + base64.b64encode(nonce + sealed).decode()
 
 
@@ -33,4 +38,4 @@ def decrypt(secret_key: str, token: str) -> str:
     if version != "v1":
         raise ValueError("unknown ciphertext version")
     raw = base64.b64decode(payload)
-    return AESGCM(_key(secret_key)).decrypt(raw[:12], raw[12:], _AAD).decode()
+    return aes_gcm(secret_key, _INFO).decrypt(raw[:12], raw[12:], _AAD).decode()

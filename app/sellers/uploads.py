@@ -22,10 +22,10 @@ import json
 import secrets
 import warnings
 from dataclasses import dataclass
+from functools import cache
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageCms, ImageOps
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,6 +35,12 @@ from app.errors import AppError
 from app.i18n import LANGUAGE_COOKIE, negotiate, reset_language, set_language
 from app.i18n import gettext as _
 from app.storage import Storage
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageCms
+
+# Pillow is imported by the functions that decode images, on first use: a server worker that
+# never receives an upload does not hold it (2.6 MB).
 
 PDF_MAGIC = b"%PDF-"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -168,6 +174,8 @@ def _sniff(data: bytes) -> str | None:
 
 def _open_image(settings: Settings, data: bytes) -> Image.Image:
     """Decode an image fully, refusing decompression bombs before the pixels are allocated."""
+    from PIL import Image
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -193,18 +201,26 @@ def _open_image(settings: Settings, data: bytes) -> Image.Image:
 
 # Kept from the decoded image's ``info``: how to draw the pixels, not facts about the file.
 PIXEL_INFO = frozenset({"transparency"})
-_SRGB = ImageCms.createProfile("sRGB")
+
+
+@cache
+def _srgb() -> ImageCms.ImageCmsProfile:
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
 def _pixels_only(image: Image.Image) -> Image.Image:
     """A copy of the image with nothing of the upload but its pixels. Pillow writes what it
     finds in ``info`` (a JPEG comment, XMP, an ICC profile, PNG text) back into the new file."""
+    from PIL import ImageCms
+
     icc = image.info.get("icc_profile")
     clean = image.copy()
     if icc and clean.mode in ("RGB", "RGBA", "L"):
         try:
             profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            converted = ImageCms.profileToProfile(clean, profile, _SRGB)
+            converted = ImageCms.profileToProfile(clean, profile, _srgb())
             if converted is not None:
                 clean = converted
         except (ImageCms.PyCMSError, OSError, ValueError):
@@ -240,6 +256,8 @@ def check_document(settings: Settings, data: bytes) -> CheckedFile:
         if b"%%EOF" not in data[-2048:]:
             raise BadUpload(_("This PDF is incomplete or damaged."))
         return CheckedFile(data, "application/pdf", "pdf")
+    from PIL import ImageOps
+
     image = ImageOps.exif_transpose(_open_image(settings, data))
     if kind == "png":
         return CheckedFile(_encode(image, "PNG"), "image/png", "png")
@@ -266,6 +284,8 @@ def photo_variants(settings: Settings, data: bytes) -> PhotoVariants:
         )
     if _sniff(data) not in ("png", "jpeg"):
         raise BadUpload(_("Upload photos as JPEG or PNG."))
+    from PIL import ImageOps
+
     image = ImageOps.exif_transpose(_open_image(settings, data)).convert("RGB")
     image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
     thumb = ImageOps.fit(image, THUMB_SIZE)

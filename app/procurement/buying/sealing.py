@@ -13,9 +13,7 @@ import os
 from dataclasses import dataclass
 from datetime import date
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from app.sellers.crypto import aes_gcm
 
 _INFO = b"odop-bazaar procurement sealed bid v1"
 
@@ -26,12 +24,6 @@ class SealedValues:
     quantity: int
     lead_time_days: int
     valid_until: date
-
-
-def _key(secret_key: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
-        secret_key.encode()
-    )
 
 
 def _aad(requirement_id: int, seller_id: int) -> bytes:
@@ -48,7 +40,7 @@ def seal(secret_key: str, requirement_id: int, seller_id: int, values: SealedVal
         }
     ).encode()
     nonce = os.urandom(12)
-    sealed = AESGCM(_key(secret_key)).encrypt(nonce, plaintext, _aad(requirement_id, seller_id))
+    sealed = aes_gcm(secret_key, _INFO).encrypt(nonce, plaintext, _aad(requirement_id, seller_id))
     return "v1:" + base64.b64encode(nonce + sealed).decode()
 
 
@@ -57,7 +49,7 @@ def unseal(secret_key: str, requirement_id: int, seller_id: int, token: str) -> 
     if version != "v1":
         raise ValueError("unknown sealed bid version")
     raw = base64.b64decode(payload)
-    plain = AESGCM(_key(secret_key)).decrypt(raw[:12], raw[12:], _aad(requirement_id, seller_id))
+    plain = aes_gcm(secret_key, _INFO).decrypt(raw[:12], raw[12:], _aad(requirement_id, seller_id))
     data = json.loads(plain)
     return SealedValues(
         unit_price_paise=int(data["unit_price_paise"]),
