@@ -33,6 +33,7 @@ from app.accounts.deps import require_admin, require_user
 from app.accounts.errors import SignInRequired
 from app.catalog import admin_views as catalog_admin_views
 from app.catalog import api as catalog_api
+from app.catalog import service as catalog_service
 from app.catalog import views as catalog_views
 from app.catalog.cache import TtlCache
 from app.catalog.search import admin_views as search_admin_views
@@ -143,6 +144,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if settings.run_jobs_in_process:
         loop_task = asyncio.create_task(app.state.job_runner.run_forever(stop))
     gc.set_threshold(*GC_THRESHOLDS)
+    # What the first visitors would otherwise wait for (about a second for a district page).
+    app.state.templates.warm_up(app.router)
+    await catalog_service.warm_up(app.state.session_factory, app.state.catalog_cache)
     await search_service.warm_up(app.state.session_factory, settings)
     try:
         yield

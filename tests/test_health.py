@@ -70,7 +70,7 @@ def test_log_lines_are_json_with_the_request_id() -> None:
     assert entry["status"] == 200
 
 
-async def test_startup_loads_the_vocabulary_and_tunes_the_collector_without_freezing(
+async def test_startup_warms_what_the_first_visitors_need_and_tunes_the_collector(
     app: FastAPI,
 ) -> None:
     async with app.state.session_factory() as session:
@@ -88,6 +88,15 @@ async def test_startup_loads_the_vocabulary_and_tunes_the_collector_without_free
             async with app.state.session_factory() as session:
                 backend = search_service.backend_for(session, app.state.settings)
             assert isinstance(backend, DatabaseBackend) and backend._lexicon is not None
+            # So are the catalog's whole-catalog values, the public pages' templates and the
+            # route index (the first district page of a process waited about a second for them).
+            cached = set(app.state.catalog_cache._values)
+            assert {"counts", "home", "odop-figures"} <= cached
+            assert any(key.startswith("reference:") for key in cached)
+            templates = app.state.templates
+            compiled = {name for _, name in templates.env.cache} if templates.env.cache else set()
+            assert {"base.html", "catalog/district.html", "catalog/product.html"} <= compiled
+            assert templates.repeated_links is not None
     finally:
         gc.set_threshold(*thresholds)
 

@@ -6,11 +6,12 @@ import base64
 import binascii
 import difflib
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, NoReturn
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import money
 from app.catalog import repository
@@ -46,6 +47,8 @@ GI_PAGE_SIZE = 60
 FEATURED = 8
 SORTS = ("newest", "price_asc", "price_desc")
 MAX_CURSOR_LENGTH = 300  # ours are under 100 characters
+
+logger = logging.getLogger(__name__)
 
 
 def near_matches(
@@ -492,6 +495,21 @@ async def odop_cards(
             )
         )
     return cards
+
+
+async def warm_up(factory: async_sessionmaker[AsyncSession], cache: TtlCache) -> None:
+    """Fill the catalog cache's whole-catalog values (reference rows, counts, the home page,
+    every ODOP product's figures) before the first visitor: otherwise the first district page
+    of a new process waited about a second for them, and every request in flight with it.
+    A database not migrated or seeded yet is left alone."""
+    try:
+        async with factory() as session:
+            await reference(session, cache)
+            await counts(session, cache)
+            await home(session, cache)
+            await odop_figures(session, cache)
+    except Exception as exc:
+        logger.info("catalog cache not filled at startup: %s", exc)
 
 
 # Stories (administrators) -------------------------------------------------------------------------
