@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     # Anonymous catalog pages and API responses kept in memory per process (0 turns it off).
     page_cache_seconds: float = Field(default=10.0, ge=0)
     page_cache_max_entries: int = Field(default=2000, ge=1)
-    page_cache_max_bytes: int = Field(default=16 * 1024 * 1024, ge=0)
+    page_cache_max_bytes: int = Field(default=8 * 1024 * 1024, ge=0)
     # Sellers: uploads (documents in private storage, listing photos in public storage).
     upload_max_request_bytes: int = Field(default=12 * 1024 * 1024, ge=1024)
     document_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)

@@ -126,7 +126,7 @@ class PageCacheMiddleware:
         *,
         ttl_seconds: float,
         max_entries: int,
-        max_bytes: int = 16 * 1024 * 1024,
+        max_bytes: int = 8 * 1024 * 1024,
         clock: Callable[[], float] = time.monotonic,
         chance: Callable[[], float] = random.random,
     ) -> None:
