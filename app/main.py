@@ -305,6 +305,14 @@ def create_app(
     app.state.settings = settings
     app.state.templates = Templates(settings)
     app.state.templates.env.globals["static"] = static_url
+    # Globals, not per-render context: the catalog's shared macros (catalog/_parts.html) are then
+    # imported without the page's context, so Jinja keeps one module of them instead of building
+    # it, six macros and their closures, again for every page.
+    app.state.templates.env.globals.update(
+        product_path=catalog_views.product_path,
+        seller_path=catalog_views.seller_path,
+        card_lines=catalog_views.card_lines,
+    )
     app.state.public_storage = LocalStorage(settings.media_dir / "public")
     app.state.private_storage = LocalStorage(settings.media_dir / "private")
     app.state.session_factory = None

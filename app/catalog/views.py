@@ -110,9 +110,6 @@ def card_lines(page: CardPage, prices: service.Prices) -> list[CardLine]:
 def _render(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     context.setdefault("canonical", seo.absolute(settings, request.url.path))
-    context["product_path"] = product_path
-    context["seller_path"] = seller_path
-    context["card_lines"] = card_lines
     return templates_of(request).render(request, name, context)
 
 
