@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.accounts import service
 from app.accounts.models import User
@@ -89,3 +93,20 @@ def link_in(body: str) -> str:
     found = LINK.search(body)
     assert found, body
     return "/" + found.group(0).split("/", 3)[3]
+
+
+@contextmanager
+def recorded_statements(bind: Any) -> Iterator[list[str]]:
+    """The SQL of every statement run through ``bind`` (an engine, async or not, or a
+    connection) inside the block, as the engine's ``before_cursor_execute`` listeners see it."""
+    target = bind.sync_engine if isinstance(bind, AsyncEngine) else bind
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(target, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(target, "before_cursor_execute", record)

@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, event, select, text, true
+from sqlalchemy import bindparam, select, text, true
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.db import (
@@ -20,6 +20,7 @@ from app.errors import ValidationFailed
 from app.listings.models import Listing, ListingStatus
 from app.sellers.models import Seller, SellerStatus, SellerType
 from tests import factories
+from tests.helpers import recorded_statements
 
 # Every kind of value a public page reads: an integer, texts (one NULL), a str_enum on both sides
 # of the join, a JSON list, a UTC datetime, booleans, a labelled column and a computed one, with
@@ -82,17 +83,8 @@ async def test_rows_equal_sqlalchemys_for_every_kind_of_value(db: AsyncSession) 
 
 async def test_the_engines_statement_listeners_see_it(db: AsyncSession) -> None:
     owner = await _two_listings(db)
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])
-
-    engine = db.get_bind()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(db.get_bind()) as seen:
         await LISTINGS_OF_SELLER.all(db, seller_slug=owner.slug, min_moq=1)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert len(seen) == 1 and "FROM listings JOIN sellers" in seen[0]
 
 

@@ -16,7 +16,7 @@ from app.catalog.service import Prices
 from app.rates.service import format_minor
 from app.sellers.models import Seller
 from tests.catalog.conftest import Catalog
-from tests.catalog.test_queries import counting
+from tests.helpers import recorded_statements
 
 PRIVATE_SELLER_COLUMNS = (
     "legal_name",
@@ -101,7 +101,7 @@ async def test_no_public_page_reads_or_shows_a_sellers_private_fields(
     cache: TtlCache = app.state.catalog_cache
     cache.clear()
     for path in PUBLIC_PAGES:
-        with counting(engine) as statements:
+        with recorded_statements(engine) as statements:
             response = await client.get(path)
         assert response.status_code == 200, (path, response.text[:300])
         read = [s for s in statements if PRIVATE.search(s)]
@@ -120,7 +120,7 @@ async def test_html_pages_read_listings_by_column_in_a_fixed_number_of_statement
     cache.clear()
     for path in HTML_PAGES_READ_BY_COLUMN:
         assert (await client.get(path)).status_code == 200  # fills the catalog cache
-        with counting(engine) as statements:
+        with recorded_statements(engine) as statements:
             response = await client.get(path)
         assert response.status_code == 200
         whole_rows = [s for s in statements if UNSHOWN_LISTING.search(s)]

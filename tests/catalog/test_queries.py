@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.catalog.cache import TtlCache
 from app.listings.models import ListingImage, PriceTier
 from tests import factories
 from tests.catalog.conftest import claim, gi_tag
+from tests.helpers import recorded_statements
 
 URLS = [
     "/",
@@ -29,20 +25,6 @@ URLS = [
     "/api/v1/listings?gi=firozabad-glass&sort=price_desc",
     "/api/v1/listings/listing-0",
 ]
-
-
-@contextmanager
-def counting(engine: AsyncEngine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def add_listings(db: AsyncSession, first: int, n: int) -> None:
@@ -68,7 +50,7 @@ async def statements_per_url(
     cache.clear()
     counts = {}
     for url in URLS:
-        with counting(engine) as statements:
+        with recorded_statements(engine) as statements:
             response = await client.get(url)
         assert response.status_code == 200, (url, response.text[:300])
         counts[url] = len(statements)
@@ -93,7 +75,7 @@ async def test_home_counts_come_from_the_cache(
     client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
     await client.get("/")
-    with counting(engine) as statements:
+    with recorded_statements(engine) as statements:
         assert (await client.get("/")).status_code == 200
         assert (await client.get("/states/uttar-pradesh")).status_code == 200
     assert not any("count(" in s.lower() for s in statements), statements

@@ -4,15 +4,15 @@ vocabulary of at least SCANNED_TYPO_TERMS terms; a smaller one is scanned in the
 from __future__ import annotations
 
 import string
-from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.catalog.search import postgres_fts
 from app.catalog.search.base import SearchDocument
 from app.catalog.search.postgres_fts import NEAREST_TERMS, PostgresBackend
+from tests.helpers import recorded_statements
 
 
 @pytest.fixture
@@ -117,17 +117,8 @@ async def test_one_statement_finds_the_typo_candidates_of_every_word(
 ) -> None:
     await write_terms(db, {"firozabad": 4, "glass": 9, "channapatna": 2})
     await backend.lexicon(db)
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    sync_engine = db.get_bind()
-    event.listen(sync_engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(db.get_bind()) as statements:
         plans = await backend.plan(db, "firozbad glsas chanapatna toy")
-    finally:
-        event.remove(sync_engine, "before_cursor_execute", record)
     assert len(statements) == 1 and "<->" in statements[0]
     assert [p.group(2) for p in plans[:3]] == [
         {"firozbad", "firozabad"},
@@ -154,17 +145,8 @@ async def test_a_small_vocabulary_is_scanned_in_the_process_with_the_same_answer
     words = ["phulkri", "phlkri", "kanthe", "patachitar", "glsas", "glass"]
     from_sql = await backend._typo_matches(db, words, vocabulary)
     monkeypatch.setattr(postgres_fts, "SCANNED_TYPO_TERMS", len(vocabulary) + 1)
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    sync_engine = db.get_bind()
-    event.listen(sync_engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(db.get_bind()) as statements:
         scanned = await backend._typo_matches(db, words, vocabulary)
-    finally:
-        event.remove(sync_engine, "before_cursor_execute", record)
     assert statements == []
     assert scanned == from_sql
     assert scanned["kanthe"] == ["kanthi", "kantha"] and scanned["glass"] == []
