@@ -498,14 +498,13 @@ async def odop_cards(
 
 
 async def warm_up(factory: async_sessionmaker[AsyncSession], cache: TtlCache) -> None:
-    """Fill the catalog cache's whole-catalog values (reference rows, counts, the home page,
-    every ODOP product's figures) before the first visitor: otherwise the first district page
-    of a new process waited about a second for them, and every request in flight with it.
-    A database not migrated or seeded yet is left alone."""
+    """Fill the catalog cache's whole-catalog values (reference rows, the home page with the
+    counts it reads, every ODOP product's figures) before the first visitor: otherwise the
+    first district page of a new process waited about a second for them, and every request in
+    flight with it. A database not migrated or seeded yet is left alone."""
     try:
         async with factory() as session:
             await reference(session, cache)
-            await counts(session, cache)
             await home(session, cache)
             await odop_figures(session, cache)
     except Exception as exc:
