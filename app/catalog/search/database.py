@@ -59,6 +59,8 @@ TOP_BUCKET_CANDIDATES = 500
 # A relevance search that names a place serves pages that end at most this deep from the place's
 # own matches (a bounded set: a district has about 130 listings at 100,000), ranked alone.
 PLACE_PAGE_LIMIT = 100
+# SQL: the row's facet key is one of those the subquery ({}) selects, as a semi-join.
+KEYS_IN_SUBQUERY = "d.facet_key IN ({})"
 # ... when the words match at least this many listings (fewer are ranked at once more cheaply).
 PLACE_MIN_MATCHES = 1_000
 # A query word in at least this share of all listings is optional (once there are enough
@@ -200,7 +202,7 @@ class DatabaseBackend:
     rows_table = "search_listings"
     typos_in_memory = True  # False when _typo_matches asks the database instead
     # SQL: the row's facet key is one of those a subquery ({}) selects (a place tier's keys).
-    facet_keys_in = "d.facet_key IN ({})"
+    facet_keys_in = KEYS_IN_SUBQUERY
 
     def __init__(self) -> None:
         self._lexicon: _Lexicon | None = None
@@ -834,7 +836,7 @@ class DatabaseBackend:
             params: dict[str, Any] = {}
             # Browsing newest first, the planner may walk the date index and test each row's
             # key against the subquery's set; matching words, the keys are computed once.
-            keys_in = self.facet_keys_in if rank is not None else "d.facet_key IN ({})"
+            keys_in = self.facet_keys_in if rank is not None else KEYS_IN_SUBQUERY
             conditions = [
                 _tier_condition(include, exclude, params, keys_in),
                 *self._filters(query, params),
@@ -1003,7 +1005,7 @@ def _tier_condition(
     include: dict[str, tuple[str, ...]],
     exclude: dict[str, tuple[str, ...]],
     params: dict[str, Any],
-    keys_in: str = "d.facet_key IN ({})",
+    keys_in: str = KEYS_IN_SUBQUERY,
 ) -> str:
     """SQL: the row's facet combination has one of ``include``'s values in each of its columns
     and none of ``exclude``'s."""
